@@ -1,0 +1,75 @@
+"""What each `cchc` command does, as functions that return text.
+
+The CLI parses arguments and calls exactly one of these; notebooks and tests
+may call them too.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from . import project
+from .catalogue import Catalogue, load_catalogue
+from .errors import UsageError
+from .files import write_long_table
+from .periods import parse_period
+from .sample import sample_observations
+from .scoring import ranking, score_all, score_department, score_unit
+from .sources import open_dataset
+from .tables import format_catalogue, format_ranking, format_table, to_csv, to_json
+from .units import Registry, load_registry
+
+FORMATS = ("table", "json", "csv")
+DEMO_PERIOD = "2023-Q3"
+
+
+def load_setup(catalogue: str | Path | None = None, units: str | Path | None = None) -> tuple[Catalogue, Registry]:
+    """The catalogue and the unit registry (defaults: shipped 2023, params/units.yaml)."""
+    cat = load_catalogue(catalogue)
+    return cat, load_registry(units or project.units_path(), cat.unit_kinds)
+
+
+def criteria(catalogue: str | Path | None = None) -> str:
+    return format_catalogue(load_catalogue(catalogue))
+
+
+def score(data: str | Path, period: str, unit: str | None = None, fmt: str = "table",
+          catalogue: str | Path | None = None, units: str | Path | None = None) -> str:
+    """`cchc score`: one scorecard as a table, the contract's JSON, or CSV."""
+    if fmt not in FORMATS:
+        raise UsageError(f"định dạng không hỗ trợ: {fmt!r} (dùng: {', '.join(FORMATS)})")
+    p = parse_period(period)
+    cat, reg = load_setup(catalogue, units)
+    if unit is not None and unit not in reg:
+        raise UsageError(f"đơn vị không có trong danh mục: {unit!r}")
+    ds = open_dataset(data, cat, reg)
+    card = score_unit(ds, cat, reg.get(unit), p) if unit else score_department(ds, cat, p, reg)
+    if fmt == "json":
+        return to_json(card)
+    if fmt == "csv":
+        return to_csv([card])
+    return format_table(card, cat)
+
+
+def sample_data(out: str | Path, catalogue: str | Path | None = None, units: str | Path | None = None,
+                year: int = 2023) -> str:
+    cat, reg = load_setup(catalogue, units)
+    obs = list(sample_observations(cat, reg, year))
+    path = write_long_table(out, cat, obs)
+    return f"Đã ghi {len(obs):,} dòng số liệu mẫu ({len(reg)} đơn vị × 12 tháng năm {year}) vào {path}".replace(",", ".")
+
+
+def demo(period: str = DEMO_PERIOD, root: Path | None = None) -> str:
+    """The main job on the bundled sample: department and every unit."""
+    root = root or project.project_root()
+    data = root / "data" / "sample_2023.csv"
+    out = []
+    if not data.is_file():
+        out.append(sample_data(data, units=project.units_path(root)))
+    cat, reg = load_setup(units=project.units_path(root))
+    ds = open_dataset(data, cat, reg)
+    p = parse_period(period)
+    dept, cards = score_all(ds, cat, reg, p)
+    out.append(format_table(dept, cat))
+    out.append(format_ranking(ranking(cards)))
+    out.extend(format_table(c, cat) for c in cards)
+    return "\n\n".join(out)

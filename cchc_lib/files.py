@@ -1,0 +1,76 @@
+"""The one module that writes files: atomically (temp file + rename)."""
+from __future__ import annotations
+
+import csv
+import io
+import os
+import tempfile
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterable, Iterator
+
+from .catalogue import Catalogue
+from .loading import COLUMNS, Observation
+
+
+@contextmanager
+def atomic_path(path: str | Path) -> Iterator[Path]:
+    """Yield a temporary path beside `path`; on success it replaces `path`
+    in one rename, so readers never see half a file."""
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
+    os.close(fd)
+    try:
+        yield Path(tmp)
+        os.replace(tmp, target)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
+def write_bytes(path: str | Path, data: bytes) -> Path:
+    with atomic_path(path) as tmp:
+        tmp.write_bytes(data)
+    return Path(path)
+
+
+def write_text(path: str | Path, text: str, encoding: str = "utf-8") -> Path:
+    return write_bytes(path, text.encode(encoding))
+
+
+def display_value(catalogue: Catalogue, obs: Observation) -> object:
+    """How a value is written back to a table: có/không, level labels, counts."""
+    ind = catalogue.indicators[obs.indicator]
+    if ind.kind == "bool":
+        return "có" if obs.value else "không"
+    if ind.kind == "level":
+        return ind.level_label(obs.value)
+    return obs.value
+
+
+def long_table_rows(catalogue: Catalogue, observations: Iterable[Observation]) -> Iterator[list[object]]:
+    for o in observations:
+        yield [o.unit, str(o.month), o.indicator, display_value(catalogue, o)]
+
+
+def write_long_table(path: str | Path, catalogue: Catalogue, observations: Iterable[Observation]) -> Path:
+    """Write the contract's long table: CSV (UTF-8 with BOM, for Excel) or XLSX."""
+    p = Path(path)
+    rows = long_table_rows(catalogue, observations)
+    if p.suffix.lower() == ".xlsx":
+        import openpyxl
+
+        wb = openpyxl.Workbook(write_only=True)
+        ws = wb.create_sheet("data")
+        ws.append(list(COLUMNS))
+        for r in rows:
+            ws.append(r)
+        with atomic_path(p) as tmp:
+            wb.save(tmp)
+        return p
+    buf = io.StringIO(newline="")
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(COLUMNS)
+    w.writerows(rows)
+    return write_text(p, buf.getvalue(), encoding="utf-8-sig")

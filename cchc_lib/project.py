@@ -1,0 +1,34 @@
+"""Where the project's files are: registry, database, output, batches.
+
+The project root is the nearest folder, from the working directory up, that
+has `params/units.yaml`; failing that, the checkout this package lives in.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+
+
+def project_root(start: str | Path | None = None) -> Path:
+    env = os.environ.get("CCHC_PROJECT")
+    if env:
+        return Path(env).resolve()
+    here = Path(start or Path.cwd()).resolve()
+    for d in (here, *here.parents):
+        if (d / "params" / "units.yaml").is_file():
+            return d
+    return PACKAGE_DIR.parent
+
+
+def units_path(root: Path | None = None) -> Path:
+    return (root or project_root()) / "params" / "units.yaml"
+
+
+def db_path(root: Path | None = None) -> Path:
+    return (root or project_root()) / "data" / "cchc.sqlite"
+
+
+def output_dir(root: Path | None = None) -> Path:
+    return (root or project_root()) / "output"

@@ -1,0 +1,110 @@
+"""Scorecards as text for a terminal, and as CSV/JSON for other tools."""
+from __future__ import annotations
+
+import csv
+import io
+import json
+import textwrap
+import unicodedata
+from typing import Iterable, Sequence
+
+from .catalogue import Catalogue
+from .fmt import percent_vi, points_vi
+from .rules import STATUS_VI
+from .scoring import CriterionScore, Scorecard
+
+CSV_COLUMNS = ("unit", "period", "code", "title", "status", "points", "max_points", "rate", "detail", "gap")
+
+
+def who(card: Scorecard) -> str:
+    return f"{card.unit.name} ({card.unit.code})" if card.unit else "Toàn Sở GD&ĐT"
+
+
+def value_text(c: CriterionScore) -> str:
+    """Rate and counts behind the points: `96,5% (57/60)`."""
+    o = c.outcome
+    if o.missing:
+        return "thiếu: " + ", ".join(o.missing)
+    if o.rate is not None and c.criterion.rule_name not in ("review_handling",):
+        return f"{percent_vi(o.rate)} ({o.detail})"
+    return o.detail
+
+
+def _width(s: str) -> int:
+    return sum(0 if unicodedata.combining(ch) else 1 for ch in s)
+
+
+def _cell(s: str, width: int) -> str:
+    s = unicodedata.normalize("NFC", s)
+    if _width(s) > width:
+        s = s[: width - 1] + "…"
+    return s + " " * (width - _width(s))
+
+
+def format_table(card: Scorecard, catalogue: Catalogue) -> str:
+    """A scorecard as an aligned table, in Vietnamese."""
+    lines = [
+        f"PHIẾU ĐIỂM CCHC — {who(card)} — {card.period.label_vi}",
+        f"Tổng điểm: {points_vi(card.points)} / {points_vi(card.max_points)} điểm áp dụng "
+        f"({percent_vi(card.percent / 100 if card.percent is not None else None)})",
+        "",
+        f"{_cell('Mã', 6)} {_cell('Tiêu chí', 46)} {_cell('Kết quả', 22)} {'Điểm':>6} {'Tối đa':>6}  Trạng thái",
+    ]
+    for d in card.domains:
+        lines.append(f"— Lĩnh vực {d.code}: {d.title} — {points_vi(d.points)}/{points_vi(d.max_points)}")
+        for c in card.criteria:
+            if c.criterion.domain != d.code:
+                continue
+            lines.append(f"{_cell(c.code, 6)} {_cell(c.criterion.title, 46)} {_cell(value_text(c), 22)} "
+                         f"{points_vi(c.points) if c.status == 'scored' else '–':>6} "
+                         f"{points_vi(c.max_points) if not c.criterion.tracked else '–':>6}  {STATUS_VI[c.status]}")
+            if c.gap:
+                for part in textwrap.wrap(c.gap.text, 100):
+                    lines.append(f"{'':6}   ↳ {part}")
+    return "\n".join(lines)
+
+
+def format_ranking(ranked: Sequence[tuple[int, Scorecard]]) -> str:
+    lines = ["XẾP HẠNG ĐƠN VỊ (theo % điểm áp dụng)"]
+    for rank, card in ranked:
+        pct = percent_vi(card.percent / 100) if card.percent is not None else "–"
+        lines.append(f"{rank if rank else '–':>3}. {_cell(who(card), 60)} {points_vi(card.points):>6}/"
+                     f"{points_vi(card.max_points):<6} {pct:>7}")
+    return "\n".join(lines)
+
+
+def to_csv(cards: Iterable[Scorecard]) -> str:
+    buf = io.StringIO(newline="")
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(CSV_COLUMNS)
+    for card in cards:
+        for c in card.criteria:
+            d = c.to_dict()
+            w.writerow([card.unit_code or "", str(card.period), c.code, c.criterion.title, c.status,
+                        d["points"], d["max_points"], "" if d["rate"] is None else d["rate"], c.outcome.detail,
+                        d["gap"] or ""])
+    return buf.getvalue()
+
+
+def to_json(card: Scorecard) -> str:
+    return json.dumps(card.to_dict(), ensure_ascii=False, indent=1)
+
+
+def format_catalogue(catalogue: Catalogue) -> str:
+    """The criteria tree with maxima per domain and the total."""
+    lines = [catalogue.title, ""]
+    for d in catalogue.domains:
+        lines.append(f"{d.code}. {d.title} — tối đa {points_vi(catalogue.domain_max(d.code))} điểm")
+        groups = {g.code: g for g in d.groups}
+        shown: set[str] = set()
+        for c in catalogue.criteria_of(d.code):
+            if c.group and c.group not in shown:
+                shown.add(c.group)
+                lines.append(f"  {c.group}  {groups[c.group].title}")
+            indent = "    " if c.group else "  "
+            pts = "theo dõi" if c.tracked else f"{points_vi(c.max_points)} điểm"
+            kinds = ", ".join(catalogue.unit_kinds[k] for k in c.responsible)
+            lines.append(f"{indent}{_cell(c.code, 6)} {c.title} [{pts}] — {kinds}")
+        lines.append("")
+    lines.append(f"TỔNG ĐIỂM TỐI ĐA: {points_vi(catalogue.total_max)}")
+    return "\n".join(lines)
