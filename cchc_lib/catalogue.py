@@ -9,7 +9,7 @@ from __future__ import annotations
 import unicodedata
 from dataclasses import dataclass, field
 from fractions import Fraction
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
@@ -95,7 +95,7 @@ class Criterion:
     def rule(self) -> Rule:
         return get_rule(self.rule_name)
 
-    @property
+    @cached_property
     def indicators(self) -> tuple[str, ...]:
         return self.rule.indicators(self.spec)
 
@@ -253,9 +253,11 @@ def _parse_criterion(raw: Any, cat: dict[str, Any], path: str, errors: list[Prob
             err(f"cần 'when_none' là một trong: {', '.join(WHEN_NONE)}")
     elif when_none is not None:
         err(f"quy tắc {rule_name} không dùng 'when_none'")
-    reach = rule.max_points(spec)
-    if reach != max_points:
-        err(f"điểm tối đa {float(max_points):g} nhưng quy tắc {rule_name} cho tối đa {float(reach):g}")
+    reach, bound = rule.ceiling(spec)
+    if bound > max_points:
+        err(f"điểm tối đa {float(max_points):g} nhưng quy tắc {rule_name} có thể cho tới {float(bound):g} (vượt tối đa)")
+    elif reach != max_points:
+        err(f"điểm tối đa {float(max_points):g} nhưng quy tắc {rule_name} cho tối đa {float(reach):g} (không đạt được)")
     if len(errors) > before:
         return None
     return Criterion(code, domain, str(raw["title"]), max_points, rule_name, spec, dict(raw.get("params") or {}),
@@ -322,10 +324,16 @@ def _load_cached(path: str, mtime: float) -> Catalogue:
     try:
         doc = yaml.safe_load(text)
     except yaml.YAMLError as e:
-        mark = getattr(e, "problem_mark", None)
-        raise CatalogueError([Problem(f"YAML không hợp lệ: {getattr(e, 'problem', e)}", file=path,
-                                      row=mark.line + 1 if mark else None)]) from None
+        raise CatalogueError([yaml_problem(e, path)]) from None
     return parse_catalogue(doc, Path(path).name)
+
+
+def yaml_problem(e: yaml.YAMLError, file: str) -> Problem:
+    """A YAML syntax error (or a refused `!!python` tag) as one line, with
+    the line number where the parser stopped."""
+    mark = getattr(e, "problem_mark", None)
+    what = " ".join(str(getattr(e, "problem", None) or e).split())
+    return Problem(f"YAML không hợp lệ: {what}", file=file, row=mark.line + 1 if mark else None)
 
 
 def load_catalogue(path: str | Path | None = None) -> Catalogue:

@@ -17,12 +17,20 @@ from .periods import Period
 
 def over_months(ind: Indicator, by_month: Mapping[Period, Any], period: Period) -> Any:
     """One unit's value for the period, or None when no month has one."""
-    months = [m for m in period.months if m in by_month]
-    if not months:
+    if not by_month:
         return None
+    year, first, last = period.year, *period.month_span
     if ind.kind == "count":
-        return sum(by_month[m] for m in months)
-    return by_month[max(months)]
+        found, total = False, 0
+        for m, v in by_month.items():
+            if m.year == year and first <= m.index <= last and m.kind == "month":
+                found, total = True, total + v
+        return total if found else None
+    latest = None
+    for m in by_month:
+        if m.year == year and first <= m.index <= last and m.kind == "month" and (latest is None or m.index > latest.index):
+            latest = m
+    return None if latest is None else by_month[latest]
 
 
 def over_units(ind: Indicator, values: Iterable[Any]) -> Any:
@@ -37,13 +45,37 @@ def over_units(ind: Indicator, values: Iterable[Any]) -> Any:
     return max(vals, key=ind.level_rank)
 
 
+def unit_value(data: Dataset, catalogue: Catalogue, unit: str, indicator: str, period: Period) -> Any:
+    """One unit's value of one indicator for the period (None: no month has
+    one), memoised in the dataset: the department and every unit scorecard
+    of a period share it."""
+    key = (unit, indicator, period)
+    cache = data.combined_cache
+    try:
+        return cache[key]
+    except KeyError:
+        pass
+    skey = (unit, indicator, period.year)
+    slots = data.year_slots.get(skey)
+    if slots is None:  # the unit's twelve months of the year, None where no value
+        slots = [None] * 12
+        for m, v in (data.values.get((unit, indicator)) or {}).items():
+            if m.year == period.year and m.kind == "month":
+                slots[m.index - 1] = v
+        data.year_slots[skey] = slots
+    first, last = period.month_span
+    if catalogue.indicators[indicator].kind == "count":  # same as over_months, on the slots
+        given = [v for v in slots[first - 1:last] if v is not None]
+        value = sum(given) if given else None
+    else:
+        value = next((v for v in reversed(slots[first - 1:last]) if v is not None), None)
+    cache[key] = value
+    return value
+
+
 def unit_values(data: Dataset, catalogue: Catalogue, unit: str, period: Period,
                 indicators: Iterable[str]) -> dict[str, Any]:
-    out = {}
-    for i in indicators:
-        by_month = data.values.get((unit, i))
-        out[i] = over_months(catalogue.indicators[i], by_month, period) if by_month else None
-    return out
+    return {i: unit_value(data, catalogue, unit, i, period) for i in indicators}
 
 
 def department_values(data: Dataset, catalogue: Catalogue, period: Period,
@@ -53,7 +85,7 @@ def department_values(data: Dataset, catalogue: Catalogue, period: Period,
     out = {}
     for i in indicators:
         ind = catalogue.indicators[i]
-        out[i] = over_units(ind, (over_months(ind, data.values[(u, i)], period)
+        out[i] = over_units(ind, (unit_value(data, catalogue, u, i, period)
                                   for u in units if (u, i) in data.values))
     return out
 

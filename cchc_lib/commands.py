@@ -51,8 +51,13 @@ def score(data: str | Path, period: str, unit: str | None = None, fmt: str = "ta
 
 
 def sample_data(out: str | Path, catalogue: str | Path | None = None, units: str | Path | None = None,
-                year: int = 2023) -> str:
+                year: int = 2023, db: str | Path | None = None) -> str:
     cat, reg = load_setup(catalogue, units)
+    if db is not None:  # a database filled through the real ingestion path
+        from .deadlines import load_deadlines
+        from .sample_db import build_sample_db
+
+        return build_sample_db(db, cat, reg, load_deadlines(), year)
     obs = list(sample_observations(cat, reg, year))
     path = write_long_table(out, cat, obs)
     return f"Đã ghi {len(obs):,} dòng số liệu mẫu ({len(reg)} đơn vị × 12 tháng năm {year}) vào {path}".replace(",", ".")
@@ -73,3 +78,21 @@ def demo(period: str = DEMO_PERIOD, root: Path | None = None) -> str:
     out.append(format_ranking(ranking(cards)))
     out.extend(format_table(c, cat) for c in cards)
     return "\n\n".join(out)
+
+
+def render(batch: str | None = None, periods: list[str] | tuple[str, ...] = (), units: list[str] | tuple[str, ...] = (),
+           formats: str | None = None, jobs: int | None = None, force: bool = False, data: str | None = None,
+           output: str | None = None, chromium: str | None = None, executor: str = "local",
+           progress: bool = True) -> str:
+    """`cchc render`: reports of a batch file or of --period/--unit; exit 1 if any report failed."""
+    from .batch import ExitText, run_batch, spec_from_options
+
+    spec = spec_from_options(batch, periods, units, formats, data)
+    root = project.project_root(Path(batch).resolve().parent) if batch else project.project_root()
+    from .report_data import default_data
+
+    if not spec.data and not default_data(root).is_file():  # fresh clone: make the sample first
+        sample_data(default_data(root), units=project.units_path(root))
+    report = run_batch(spec, root=root, output=output, workers=jobs, force=force, executor=executor,
+                       chromium=chromium, progress=progress)
+    return ExitText(report.text(), report.exit_code)

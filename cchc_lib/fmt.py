@@ -1,31 +1,49 @@
 """Vietnamese number style: decimal comma, thousands dot (1,46; 96,5%; 1.234)."""
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from fractions import Fraction
 from typing import Union
 
 Number = Union[int, float, Fraction, Decimal]
 
 
+def _exact(x: Number) -> Fraction:
+    """The number as written: a float by its shortest repr (1.455 is 1.455,
+    not the binary 1.45499…), the others exactly."""
+    if isinstance(x, float):
+        return Fraction(repr(x))
+    return Fraction(x)
+
+
 def _round(x: Number, places: int) -> Decimal:
-    d = Decimal(x.numerator) / Decimal(x.denominator) if isinstance(x, Fraction) else Decimal(repr(x) if isinstance(x, float) else x)
-    return d.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+    """Round half away from zero (the way people round by hand)."""
+    return _round_digits(_exact(x), places)[1]
+
+
+def _round_digits(f: Fraction, places: int) -> tuple[int, Decimal]:
+    n, d = f.numerator, f.denominator
+    q = (2 * abs(n) * 10 ** places + d) // (2 * d)  # |f| × 10^places, rounded half up
+    signed = -q if n < 0 else q
+    return signed, Decimal(signed).scaleb(-places)
 
 
 def number_vi(x: Number | None, places: int = 2) -> str:
     """`1.455` → `1,46`; thousands grouped with dots; None → `–`."""
     if x is None:
         return "–"
-    d = _round(x, places)
-    sign = "-" if d < 0 else ""
-    whole, _, frac = f"{abs(d):f}".partition(".")
-    groups = []
-    while len(whole) > 3:
-        groups.insert(0, whole[-3:])
-        whole = whole[:-3]
-    groups.insert(0, whole)
-    return sign + ".".join(groups) + ("," + frac if frac else "")
+    if isinstance(x, int) and places == 0:
+        q, frac = abs(x), ""
+    else:
+        signed, _ = _round_digits(_exact(x), places)
+        q = abs(signed)
+        if places:
+            q, rest = divmod(q, 10 ** places)
+            frac = f"{rest:0{places}d}"
+        else:
+            frac = ""
+    sign = "-" if x < 0 and (q or frac.strip("0")) else ""
+    return sign + f"{q:,}".replace(",", ".") + ("," + frac if frac else "")
 
 
 def points_vi(x: Number | None) -> str:
@@ -37,9 +55,11 @@ def percent_vi(rate: Number | None, places: int = 1) -> str:
     """A rate in [0, 1] as a percentage with one decimal: `96,5%`."""
     if rate is None:
         return "–"
-    return number_vi(Fraction(rate) * 100 if not isinstance(rate, Decimal) else rate * 100, places) + "%"
+    return number_vi(_exact(rate) * 100, places) + "%"
 
 
 def count_vi(n: int | None) -> str:
     """A whole count with thousands dots: `1.234`."""
+    if type(n) is int:
+        return f"{n:,}".replace(",", ".")
     return number_vi(n, 0)

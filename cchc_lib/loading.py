@@ -42,16 +42,26 @@ class Dataset:
         self.source = source
         self.observations: list[Observation] = []
         self.values: dict[tuple[str, str], dict[Period, Any]] = {}
+        self._reported: dict[str, set[str]] = {}
+        # (unit, indicator, period) -> value combined over the period's months,
+        # and (unit, indicator, year) -> the 12 monthly values: filled by
+        # combine.unit_value, cleared whenever a value is added.
+        self.combined_cache: dict[tuple[str, str, Period], Any] = {}
+        self.year_slots: dict[tuple[str, str, int], list[Any]] = {}
         for obs in observations:
             self.add(obs)
 
     def add(self, obs: Observation) -> None:
         self.observations.append(obs)
         self.values.setdefault((obs.unit, obs.indicator), {})[obs.month] = obs.value
+        self._reported.setdefault(obs.unit, set()).add(obs.indicator)
+        if self.combined_cache or self.year_slots:
+            self.combined_cache.clear()
+            self.year_slots.clear()
 
     @property
     def units(self) -> list[str]:
-        return sorted({u for u, _ in self.values})
+        return sorted(self._reported)
 
     @property
     def months(self) -> list[Period]:
@@ -59,7 +69,7 @@ class Dataset:
 
     def reported(self, unit: str) -> set[str]:
         """Indicators the unit gave a value for, in any month."""
-        return {i for (u, i) in self.values if u == unit}
+        return set(self._reported.get(unit, ()))
 
     def __len__(self) -> int:
         return len(self.observations)
@@ -211,11 +221,13 @@ def validate_rows(rows: Iterable[RawRow], header: Sequence[str], catalogue: Cata
     problems: list[Problem] = []
     missing = [c for c in COLUMNS if c not in header]
     if missing:
-        raise DataError([Problem(f"thiếu cột: {', '.join(missing)} (cần: {', '.join(COLUMNS)})",
-                                 file=file, sheet=sheet, row=1)])
+        raise DataError([Problem(f"thiếu cột '{c}' ở dòng tiêu đề (cần: {', '.join(COLUMNS)})",
+                                 file=file, sheet=sheet, row=1, column=c) for c in missing])
     extras = [h for h in header if h and h not in COLUMNS]
     out: list[Observation] = []
     first_row: dict[tuple[str, Period, str], int] = {}
+    months_seen: dict[str, Period] = {}  # one Period object per spelling: parse once, share it
+    parsed: dict[tuple[str, type, Any], Any] = {}
     for row in rows:
         def bad(column: str, message: str) -> None:
             problems.append(Problem(message, file=file, sheet=sheet, row=row.number, column=column,
@@ -234,8 +246,11 @@ def validate_rows(rows: Iterable[RawRow], header: Sequence[str], catalogue: Cata
             bad("unit", f"đơn vị không có trong danh mục: '{unit}'")
             ok = False
         month = None
+        text = _period_text(raw_period)
         try:
-            month = parse_month(_period_text(raw_period))
+            month = months_seen[text] if isinstance(text, str) and text in months_seen else parse_month(text)
+            if isinstance(text, str):
+                months_seen[text] = month
         except PeriodError as e:
             bad("period", str(e))
             ok = False
@@ -250,11 +265,15 @@ def validate_rows(rows: Iterable[RawRow], header: Sequence[str], catalogue: Cata
             continue  # an empty value is missing, never zero or "no"
         value = None
         if ind_id in catalogue.indicators:
+            vkey = (ind_id, type(raw), raw)  # the same few spellings recur: parse each once
             try:
-                value = parse_value(catalogue.indicators[ind_id], raw)
-            except ValueError as e:
-                bad("value", f"{ind_id}: {e}")
-                ok = False
+                value = parsed[vkey]
+            except KeyError:
+                try:
+                    value = parsed[vkey] = parse_value(catalogue.indicators[ind_id], raw)
+                except ValueError as e:
+                    bad("value", f"{ind_id}: {e}")
+                    ok = False
         if not ok:
             continue
         key = (unit, month, ind_id)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Literal
 
 from .errors import PeriodError
@@ -18,6 +19,7 @@ _PATTERNS: list[tuple[re.Pattern[str], PeriodKind]] = [
 _COUNT = {"month": 12, "quarter": 4, "half": 2, "year": 1}
 _LENGTH = {"month": 1, "quarter": 3, "half": 6, "year": 12}
 _ROMAN = {1: "I", 2: "II", 3: "III", 4: "IV"}
+_KIND_NO = {"month": 0, "quarter": 1, "half": 2, "year": 3}
 
 
 @dataclass(frozen=True, order=True)
@@ -28,6 +30,14 @@ class Period:
     year: int
     kind: PeriodKind
     index: int = 1
+
+    def __post_init__(self) -> None:
+        # Periods key every combined value: hash once, with ints only (the
+        # same in every process, unlike a str hash).
+        object.__setattr__(self, "_hash", self.year * 64 + _KIND_NO.get(self.kind, 7) * 16 + self.index)
+
+    def __hash__(self) -> int:
+        return self._hash  # type: ignore[attr-defined]
 
     @classmethod
     def parse(cls, text: object) -> "Period":
@@ -52,9 +62,13 @@ class Period:
     @property
     def months(self) -> tuple["Period", ...]:
         """The months this period covers, in order."""
+        return _months_of(self)
+
+    @property
+    def month_span(self) -> tuple[int, int]:
+        """First and last month number covered (2023-Q2 → (4, 6))."""
         n = _LENGTH[self.kind]
-        first = (self.index - 1) * n + 1
-        return tuple(Period(self.year, "month", m) for m in range(first, first + n))
+        return (self.index - 1) * n + 1, self.index * n
 
     @property
     def month_numbers(self) -> tuple[int, ...]:
@@ -93,6 +107,13 @@ class Period:
         if self.kind == "half":
             return f"6 tháng {'đầu' if self.index == 1 else 'cuối'} năm {self.year}"
         return f"Năm {self.year}"
+
+
+@lru_cache(maxsize=1024)
+def _months_of(period: Period) -> tuple[Period, ...]:
+    n = _LENGTH[period.kind]
+    first = (period.index - 1) * n + 1
+    return tuple(Period(period.year, "month", m) for m in range(first, first + n))
 
 
 def parse_period(text: object) -> Period:

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any, ClassVar, Mapping, Sequence
 
-from .fmt import count_vi, percent_vi, points_vi
+from .fmt import count_vi, number_vi, percent_vi, points_vi
 
 SCORED, MISSING, NOT_APPLICABLE, TRACKED = "scored", "missing_data", "not_applicable", "tracked"
 STATUSES = (SCORED, MISSING, NOT_APPLICABLE, TRACKED)
@@ -81,9 +81,16 @@ class Band:
             return math.floor(edge) + 1
         return math.ceil(edge)
 
-    def describe(self) -> str:
+    def describe(self, percent: bool = False) -> str:
+        """`≥ 95%` for a rate band, `> 200` for a count band (Vietnamese style)."""
         sign = {"gte": "≥", "gt": ">", "eq": "="}[self.op]
-        return f"{sign} {self.threshold}"
+        return f"{sign} {_plain(self.threshold * 100) + '%' if percent else _plain(self.threshold)}"
+
+
+def _plain(x: Fraction) -> str:
+    """A number without trailing zeros, decimal comma: 95 → `95`, 1/2 → `0,5`."""
+    text = number_vi(x, 4)
+    return text.rstrip("0").rstrip(",") if "," in text else text
 
 
 def to_fraction(x: Any) -> Fraction:
@@ -147,7 +154,7 @@ class _Checker:
             return []
         return val
 
-    def bands(self, key: str = "bands") -> tuple[Band, ...]:
+    def bands(self, key: str = "bands", percent: bool = False) -> tuple[Band, ...]:
         out: list[Band] = []
         for i, raw in enumerate(self.items(key), 1):
             ops = [op for op in ("gte", "gt", "eq") if op in raw]
@@ -165,7 +172,7 @@ class _Checker:
         for hi, lo in zip(out, out[1:]):
             if lo.threshold > hi.threshold or (lo.threshold == hi.threshold and lo.op == hi.op):
                 self.errors.append(
-                    f"các mức phải xếp từ cao xuống thấp: mức '{lo.describe()}' đứng sau '{hi.describe()}'"
+                    f"các mức phải xếp từ cao xuống thấp: mức '{lo.describe(percent)}' đứng sau '{hi.describe(percent)}'"
                 )
         return tuple(out)
 
@@ -189,6 +196,12 @@ class Rule:
 
     def max_points(self, spec: Any) -> Fraction:  # pragma: no cover - abstract
         raise NotImplementedError
+
+    def ceiling(self, spec: Any) -> tuple[Fraction, Fraction]:
+        """(the most points some input gives, the least upper bound of the
+        points): the catalogue's `max` must equal both."""
+        m = self.max_points(spec)
+        return m, m
 
     def limits(self, spec: Any) -> list[tuple[tuple[str, ...], str]]:
         """Input checks: (indicators whose sum, may not exceed indicator)."""
@@ -326,10 +339,10 @@ class RatioBands(_RatioBase):
 
     def compile(self, params, ctx):
         c = _Checker(params, ctx)
-        spec = self.Spec(c.indicator("numerator", "count"), c.indicator("denominator", "count"), c.bands())
+        spec = self.Spec(c.indicator("numerator", "count"), c.indicator("denominator", "count"), c.bands(percent=True))
         for b in spec.bands:
             if b.threshold > 1 or b.threshold < 0:
-                c.errors.append(f"ngưỡng tỷ lệ {b.describe()} phải nằm trong 0..1")
+                c.errors.append(f"ngưỡng tỷ lệ {b.describe(percent=True)} phải nằm trong 0%..100% (viết 0.95 cho 95%)")
         c.done()
         return spec
 
@@ -337,8 +350,21 @@ class RatioBands(_RatioBase):
         return (spec.denominator, spec.numerator)
 
     def max_points(self, spec):
-        return max(b.score(Fraction(1)) for b in spec.bands if b.holds(Fraction(1))) if any(
-            b.holds(Fraction(1)) for b in spec.bands) else Fraction(0)
+        return self.ceiling(spec)[0]
+
+    def ceiling(self, spec):
+        """Points are piecewise constant or linear between the band edges, so
+        the best is at an edge (or 0 or 100%) and the least upper bound is the
+        limit at the top of a rate × factor band (7.4.2: just below 80% gives
+        almost 2,0)."""
+        edges = sorted({Fraction(0), Fraction(1)} | {b.threshold for b in spec.bands if 0 <= b.threshold <= 1})
+        best = max(self.points_at(spec, e) for e in edges)
+        sup = best
+        for lo, hi in zip(edges, edges[1:]):
+            band = next((b for b in spec.bands if b.holds((lo + hi) / 2)), None)
+            if band is not None:
+                sup = max(sup, band.score(lo), band.score(hi))
+        return best, sup
 
     def limits(self, spec):
         return [((spec.numerator,), spec.denominator)]
@@ -358,7 +384,7 @@ class RatioBands(_RatioBase):
         rate = Fraction(num, den)
         pts = self.points_at(spec, rate)
         gap = None
-        step = self._step(spec, num, den, pts)
+        step = self._step(spec, num, den, pts) if pts < max_points else None
         if step is not None:
             n, target = step
             gap = Gap(

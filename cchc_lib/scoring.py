@@ -5,6 +5,7 @@ Pure functions of a `Dataset`, a `Catalogue` and a `Period`; they return data
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any, Iterable, Sequence
@@ -15,6 +16,16 @@ from .loading import Dataset
 from .periods import Period
 from .rules import MISSING, NOT_APPLICABLE, SCORED, TRACKED, Gap, Outcome
 from .units import Registry, Unit
+
+
+def fsum(values: Iterable[Fraction]) -> Fraction:
+    """Exact sum of fractions over their common denominator (much faster than
+    adding Fractions one by one, same result)."""
+    vals = list(values)
+    if not vals:
+        return Fraction(0)
+    den = math.lcm(*(v.denominator for v in vals))
+    return Fraction(sum(v.numerator * (den // v.denominator) for v in vals), den)
 
 
 @dataclass(frozen=True)
@@ -93,11 +104,11 @@ class Scorecard:
 
     @property
     def points(self) -> Fraction:
-        return sum((c.points for c in self.criteria), Fraction(0))
+        return fsum(c.points for c in self.criteria)
 
     @property
     def max_points(self) -> Fraction:
-        return sum((c.max_points for c in self.criteria if c.counts_toward_max), Fraction(0))
+        return fsum(c.max_points for c in self.criteria if c.counts_toward_max)
 
     @property
     def percent(self) -> float | None:
@@ -142,8 +153,8 @@ def _domains(catalogue: Catalogue, scores: Sequence[CriterionScore]) -> tuple[Do
         mine = [s for s in scores if s.criterion.domain == d.code]
         if not mine:
             continue
-        out.append(DomainScore(d.code, d.title, sum((s.points for s in mine), Fraction(0)),
-                               sum((s.max_points for s in mine if s.counts_toward_max), Fraction(0))))
+        out.append(DomainScore(d.code, d.title, fsum(s.points for s in mine),
+                               fsum(s.max_points for s in mine if s.counts_toward_max)))
     return tuple(out)
 
 

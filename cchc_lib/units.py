@@ -8,6 +8,7 @@ from typing import Iterable, Iterator
 
 import yaml
 
+from .catalogue import yaml_problem
 from .errors import CatalogueError, Problem
 
 # Codes become file names (output/<period>/<code>.html): keep them tame.
@@ -94,5 +95,5 @@ def load_registry(path: str | Path, kinds: Iterable[str]) -> Registry:
     try:
         doc = yaml.safe_load(p.read_text(encoding="utf-8"))
     except yaml.YAMLError as e:
-        raise CatalogueError([Problem(f"YAML không hợp lệ: {e}", file=str(p))]) from None
+        raise CatalogueError([yaml_problem(e, str(p))]) from None
     return parse_registry(doc, p.name, kinds)

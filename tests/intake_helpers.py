@@ -1,0 +1,88 @@
+"""Helpers for the monthly-intake tests (forms, store, ingest, status):
+the shipped catalogue and registry, sample figures, forms filled the way a
+unit fills them (openpyxl on the template), and running the CLI."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any, Mapping
+
+import openpyxl
+
+from cchc_lib.catalogue import load_catalogue
+from cchc_lib.deadlines import Deadlines
+from cchc_lib.forms import KEY, SHEET, VALUE, display, write_form
+from cchc_lib.intake import ingest
+from cchc_lib.periods import Period, parse_month
+from cchc_lib.sample import sample_observations
+from cchc_lib.units import load_registry
+
+ROOT = Path(__file__).resolve().parent.parent
+CAT = load_catalogue()
+REG = load_registry(ROOT / "params" / "units.yaml", CAT.unit_kinds)
+DEADLINES = Deadlines()
+_SAMPLE = list(sample_observations(CAT, REG, 2023))
+
+
+def figures(unit: str, month: str) -> dict[str, Any]:
+    """The sample's typed figures of one unit and month."""
+    m = parse_month(month)
+    return {o.indicator: o.value for o in _SAMPLE if o.unit == unit and o.month == m}
+
+
+def template(path: Path, unit: str, month: str) -> Path:
+    return write_form(path, CAT, REG.get(unit), parse_month(month), DEADLINES)
+
+
+def rows_by_key(ws: Any) -> dict[str, int]:
+    return {ws[f"{KEY}{r}"].value: r for r in range(1, ws.max_row + 1) if ws[f"{KEY}{r}"].value}
+
+
+def fill(path: Path, values: Mapping[str, Any], cells: Mapping[str, Any] | None = None,
+         evidence: Mapping[str, str] | None = None, out: Path | None = None) -> Path:
+    """Fill a template as a unit does: typed values shown as Excel shows them
+    (Có/Không, level labels, numbers), plus raw `cells` ({"D12": ...})."""
+    wb = openpyxl.load_workbook(path)
+    ws = wb[SHEET]
+    rows = rows_by_key(ws)
+    for ind, v in values.items():
+        ws[f"{VALUE}{rows[ind]}"] = display(CAT.indicators[ind], v)
+    for ind, text in (evidence or {}).items():
+        ws[f"E{rows[ind]}"] = text
+    for ref, v in (cells or {}).items():
+        ws[ref] = v
+    target = out or path
+    wb.save(target)
+    return target
+
+
+def filled_form(folder: Path, unit: str, month: str, changes: Mapping[str, Any] | None = None,
+                name: str | None = None) -> Path:
+    """A template filled with the sample's figures (and `changes`)."""
+    path = template(folder / (name or f"{unit}_{month}.xlsx"), unit, month)
+    return fill(path, {**figures(unit, month), **(changes or {})})
+
+
+def run_ingest(files, db, by="test", **kw):
+    return ingest([Path(f) for f in files], db, by, catalogue=CAT, registry=REG, **kw)
+
+
+def cli(*args: str, env: Mapping[str, str] | None = None, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "cchc_lib", *args], capture_output=True, text=True,
+                          env={**os.environ, "PYTHONUTF8": "1", **(env or {})}, cwd=cwd or ROOT, timeout=120)
+
+
+def popen(*args: str, env: Mapping[str, str] | None = None) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-m", "cchc_lib", *args], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, env={**os.environ, **(env or {})}, cwd=ROOT)
+
+
+def db_bytes(db: Path) -> dict[str, bytes]:
+    """The database and any side files, for byte-for-byte comparison."""
+    return {p.name: p.read_bytes() for p in sorted(db.parent.glob(db.name + "*"))}
+
+
+def month(text: str) -> Period:
+    return parse_month(text)

@@ -1,0 +1,170 @@
+"""The monthly Excel form: what the template contains, and reading it back
+with every bad-input class located at its cell."""
+from __future__ import annotations
+
+import openpyxl
+import pytest
+
+from cchc_lib import monthly
+from cchc_lib.errors import DataError, UsageError
+from cchc_lib.forms import FIRST_ROW, KEY, MARKER, SHEET, form_cells, form_rows, read_form
+from cchc_lib.xlsx import Workbook
+
+from intake_helpers import CAT, REG, figures, fill, filled_form, rows_by_key, template
+
+
+def _read(path):
+    with Workbook(path) as book:
+        cells = form_cells(book)
+    assert cells is not None
+    return read_form(cells, path.name, CAT, REG)
+
+
+def _problems(path):
+    with pytest.raises(DataError) as e:
+        _read(path)
+    return e.value.problems
+
+
+def test_template_layout(tmp_path):
+    path = template(tmp_path / "vp.xlsx", "VP", "2023-03")
+    wb = openpyxl.load_workbook(path)
+    ws = wb[SHEET]
+    assert ws["B4"].value == "VP" and ws["B5"].value == "Văn phòng Sở"
+    assert ws["B6"].value == "2023-03" and ws["B7"].value == "05/04/2023"
+    assert ws[f"{KEY}1"].value == MARKER and ws.column_dimensions[KEY].hidden
+    rows = rows_by_key(ws)
+    wanted = CAT.indicators_for_kind("van_phong")
+    asked = [k for k in rows if k in CAT.indicators]
+    assert sorted(asked) == sorted(wanted) and len(asked) == len(wanted)  # one row per indicator
+    for crit in CAT.criteria_for_kind("van_phong"):
+        r = rows[f"#criterion:{crit.code}"]
+        assert ws[f"A{r}"].value == crit.code and ws[f"B{r}"].value.startswith(crit.title)
+    r = rows["procedures_total"]
+    assert ws[f"B{r}"].value == "Số TTHC thuộc thẩm quyền giải quyết" and ws[f"C{r}"].value == "TTHC"
+    # protection: sheet protected, only value and evidence cells of indicator rows open
+    assert ws.protection.sheet
+    assert not ws[f"D{r}"].protection.locked and not ws[f"E{r}"].protection.locked
+    assert ws[f"B{r}"].protection.locked and ws[f"D{rows['#criterion:3.1']}"].protection.locked
+    # data validation: whole ≥ 0, Có/Không, level lists
+    kinds = {dv.type: dv for dv in ws.data_validations.dataValidation}
+    assert kinds["whole"].operator == "greaterThanOrEqual" and kinds["whole"].formula1 == "0"
+    formulas = {dv.formula1 for dv in ws.data_validations.dataValidation if dv.type == "list"}
+    assert '"Có,Không"' in formulas
+    assert f"D{rows['procedures_total']}" in str(kinds["whole"].sqref)
+    # printing on A4
+    assert str(ws.page_setup.paperSize) == "9" and ws.page_setup.fitToWidth == 1  # 9 = A4
+    assert ws[f"B{r}"].alignment.wrap_text
+
+
+def test_template_levels_and_all_units(tmp_path):
+    out = monthly.template("2023-12", all_units=True, out=tmp_path / "forms")
+    assert "13 biểu mẫu" in out
+    files = sorted((tmp_path / "forms").glob("*.xlsx"))
+    assert len(files) == len(REG)
+    ws = openpyxl.load_workbook(tmp_path / "forms" / "CCHC_GDTRH_2023-12.xlsx")[SHEET]
+    assert ws["B7"].value == "05/01/2024"
+    formulas = {dv.formula1 for dv in ws.data_validations.dataValidation if dv.type == "list"}
+    assert '"Xuất sắc,Tốt,Khá,Trung bình,Yếu"' in formulas
+    with pytest.raises(UsageError):
+        monthly.template("2023-12", unit="NOPE", out=tmp_path / "x.xlsx")
+    with pytest.raises(UsageError):
+        monthly.template("2023-12", unit="VP", all_units=True, out=tmp_path)
+
+
+def test_shared_indicator_asked_once():
+    rows = form_rows(CAT, "phong")
+    keys = [r.key for r in rows if r.indicator]
+    assert len(keys) == len(set(keys)) == len(CAT.indicators_for_kind("phong"))
+    labels = {r.key: r.label for r in rows}
+    assert not labels["#criterion:3.3.3"].endswith("(dùng số liệu đã nhập ở mục trên)")  # brings a new one
+    order = [r.key for r in rows]  # each indicator under the first criterion that uses it
+    assert order.index("procedures_total") < order.index("#criterion:3.3.3")
+
+
+def test_filled_form_reads_typed_values(tmp_path):
+    path = filled_form(tmp_path, "GDTRH", "2023-07")
+    form = _read(path)
+    assert form.unit == "GDTRH" and str(form.month) == "2023-07"
+    assert form.values == figures("GDTRH", "2023-07")
+    assert isinstance(form.values["hotline_posted" if "hotline_posted" in form.values else "iso_applied"], bool)
+
+
+def test_empty_cells_are_missing_and_text_numbers_accepted(tmp_path):
+    path = template(tmp_path / "f.xlsx", "TTR", "2023-02")
+    rows = rows_by_key(openpyxl.load_workbook(path)[SHEET])
+    ind = next(i for i in CAT.indicators_for_kind("thanh_tra") if CAT.indicators[i].kind == "count")
+    fill(path, {}, cells={f"D{rows[ind]}": "1.234"}, evidence={ind: "Công văn 12/SGDĐT"})
+    form = _read(path)
+    assert form.values == {ind: 1234} and form.evidence == {ind: "Công văn 12/SGDĐT"}
+
+
+@pytest.mark.parametrize("case, ref, words", [
+    ("unit_unknown", "B4", "đơn vị không có trong danh mục: 'XYZ'"),
+    ("unit_blank", "B4", "thiếu mã đơn vị"),
+    ("month_bad", "B6", "tháng báo cáo: kỳ không hợp lệ: '2023-13'"),
+    ("month_quarter", "B6", "tháng YYYY-MM"),
+    ("label_edited", "B", "nhãn chỉ số đã bị sửa"),
+    ("criterion_edited", "B", "tên tiêu chí đã bị sửa"),
+    ("locked_row", "D", "ô thuộc dòng bị khóa"),
+    ("locked_evidence", "E", "ô thuộc dòng bị khóa"),
+    ("negative", "D", "là số âm"),
+    ("fraction", "D", "'12.5' không phải số nguyên"),
+    ("text_count", "D", "'mười' không phải số nguyên"),
+    ("bad_bool", "D", "không phải Có/Không"),
+    ("bad_level", "D", "không phải mức hợp lệ"),
+    ("limit", "D", "lớn hơn Số hồ sơ TTHC đã giải quyết"),
+    ("evidence_only", "D", "có tài liệu kiểm chứng ở ô E"),
+    ("hidden_key", "F", "dòng không nhận ra"),
+])
+def test_bad_form_cells_are_located(tmp_path, case, ref, words):
+    path = filled_form(tmp_path, "GDTRH", "2023-05")
+    rows = rows_by_key(openpyxl.load_workbook(path)[SHEET])
+    resolved = figures("GDTRH", "2023-05")["dossiers_resolved"]
+    edits = {
+        "unit_unknown": {"B4": "XYZ"}, "unit_blank": {"B4": None}, "month_bad": {"B6": "2023-13"},
+        "month_quarter": {"B6": "2023-Q1"},
+        "label_edited": {f"B{rows['procedures_total']}": "Số TTHC (đã sửa)"},
+        "criterion_edited": {f"B{rows['#criterion:3.2']}": "Tiêu chí khác"},
+        "locked_row": {f"D{rows['#criterion:3.2']}": 5}, "locked_evidence": {f"E{rows['#domain:7']}": "x"},
+        "negative": {f"D{rows['procedures_total']}": -3}, "fraction": {f"D{rows['procedures_total']}": 12.5},
+        "text_count": {f"D{rows['procedures_total']}": "mười"},
+        "bad_bool": {f"D{rows['tthc_review_done']}": "có lẽ"},
+        "bad_level": {f"D{rows['service_quality_rating']}": "Rất tốt"},
+        "limit": {f"D{rows['dossiers_resolved_on_time']}": resolved + 1},
+        "evidence_only": {f"D{rows['portal_news_posts']}": None, f"E{rows['portal_news_posts']}": "Công văn 5"},
+        "hidden_key": {f"F{rows['procedures_total']}": "khong_co"},
+    }[case]
+    fill(path, {}, cells=edits)
+    problems = _problems(path)
+    assert len(problems) >= 1
+    p = problems[0]
+    assert p.file == path.name and p.sheet == SHEET and p.cell.startswith(ref), p
+    assert words in p.message, p.message
+    if len(ref) == 1:
+        assert int(p.cell[1:]) >= FIRST_ROW
+    assert f"sheet {SHEET}, ô {p.cell}" in str(p)
+
+
+def test_every_bad_cell_reported_at_once(tmp_path):
+    path = filled_form(tmp_path, "VP", "2023-05")
+    rows = rows_by_key(openpyxl.load_workbook(path)[SHEET])
+    fill(path, {}, cells={"B6": "tháng 5", f"D{rows['procedures_total']}": -1, f"D{rows['hotline_posted']}": "?"})
+    cells = sorted(p.cell for p in _problems(path))
+    assert cells == sorted(["B6", f"D{rows['procedures_total']}", f"D{rows['hotline_posted']}"])
+
+
+def test_month_that_excel_turned_into_a_date(tmp_path):
+    from datetime import datetime
+
+    path = filled_form(tmp_path, "GDTX", "2023-05")
+    fill(path, {}, cells={"B6": datetime(2023, 5, 1)})
+    assert str(_read(path).month) == "2023-05"
+
+
+def test_long_table_xlsx_is_not_a_form(tmp_path):
+    wb = openpyxl.Workbook()
+    wb.active.append(["unit", "period", "indicator", "value"])
+    wb.save(tmp_path / "t.xlsx")
+    with Workbook(tmp_path / "t.xlsx") as book:
+        assert form_cells(book) is None

@@ -1,0 +1,252 @@
+"""Ingestion into a real SQLite file: forms and long tables, refusals that
+change nothing, resubmission, history, idempotence, export round trip, a
+killed process, two ingests at once, and the CLI's exit codes."""
+from __future__ import annotations
+
+import json
+import os
+import signal
+import time
+from pathlib import Path
+
+import openpyxl
+
+from cchc_lib import commands, monthly
+from cchc_lib.files import write_long_table
+from cchc_lib.forms import SHEET
+from cchc_lib.history import history
+from cchc_lib.intake import DUPLICATE, REFUSED, STORED, UNCHANGED
+from cchc_lib.loading import Observation
+from cchc_lib.store import Store
+
+from intake_helpers import (CAT, REG, _SAMPLE, cli, db_bytes, figures, fill, filled_form, month, popen,
+                            rows_by_key, run_ingest)
+
+
+def _score(data, period, unit):
+    return json.loads(commands.score(data, period, unit, "json"))
+
+
+def _csv(path: Path, rows) -> Path:
+    path.write_text("unit,period,indicator,value\n" + "".join(",".join(map(str, r)) + "\n" for r in rows),
+                    encoding="utf-8")
+    return path
+
+
+def _values(db, unit, m):
+    with Store(db, create=False) as s:
+        return {k[2]: v.value for k, v in s.current(unit, [month(m)]).items()}
+
+
+def test_template_fill_ingest_score_two_units(tmp_path):
+    db = tmp_path / "cchc.sqlite"
+    files = [filled_form(tmp_path, u, m) for u in ("VP", "GDTRH") for m in ("2023-07", "2023-08", "2023-09")]
+    report = run_ingest(files, db)
+    assert [r.state for r in report.results] == [STORED] * 6, report.summary()
+    # the same figures as a long table score the same
+    obs = [o for o in _SAMPLE if o.unit in ("VP", "GDTRH") and o.month.index in (7, 8, 9)]
+    table = write_long_table(tmp_path / "same.csv", CAT, obs)
+    for unit in ("VP", "GDTRH", None):
+        assert _score(db, "2023-Q3", unit) == _score(table, "2023-Q3", unit)
+    with Store(db, create=False) as s:
+        assert s.counts() == {"files": 6, "submissions": 6, "submission_values": len(obs)}
+        assert {f.kind for f in s.files()} == {"form"} and s.files()[0].submitted_by == "test"
+
+
+def test_refused_form_leaves_database_byte_for_byte(tmp_path):
+    db = tmp_path / "cchc.sqlite"
+    run_ingest([filled_form(tmp_path, "VP", "2023-03")], db)
+    before = db_bytes(db)
+    bad = filled_form(tmp_path, "VP", "2023-04", name="bad.xlsx")
+    rows = rows_by_key(openpyxl.load_workbook(bad)[SHEET])
+    fill(bad, {}, cells={"B6": "2023-4", f"D{rows['procedures_total']}": -2})
+    report = run_ingest([bad], db)
+    assert report.results[0].state == REFUSED and len(report.results[0].problems) == 2
+    assert db_bytes(db) == before
+
+
+def test_refused_tables_each_located_and_database_unchanged(tmp_path):
+    db = tmp_path / "cchc.sqlite"
+    run_ingest([filled_form(tmp_path, "TTR", "2023-03")], db)
+    before = db_bytes(db)
+    cases = {
+        "unit": ([("XX", "2023-03", "procedures_total", 3)], "unit", "đơn vị không có trong danh mục"),
+        "period": ([("VP", "2023-13", "procedures_total", 3)], "period", "kỳ không hợp lệ"),
+        "indicator": ([("VP", "2023-03", "khong_co", 3)], "indicator", "chỉ số không tồn tại"),
+        "count": ([("VP", "2023-03", "procedures_total", "12.5")], "value", "không phải số nguyên"),
+        "bool": ([("VP", "2023-03", "hotline_posted", "maybe")], "value", "Có/Không"),
+        "duplicate": ([("VP", "2023-03", "procedures_total", 3), ("VP", "2023-03", "procedures_total", 4)],
+                      "indicator", "trùng với dòng 2"),
+        "limit": ([("VP", "2023-03", "feedback_received", 2), ("VP", "2023-03", "feedback_handled", 3)],
+                  "value", "lớn hơn feedback_received"),
+    }
+    for name, (rows, column, words) in cases.items():
+        path = _csv(tmp_path / f"{name}.csv", [("VP", "2023-03", "procedures_total", 7)] + rows)
+        result = run_ingest([path], db).results[0]
+        assert result.state == REFUSED, name
+        p = result.problems[0]
+        assert p.file == path.name and p.column == column and p.row >= 2 and words in p.message, (name, p)
+        assert db_bytes(db) == before, name
+    # XLSX long table: the cell is named too
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "data"
+    ws.append(["unit", "period", "indicator", "value"])
+    ws.append(["VP", "2023-03", "procedures_total", -5])
+    wb.save(tmp_path / "bad.xlsx")
+    p = run_ingest([tmp_path / "bad.xlsx"], db).results[0].problems[0]
+    assert (p.sheet, p.cell, p.row) == ("data", "D2", 2) and "số âm" in p.message
+    assert db_bytes(db) == before
+
+
+def test_refused_first_file_creates_no_database(tmp_path):
+    db = tmp_path / "new.sqlite"
+    report = run_ingest([_csv(tmp_path / "bad.csv", [("VP", "2023-03", "procedures_total", -1)])], db)
+    assert not report.ok and not db.exists()
+
+
+def test_resubmission_history_and_idempotence(tmp_path):
+    db = tmp_path / "cchc.sqlite"
+    first = filled_form(tmp_path, "GDTH", "2023-06")
+    right = figures("GDTH", "2023-06")
+    assert run_ingest([first], db, by="an").results[0].state == STORED
+    again = run_ingest([first], db)
+    assert again.results[0].state == DUPLICATE and "đã được nạp" in again.results[0].message
+    fixed = filled_form(tmp_path, "GDTH", "2023-06", {"portal_news_posts": right["portal_news_posts"] + 7}, name="fix.xlsx")
+    r = run_ingest([fixed], db, by="binh").results[0]
+    assert r.state == STORED and "1 giá trị thay cho số liệu gửi trước" in r.message
+    assert _values(db, "GDTH", "2023-06")["portal_news_posts"] == right["portal_news_posts"] + 7
+    # a partial resubmission replaces only what it contains (per indicator)
+    part = _csv(tmp_path / "part.csv", [("GDTH", "2023-06", "portal_news_posts", right["portal_news_posts"])])
+    assert run_ingest([part], db).results[0].state == STORED
+    current = _values(db, "GDTH", "2023-06")
+    assert current == {k: int(v) if isinstance(v, bool) else v for k, v in right.items()}
+    with Store(db, create=False) as s:
+        versions = history(s, "GDTH", month("2023-06"))[month("2023-06")]
+        assert [v.submission.file.submitted_by for v in versions] == ["an", "binh", "test"]
+        assert [len(v.changes) for v in versions[1:]] == [1, 1]
+        assert versions[1].changes[0].old.value == right["portal_news_posts"]
+        assert s.counts()["submissions"] == 3  # every version kept
+    text = monthly.show_history("GDTH", "2023-06", db)
+    assert "3 phiên bản" in text and f"{right['portal_news_posts']} → {right['portal_news_posts'] + 7}" in text
+    # the same values in another file: nothing new
+    assert run_ingest([part], db).results[0].state == DUPLICATE
+    same = tmp_path / "same.csv"  # other bytes (separator), same values
+    same.write_text(f"unit;period;indicator;value\nGDTH;2023-06;portal_news_posts;{right['portal_news_posts']}\n",
+                    encoding="utf-8")
+    assert run_ingest([same], db).results[0].state == UNCHANGED
+
+
+def test_several_files_each_on_its_own(tmp_path):
+    db = tmp_path / "cchc.sqlite"
+    good = filled_form(tmp_path, "KTKD", "2023-01")
+    bad = _csv(tmp_path / "bad.csv", [("KTKD", "2023-02", "procedures_total", "abc")])
+    good2 = _csv(tmp_path / "good2.csv", [("KTKD", "2023-02", "procedures_total", 5)])
+    report = run_ingest([good, bad, good2], db)
+    assert [r.state for r in report.results] == [STORED, REFUSED, STORED]
+    assert "Tổng cộng: 3 tệp, lưu 2, từ chối 1" in report.summary()
+
+
+def test_export_ingest_round_trip_changes_nothing(tmp_path):
+    db = tmp_path / "a.sqlite"
+    run_ingest([filled_form(tmp_path, u, "2023-02") for u in ("VP", "THPT_TRANPHU", "TTR")], db)
+    run_ingest([filled_form(tmp_path, "VP", "2023-02", {"portal_news_posts": 999}, name="fix.xlsx")], db)
+    for suffix in ("csv", "xlsx"):
+        out = tmp_path / f"export.{suffix}"
+        monthly.export("2023-Q1", out, db)
+        before = db_bytes(db)
+        assert run_ingest([out], db).results[0].state == UNCHANGED
+        assert db_bytes(db) == before
+        db2 = tmp_path / f"b_{suffix}.sqlite"
+        assert run_ingest([out], db2).results[0].state == STORED
+        again = tmp_path / f"again.{suffix}"
+        monthly.export("2023-Q1", again, db2)
+        if suffix == "csv":
+            assert again.read_bytes() == out.read_bytes()
+        with Store(db, create=False) as a, Store(db2, create=False) as b:
+            assert a.dataset(CAT, REG).values == b.dataset(CAT, REG).values
+        for unit in ("VP", None):
+            assert _score(out, "2023-Q1", unit) == _score(db, "2023-Q1", unit)
+
+
+def _big_table(path: Path, vp_march: dict) -> Path:
+    obs = [o for o in _SAMPLE if not (o.unit == "VP" and o.month == month("2023-03"))]
+    obs += [Observation("VP", month("2023-03"), k, v) for k, v in vp_march.items()]
+    return write_long_table(path, CAT, obs)
+
+
+def test_killed_ingest_leaves_database_consistent(tmp_path):
+    db = tmp_path / "cchc.sqlite"
+    run_ingest([filled_form(tmp_path, "VP", "2023-03")], db)
+    old = _values(db, "VP", "2023-03")
+    before = db_bytes(db)
+    big = _big_table(tmp_path / "big.csv", {**figures("VP", "2023-03"), "docs_out_total": 12345})
+    sig = tmp_path / "in-transaction"
+    proc = popen("ingest", str(big), "--db", str(db),
+                 env={"CCHC_TEST_TXN_SIGNAL": str(sig), "CCHC_TEST_TXN_SLEEP": "60"})
+    deadline = time.monotonic() + 60
+    while not sig.exists():
+        assert proc.poll() is None, proc.communicate()
+        assert time.monotonic() < deadline
+        time.sleep(0.02)
+    os.kill(proc.pid, signal.SIGKILL)  # all rows written, not committed
+    proc.wait()
+    with Store(db, create=False) as s:
+        assert s.integrity_ok()
+        assert s.counts() == {"files": 1, "submissions": 1, "submission_values": len(old)}
+    assert _values(db, "VP", "2023-03") == old
+    assert db_bytes(db) == before  # recovery rolled the WAL back; the last close checkpointed
+    assert run_ingest([big], db).results[0].state == STORED  # and the file can be ingested again
+    assert _values(db, "VP", "2023-03")["docs_out_total"] == 12345
+
+
+def test_two_concurrent_ingests_both_land(tmp_path):
+    db = tmp_path / "cchc.sqlite"
+    run_ingest([filled_form(tmp_path, "TTR", "2023-01")], db)
+    a = filled_form(tmp_path, "VP", "2023-05")
+    b = filled_form(tmp_path, "GDMN", "2023-05")
+    sig = tmp_path / "a-holds"
+    pa = popen("ingest", str(a), "--db", str(db), "--by", "A",
+               env={"CCHC_TEST_TXN_SIGNAL": str(sig), "CCHC_TEST_TXN_SLEEP": "1.5"})
+    while not sig.exists():
+        assert pa.poll() is None, pa.communicate()
+        time.sleep(0.02)
+    pb = popen("ingest", str(b), "--db", str(db), "--by", "B")  # waits for A's transaction
+    outs = [p.communicate(timeout=60) for p in (pa, pb)]
+    assert [pa.returncode, pb.returncode] == [0, 0], outs
+    with Store(db, create=False) as s:
+        assert s.integrity_ok()
+        assert sorted(f.submitted_by for f in s.files()) == ["A", "B", "test"]
+    assert _values(db, "VP", "2023-05") and _values(db, "GDMN", "2023-05")
+
+
+def test_cli_exit_codes(tmp_path):
+    db = tmp_path / "cchc.sqlite"
+    good = filled_form(tmp_path, "VP", "2023-03")
+    bad = filled_form(tmp_path, "VP", "2023-04", name="bad.xlsx")
+    rows = rows_by_key(openpyxl.load_workbook(bad)[SHEET])
+    fill(bad, {}, cells={"B4": "ZZ", f"D{rows['hotline_posted']}": "hmm"})
+    r = cli("ingest", str(good), "--db", str(db), "--by", "Lan", "--at", "2023-04-03T09:30")
+    assert r.returncode == 0 and "đã lưu 31 giá trị" in r.stdout, r.stderr
+    r = cli("ingest", str(good), str(bad), "--db", str(db))
+    assert r.returncode == 2
+    assert "đã được nạp" in r.stdout and "bad.xlsx: BỊ TỪ CHỐI, 2 lỗi" in r.stdout
+    err = r.stderr.strip().splitlines()
+    assert err == [f"lỗi: bad.xlsx, sheet {SHEET}, ô B4: đơn vị không có trong danh mục: 'ZZ'",
+                   f"lỗi: bad.xlsx, sheet {SHEET}, ô D{rows['hotline_posted']}: "
+                   "Niêm yết địa chỉ phản ánh, đường dây nóng tại Bộ phận Một cửa: "
+                   "'hmm' không phải Có/Không (1/0, true/false, yes/no, có/không)"]
+    r = cli("status", "--period", "2023-Q1", "--db", str(db))
+    assert r.returncode == 0 and "✓ 03/04" in r.stdout
+    r = cli("history", "--unit", "VP", "--db", str(db))
+    assert r.returncode == 0 and "người nạp: Lan" in r.stdout
+    r = cli("export", "--period", "2023-Q1", "-o", str(tmp_path / "out.csv"), "--db", str(db))
+    assert r.returncode == 0 and (tmp_path / "out.csv").is_file()
+    r = cli("score", "--data", str(db), "--period", "2023-Q1", "--unit", "VP", "--format", "json")
+    assert r.returncode == 0 and json.loads(r.stdout)["unit"] == "VP"
+    for args in (("status", "--period", "2023-Q5", "--db", str(db)), ("history", "--unit", "NOPE", "--db", str(db)),
+                 ("export", "--period", "2023", "-o", str(tmp_path / "x.txt"), "--db", str(db)),
+                 ("ingest", str(tmp_path / "missing.csv"), "--db", str(db)),
+                 ("ingest", str(good), "--db", str(db), "--at", "hôm qua")):
+        r = cli(*args)
+        assert r.returncode == 2 and r.stderr.startswith("lỗi: "), (args, r.stderr)

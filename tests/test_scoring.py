@@ -1,0 +1,261 @@
+"""Combining months and units (contract section 3) and scorecards (section 5)."""
+from __future__ import annotations
+
+import random
+from fractions import Fraction as F
+
+import pytest
+
+from cchc_lib.combine import over_months, over_units
+from cchc_lib.loading import Dataset
+from cchc_lib.sample import sample_observations
+from cchc_lib.periods import Period
+from cchc_lib.rules import MISSING, NOT_APPLICABLE, SCORED, TRACKED
+from cchc_lib.scoring import Scorecard, ranking, score_all, score_department, score_unit
+from scoring_helpers import CAT, REG, dataset, month_rows
+
+YEAR, Q1 = Period.parse("2023"), Period.parse("2023-Q1")
+
+
+def perfect_figures(kind: str) -> dict:
+    """Every indicator of the kind at its best: the maximum everywhere."""
+    out = {}
+    for i in CAT.indicators_for_kind(kind):
+        ind = CAT.indicators[i]
+        if ind.kind == "bool":
+            out[i] = True
+        elif ind.kind == "level":
+            out[i] = ind.levels[0].code
+        else:
+            out[i] = 0 if i == "docs_out_electronic_and_paper" else 20
+    return out
+
+
+def perfect_rows(unit: str, months=range(1, 13)):
+    kind = REG.get(unit).kind
+    return [r for m in months for r in month_rows(unit, m, perfect_figures(kind))]
+
+
+# ---------------------------------------------------------------- rates from combined counts
+
+def test_annual_rate_from_summed_counts_not_averaged_rates():
+    """January 10/10 on time (100%), February 90/100 (90%): the average of the
+    monthly rates is 95% (→ 1.425) but the quarter's rate is 100/110 = 90.9%,
+    below the 95% band: 0 points."""
+    ds = dataset([("GDTH", 1, "dossiers_resolved", 10), ("GDTH", 1, "dossiers_resolved_on_time", 10),
+                  ("GDTH", 2, "dossiers_resolved", 100), ("GDTH", 2, "dossiers_resolved_on_time", 90)])
+    c = score_unit(ds, CAT, REG.get("GDTH"), Q1).get("3.4.2")
+    assert c.outcome.rate == F(100, 110)
+    assert c.points == 0
+    # and the other way round: 99/100 and 0/1 average 49.5%, the sum 99/101 is ≥ 95%
+    ds = dataset([("GDTH", 1, "dossiers_resolved", 100), ("GDTH", 1, "dossiers_resolved_on_time", 99),
+                  ("GDTH", 2, "dossiers_resolved", 1), ("GDTH", 2, "dossiers_resolved_on_time", 0)])
+    c = score_unit(ds, CAT, REG.get("GDTH"), Q1).get("3.4.2")
+    assert c.outcome.rate == F(99, 101)
+    assert c.points == F(99, 101) * F("1.5")
+
+
+def test_department_rate_from_summed_counts_over_units():
+    """GDTH 19/20 (95%), GDTRH 90/100 (90%): the department's rate is
+    109/120 = 90.8%, not the 92.5% mean of the two rates."""
+    ds = dataset([("GDTH", 1, "dossiers_resolved", 20), ("GDTH", 1, "dossiers_resolved_on_time", 19),
+                  ("GDTRH", 1, "dossiers_resolved", 100), ("GDTRH", 1, "dossiers_resolved_on_time", 90)])
+    dept = score_department(ds, CAT, Q1, REG)
+    assert dept.get("3.4.2").outcome.rate == F(109, 120)
+    assert dept.get("3.4.2").points == 0
+    assert score_unit(ds, CAT, REG.get("GDTH"), Q1).get("3.4.2").points == F("1.425")
+
+
+def test_7_3_annualised_over_the_period():
+    ds = dataset([("GDTH", m, "portal_news_posts", 4) for m in range(1, 13)])
+    # a quarter: 12 posts ≈ 48 a year → 0.2; the year: 48 → 0.2; one month: 4 ≈ 48 → 0.2
+    for p, pts in (("2023-Q1", "0.2"), ("2023", "0.2"), ("2023-05", "0.2"), ("2023-H1", "0.2")):
+        assert score_unit(ds, CAT, REG.get("GDTH"), Period.parse(p)).get("7.3").points == F(pts)
+    ds = dataset([("GDTH", 1, "portal_news_posts", 13)])  # 13 in Q1 ≈ 52 a year
+    assert score_unit(ds, CAT, REG.get("GDTH"), Q1).get("7.3").points == F("0.3")
+    assert score_unit(ds, CAT, REG.get("GDTH"), YEAR).get("7.3").points == F("0.2")  # 13 in the year
+
+
+# ---------------------------------------------------------------- bool and level over months
+
+def test_bool_over_months_latest_with_a_value():
+    ind = CAT.indicators["hotline_posted"]
+    m = Period.month
+    assert over_months(ind, {m(2023, 1): True, m(2023, 2): False}, Q1) is False
+    assert over_months(ind, {m(2023, 1): False, m(2023, 3): True}, Q1) is True
+    assert over_months(ind, {m(2023, 1): True, m(2023, 4): False}, Q1) is True  # April is not in Q1
+    assert over_months(ind, {m(2023, 4): False}, Q1) is None
+    assert over_months(ind, {m(2022, 12): True}, YEAR) is None  # another year
+
+
+def test_level_over_months_latest_with_a_value():
+    ind = CAT.indicators["service_quality_rating"]
+    m = Period.month
+    assert over_months(ind, {m(2023, 1): "xuat_sac", m(2023, 2): "kha"}, Q1) == "kha"
+    assert over_months(ind, {m(2023, 2): "yeu", m(2023, 11): "tot"}, YEAR) == "tot"
+
+
+def test_count_over_months_sums_only_the_period():
+    ind = CAT.indicators["dossiers_resolved"]
+    by = {Period.month(2023, k): k for k in range(1, 13)}
+    assert over_months(ind, by, Q1) == 6
+    assert over_months(ind, by, YEAR) == 78
+    assert over_months(ind, by, Period.parse("2023-H2")) == sum(range(7, 13))
+    assert over_months(ind, {Period.month(2023, 5): 0}, Q1) is None
+    assert over_months(ind, {Period.month(2023, 2): 0}, Q1) == 0  # zero is a value, not missing
+
+
+def test_over_units():
+    b, lv, n = (CAT.indicators[i] for i in ("hotline_posted", "service_quality_rating", "dossiers_resolved"))
+    assert over_units(b, [True, True, None]) is True
+    assert over_units(b, [True, False, True]) is False
+    assert over_units(b, [None, None]) is None
+    assert over_units(lv, ["xuat_sac", "kha", "tot"]) == "kha"
+    assert over_units(lv, ["tot", "yeu", None, "trung_binh"]) == "yeu"
+    assert over_units(n, [3, None, 4]) == 7
+
+
+def test_department_bool_and_level_over_units():
+    ds = dataset([("GDTH", 1, "desk_staff_list_posted", True), ("GDTRH", 1, "desk_staff_list_posted", True),
+                  ("VP", 1, "desk_staff_list_posted", True),
+                  ("GDTH", 1, "service_quality_rating", "xuat_sac"), ("GDTRH", 1, "service_quality_rating", "kha"),
+                  ("THPT_TRANPHU", 2, "service_quality_rating", "tot")])
+    dept = score_department(ds, CAT, Q1, REG)
+    assert dept.get("3.3.6").points == F("0.25")        # every reporter true (KHTC… did not report)
+    assert dept.get("3.4.4").outcome.value == "kha"      # the lowest level reported
+    assert dept.get("3.4.4").points == F("0.25")
+    ds.add(next(iter(dataset([("KHTC", 3, "desk_staff_list_posted", False)]).observations)))
+    assert score_department(ds, CAT, Q1, REG).get("3.3.6").points == 0  # one false unit → false
+
+
+# ---------------------------------------------------------------- scorecards
+
+def test_unit_scorecard_covers_its_kind_plus_fully_reported():
+    ds = dataset(perfect_rows("VP", [1]) + [("VP", 1, "dossiers_resolved_on_time", 5)])
+    card = score_unit(ds, CAT, REG.get("VP"), Period.parse("2023-01"))
+    kind_codes = {c.code for c in CAT.criteria_for_kind("van_phong")}
+    codes = [c.code for c in card.criteria]
+    # dossiers_resolved is reported for 7.5.3/7.7.2, on-time added: 3.4.2 fully reported
+    assert set(codes) == kind_codes | {"3.4.2"}
+    assert codes == [c.code for c in CAT.criteria if c.code in set(codes)]  # catalogue order
+    # 3.5 shares dossiers_resolved but VP gave no digitised figure: not in its card
+    assert "3.5" not in codes
+    assert card.get("3.4.2").outcome.rate == F(5, 20)
+
+
+def test_unit_without_data_gets_its_kinds_criteria_all_missing():
+    card = score_unit(dataset([]), CAT, REG.get("TTR"), Q1)
+    assert [c.code for c in card.criteria] == [c.code for c in CAT.criteria_for_kind("thanh_tra")]
+    assert {c.status for c in card.criteria} == {MISSING}
+    assert card.points == 0 and card.max_points == sum((c.max_points for c in card.criteria), F(0))
+    assert card.percent == 0
+
+
+def test_perfect_department_reaches_24_55():
+    rows = [r for u in REG.codes for r in perfect_rows(u)]
+    ds = dataset(rows)
+    dept = score_department(ds, CAT, YEAR, REG)
+    assert dept.unit is None and dept.to_dict()["unit"] is None
+    assert [c.code for c in dept.criteria] == [c.code for c in CAT.criteria]
+    assert dept.max_points == F("24.55") == dept.points
+    assert {d.code: d.max_points for d in dept.domains} == {"3": F("8.75"), "7": F("10.8"), "8": F("5.0")}
+    assert {d.code: d.points for d in dept.domains} == {"3": F("8.75"), "7": F("10.8"), "8": F("5.0")}
+    assert dept.percent == 100
+    assert {c.code for c in dept.criteria if c.status == TRACKED} == {"7.1.1", "7.1.2", "7.1.5"}
+    for u in REG:
+        card = score_unit(ds, CAT, u, YEAR)
+        assert card.points == card.max_points == sum((c.max_points for c in CAT.criteria_for_kind(u.kind)), F(0))
+
+
+def test_not_applicable_removed_from_the_maximum_and_percent():
+    """GDTH: 3.4.2 with no dossier is n/a: its 1.5 leaves the maximum; 3.5
+    shares the denominator and goes too; 3.4.3 with no overdue is full."""
+    figures = perfect_figures("phong") | {"dossiers_resolved": 0, "dossiers_resolved_on_time": 0,
+                                          "dossiers_results_digitized": 0, "dossiers_overdue": 0,
+                                          "dossiers_overdue_apologized": 0, "dossiers_returned_bcci": 0,
+                                          "dossiers_iso_compliant": 0, "iso_applied": False}
+    ds = dataset(month_rows("GDTH", 1, figures))
+    card = score_unit(ds, CAT, REG.get("GDTH"), Period.parse("2023-01"))
+    na = {c.code for c in card.criteria if c.status == NOT_APPLICABLE}
+    assert na == {"3.4.2", "3.5", "7.5.3", "7.7.2"}
+    assert card.get("3.4.3").status == SCORED and card.get("3.4.3").points == F("0.5")
+    full = sum((c.max_points for c in CAT.criteria_for_kind("phong")), F(0))
+    assert card.max_points == full - F("1.5") - F(1) - F("0.5") - F(1)
+    assert card.points == card.max_points - F("0.4")  # only 7.6.1 lost
+    assert card.percent == pytest.approx(float(card.points / card.max_points * 100), abs=1e-12)
+    d7 = next(d for d in card.domains if d.code == "7")
+    assert d7.max_points == sum((c.max_points for c in CAT.criteria_for_kind("phong") if c.domain == "7"), F(0)) \
+        - F("0.5") - F(1)
+    assert d7.points == d7.max_points - F("0.4")
+
+
+def test_domain_subtotals_add_up():
+    ds = Dataset(sample_observations(CAT, REG, 2023))
+    dept, cards = score_all(ds, CAT, REG, Q1)
+    for card in [dept, *cards]:
+        assert sum((d.points for d in card.domains), F(0)) == card.points
+        assert sum((d.max_points for d in card.domains), F(0)) == card.max_points
+        for d in card.domains:
+            mine = [c for c in card.criteria if c.criterion.domain == d.code]
+            assert d.points == sum((c.points for c in mine), F(0))
+        for c in card.criteria:
+            assert 0 <= c.points <= c.max_points
+            if c.status != SCORED:
+                assert c.points == 0 and c.to_dict()["points"] == 0
+
+
+def test_ranking_with_ties():
+    """Two perfect offices tie for first; the school with nothing but 7.3 low
+    is third; a unit with nothing applicable comes last, unranked."""
+    rows = perfect_rows("GDTH", [1]) + perfect_rows("GDMN", [1]) + perfect_rows("KHTC", [1])
+    rows = [r for r in rows if not (r[0] == "KHTC" and r[2] == "portal_news_posts")]
+    rows.append(("KHTC", 1, "portal_news_posts", 0))
+    ds = dataset(rows)
+    jan = Period.parse("2023-01")
+    cards = [score_unit(ds, CAT, REG.get(u), jan) for u in ("KHTC", "GDMN", "GDTH")]
+    empty = Scorecard(REG.get("TTR"), jan, (), ())
+    ranked = ranking(cards + [empty])
+    assert [(r, c.unit_code) for r, c in ranked] == [(1, "GDMN"), (1, "GDTH"), (3, "KHTC"), (0, "TTR")]
+    assert ranked[0][1].percent == 100 and ranked[2][1].percent < 100
+
+
+def test_ranking_orders_by_percent_not_points():
+    """A school with a smaller maximum but a higher percent ranks first."""
+    ds = dataset(perfect_rows("THPT_TRANPHU", [1]) + [r for r in perfect_rows("GDTH", [1])
+                                                       if r[2] != "iso_applied"] + [("GDTH", 1, "iso_applied", False)])
+    jan = Period.parse("2023-01")
+    school, office = (score_unit(ds, CAT, REG.get(u), jan) for u in ("THPT_TRANPHU", "GDTH"))
+    assert office.points > school.points
+    assert [c.unit_code for _, c in ranking([office, school])] == ["THPT_TRANPHU", "GDTH"]
+
+
+def test_department_only_combines_units_concerned():
+    """VP reports dossiers_received (for 7.5.2) but 7.4.2 is not its
+    criterion: its dossiers do not dilute the department's online rate."""
+    ds = dataset([("GDTH", 1, "dossiers_received", 100), ("GDTH", 1, "dossiers_online_l34", 80),
+                  ("VP", 1, "dossiers_received", 100), ("VP", 1, "dossiers_received_bcci", 20)])
+    dept = score_department(ds, CAT, Q1, REG)
+    assert dept.get("7.4.2").outcome.rate == F(80, 100)
+
+
+def test_score_all_registry_order():
+    ds = dataset(perfect_rows("GDTH", [1]))
+    dept, cards = score_all(ds, CAT, REG, Q1)
+    assert [c.unit_code for c in cards] == REG.codes
+    assert dept.unit is None
+
+
+def test_shuffled_observations_same_scorecards():
+    rows = [r for u in ("GDTH", "VP", "THPT_TRANPHU") for r in perfect_rows(u, [1, 2, 3])]
+    a = score_department(dataset(rows), CAT, Q1, REG).to_dict()
+    random.Random(7).shuffle(rows)
+    b = score_department(dataset(rows), CAT, Q1, REG).to_dict()
+    assert a == b
+
+
+def test_dataset_cache_invalidated_by_add():
+    ds = dataset([("GDTH", 1, "dossiers_resolved", 10), ("GDTH", 1, "dossiers_resolved_on_time", 10)])
+    assert score_unit(ds, CAT, REG.get("GDTH"), Q1).get("3.4.2").points == F("1.5")
+    for r in dataset([("GDTH", 2, "dossiers_resolved", 10), ("GDTH", 2, "dossiers_resolved_on_time", 0)]).observations:
+        ds.add(r)
+    assert score_unit(ds, CAT, REG.get("GDTH"), Q1).get("3.4.2").points == 0
