@@ -175,8 +175,8 @@ def heatmap(units: Sequence[str], criteria: Sequence[str], matrix: Sequence[Sequ
     cb = fig.colorbar(im, ax=ax, shrink=0.8, pad=0.01)
     cb.ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _p: number_vi(v, 0) + "%"))
     cb.ax.tick_params(labelsize=7)
-    _title(fig, "Tỷ lệ điểm đạt theo tiêu chí (% điểm tối đa). Ô xám: không áp dụng hoặc không chấm; "
-                "ô không ghi số: 100%", 9)
+    _title(fig, "Tỷ lệ điểm đạt theo tiêu chí (% điểm tối đa)\n"
+                "ô xám: không áp dụng hoặc không chấm; ô không ghi số: 100%", 9)
     return fig
 
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from typing import Sequence
 
@@ -108,7 +109,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"lỗi: {e}", file=sys.stderr)
         return 2
     if text:
-        print(text)
+        try:
+            print(text)
+            sys.stdout.flush()
+        except BrokenPipeError:  # `cchc ... | head`: the reader has gone; not an error
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     return getattr(text, "exit_code", 0)
 
 

@@ -68,7 +68,8 @@ def _pct(card: Scorecard) -> str:
 
 
 def _quote(c: Criterion) -> str | None:
-    return " ".join(c.scoring_text.split()) or None
+    lines = [" ".join(line.split()) for line in c.scoring_text.splitlines()]
+    return "; ".join(line.rstrip(";.") for line in lines if line) or None
 
 
 def change_sentence(card: Scorecard, previous: Scorecard | None) -> str:

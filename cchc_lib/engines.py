@@ -1,0 +1,181 @@
+"""Executing report notebooks with papermill on a warm kernel.
+
+A batch spends most of its time starting kernels and importing pandas and
+matplotlib, not on the report.  `WarmKernelRunner` keeps one kernel per
+worker process, with the heavy imports done once, and runs every report on
+it through papermill (parameters injected by papermill, cell errors recorded
+by papermill) via the `cchc-warm` engine registered here.  Between two
+reports the kernel's namespace is wiped (`%reset -f`, figures closed, working
+directory restored), so a report never sees the previous report's variables.
+A kernel that dies or exceeds the timeout fails that report only: it is
+restarted, and the worker goes on with the next report.
+"""
+from __future__ import annotations
+
+import sys
+import time
+from typing import Any
+
+from .render import Failure, Job, WorkerOptions
+
+ENGINE_NAME = "cchc-warm"
+# Imports every report needs; done once per kernel, not once per report.
+WARMUP = """\
+import matplotlib
+matplotlib.use("Agg")
+import matplotlib.pyplot
+import pandas
+import cchc_lib, cchc_lib.views, cchc_lib.report_data, cchc_lib.charts, cchc_lib.commentary
+matplotlib._cchc_rc = matplotlib.rcParams.copy()
+"""
+RESET = """\
+%reset -f
+import matplotlib as _mpl, matplotlib.pyplot as _plt, os as _os
+_plt.close("all")
+_mpl.rcParams.update(_mpl._cchc_rc)
+_os.chdir({cwd!r})
+del _mpl, _plt, _os
+"""
+
+
+def skip_slow_imports() -> None:
+    """Keep `rfc3987_syntax` out of this process: jupyterlab pulls it in and
+    jsonschema then builds a grammar at every `import nbformat` (~1.5 s;
+    python-jsonschema/jsonschema#1392).  nbformat's schema uses no IRI format,
+    so nothing is lost."""
+    sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
+
+
+class WarmKernel:
+    """One long-lived kernel and its client, started on first use."""
+
+    def __init__(self, kernel_name: str = "python3", start_timeout: int = 60, warmup: str = WARMUP):
+        self.kernel_name = kernel_name
+        self.start_timeout = start_timeout
+        self.warmup = warmup
+        self.km: Any = None
+        self.kc: Any = None
+        self.reports = 0
+        self.restarts = 0
+
+    def ensure(self, cwd: str | None = None) -> tuple[Any, Any]:
+        if self.km is None or not self.km.is_alive():
+            self._start(cwd)
+        return self.km, self.kc
+
+    def _start(self, cwd: str | None) -> None:
+        from jupyter_client.manager import KernelManager
+
+        self.shutdown()
+        self.km = KernelManager(kernel_name=self.kernel_name)
+        self.km.start_kernel(cwd=cwd) if cwd else self.km.start_kernel()
+        self.kc = self.km.client()
+        self.kc.start_channels()
+        self.kc.wait_for_ready(timeout=self.start_timeout)
+        self._run(self.warmup)
+
+    def _run(self, code: str) -> None:
+        reply = self.kc.execute_interactive(code, timeout=self.start_timeout, output_hook=lambda msg: None)
+        if reply["content"].get("status") != "ok":
+            c = reply["content"]
+            raise RuntimeError(f"kernel setup failed: {c.get('ename')}: {c.get('evalue')}")
+
+    def reset(self, cwd: str) -> None:
+        """A clean namespace for the next report."""
+        self._run(RESET.format(cwd=cwd))
+
+    def restart(self) -> None:
+        """After a crash or a timeout: a new kernel, warmed up again."""
+        self.restarts += 1
+        self.shutdown()
+
+    def shutdown(self) -> None:
+        if self.kc is not None:
+            try:
+                self.kc.stop_channels()
+            except Exception:
+                pass
+        if self.km is not None:
+            try:
+                self.km.shutdown_kernel(now=True)
+            except Exception:
+                pass
+        self.km = self.kc = None
+
+
+def _engine_class():
+    from papermill.clientwrap import PapermillNotebookClient
+    from papermill.engines import NBClientEngine
+    from papermill.utils import merge_kwargs, remove_args
+
+    class WarmKernelEngine(NBClientEngine):
+        """papermill's nbclient engine, on the kernel passed as `warm_kernel`."""
+
+        @classmethod
+        def execute_managed_notebook(cls, nb_man, kernel_name, log_output=False, stdout_file=None,
+                                     stderr_file=None, start_timeout=60, execution_timeout=None, **kwargs):
+            warm: WarmKernel = kwargs.pop("warm_kernel")
+            cwd = kwargs.pop("cwd", None)
+            km, kc = warm.ensure(cwd)
+            warm.reset(cwd or ".")
+            kwargs = remove_args(["input_path", "timeout", "startup_timeout"], **kwargs)
+            final = merge_kwargs(kwargs, timeout=execution_timeout, startup_timeout=start_timeout,
+                                 kernel_name=kernel_name, log_output=log_output, stdout_file=stdout_file,
+                                 stderr_file=stderr_file)
+            client = PapermillNotebookClient(nb_man, km=km, **final)
+            client.kc = kc  # not owned by the client: it is not shut down after the report
+            return client.execute()
+
+    return WarmKernelEngine
+
+
+def register_engine() -> None:
+    from papermill.engines import papermill_engines
+
+    if ENGINE_NAME not in papermill_engines._engines:
+        papermill_engines.register(ENGINE_NAME, _engine_class())
+
+
+class WarmKernelRunner:
+    """A `render.NotebookRunner` on one warm kernel (one per worker process)."""
+
+    def __init__(self, options: WorkerOptions):
+        skip_slow_imports()
+        self.options = options
+        self.kernel = WarmKernel(options.kernel_name, options.start_timeout)
+        register_engine()
+
+    def run(self, job: Job) -> tuple[Any, Failure | None]:
+        import papermill as pm
+        from papermill.engines import papermill_engines
+        from papermill.exceptions import PapermillExecutionError
+        from papermill.execute import raise_for_execution_errors
+
+        nb = pm.execute_notebook(job.notebook, None, parameters=job.params, prepare_only=True,
+                                 kernel_name=self.options.kernel_name, progress_bar=False)
+        try:
+            nb = papermill_engines.execute_notebook_with_engine(
+                ENGINE_NAME, nb, input_path=job.notebook, output_path=None, kernel_name=self.options.kernel_name,
+                progress_bar=False, log_output=False, start_timeout=self.options.start_timeout,
+                execution_timeout=self.options.timeout, warm_kernel=self.kernel, cwd=job.cwd)
+            raise_for_execution_errors(nb, None)
+        except PapermillExecutionError as e:
+            self.kernel.reports += 1
+            return nb, Failure(e.ename, e.evalue, e.cell_index, e.exec_count)
+        except Exception as e:  # dead or hung kernel: this report fails, the next gets a new kernel
+            self.kernel.restart()
+            return nb, Failure(type(e).__name__, _why(e, self.options.timeout))
+        self.kernel.reports += 1
+        return nb, None
+
+    def close(self) -> None:
+        self.kernel.shutdown()
+
+
+def _why(e: Exception, timeout: int) -> str:
+    name = type(e).__name__
+    if "Timeout" in name:
+        return f"quá thời gian {timeout} giây cho một ô; kernel đã được khởi động lại"
+    if "DeadKernel" in name:
+        return "kernel bị dừng đột ngột; đã khởi động lại kernel mới"
+    return str(e) or name

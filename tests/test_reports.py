@@ -1,0 +1,186 @@
+"""Report notebooks executed for real (papermill), their HTML and PDF.
+
+One batch (department + 3 units, 2023-Q3, two workers) is rendered once for
+the module; the tests read its files.
+"""
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+import sys
+import unicodedata
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from cchc_lib import batch, commands
+from cchc_lib.fmt import percent_vi, points_vi
+from cchc_lib.pdf import find_browser
+
+from reports_helpers import NOTEBOOKS, XSS_NAME, batch_doc, make_project
+
+BROWSER = find_browser(include_playwright=False)
+needs_browser = pytest.mark.skipif(BROWSER is None, reason="không có Chromium (apt-get install chromium "
+                                                           "fonts-noto-core fonts-noto-mono): bỏ qua kiểm thử PDF")
+ANALYST = "**Đánh giá chung:** đơn vị cần _cố gắng_ hơn.\n\n<b>không phải HTML</b> <img src=x onerror=alert(1)>"
+
+
+@pytest.fixture(scope="module")
+def rendered(tmp_path_factory):
+    root = tmp_path_factory.mktemp("proj")
+    proj = make_project(root)
+    formats = ["html", "pdf"] if BROWSER else ["html"]
+    spec = batch.parse_spec(batch_doc(proj, formats=formats, commentary={"GDTRH": ANALYST}), "test.yaml")
+    report = batch.run_batch(spec, root=root, workers=2, progress=False)
+    assert report.exit_code == 0, report.text()
+    return {**proj, "out": root / "output" / "2023-Q3", "report": report}
+
+
+def _score_json(proj, unit=None):
+    return json.loads(commands.score(proj["data"], "2023-Q3", unit, "json", None, proj["units"]))
+
+
+@pytest.mark.parametrize("name", ["department", "VP", "GDTRH", "XSS"])
+def test_published_figures_equal_cchc_score(rendered, name):
+    figures = json.loads((rendered["out"] / f"{name}.json").read_text(encoding="utf-8"))
+    expected = _score_json(rendered, None if name == "department" else name)
+    assert figures["unit"] == expected["unit"]
+    assert figures["period"] == expected["period"] == "2023-Q3"
+    assert figures["points"] == pytest.approx(expected["points"], abs=1e-12)
+    assert figures["max_points"] == pytest.approx(expected["max_points"], abs=1e-12)
+    got = [(c["code"], c["status"], c["points"], c["max_points"], c["rate"]) for c in figures["criteria"]]
+    want = [(c["code"], c["status"], c["points"], c["max_points"], c["rate"]) for c in expected["criteria"]]
+    assert got == want
+
+
+def test_html_has_no_code_and_embeds_everything(rendered):
+    for name in ("department", "VP", "GDTRH"):
+        html = (rendered["out"] / f"{name}.html").read_text(encoding="utf-8")
+        assert "rd.unit_report" not in html and "rd.department_report" not in html
+        assert 'class="input' not in html and "input_area" not in html and "In&nbsp;[" not in html
+        assert "<script" not in html.lower()
+        assert not re.search(r'(src|href)="(https?:)?//', html), "nothing may come from the network"
+        assert "<link" not in html
+        charts = {"department": 6, "GDTRH": 4, "VP": 1}[name]  # VP has none of the trend criteria
+        assert html.count('src="data:image/png;base64,') >= charts
+        assert 'class="toc"' in html and 'href="#' in html
+        assert "Noto Sans Mono" in html and "DejaVu Sans Mono" in html and "@page" in html and "A4" in html
+        assert "application/vnd.cchc.figures+json" not in html and "Số liệu công bố" not in html
+
+
+def test_html_headline_in_vietnamese_style(rendered):
+    for name in ("department", "GDTRH"):
+        expected = _score_json(rendered, None if name == "department" else name)
+        html = (rendered["out"] / f"{name}.html").read_text(encoding="utf-8")
+        assert points_vi(expected["points"]) in html and "," in points_vi(expected["points"])
+        assert points_vi(expected["max_points"]) in html
+        assert percent_vi(expected["points"] / expected["max_points"]) in html
+    html = (rendered["out"] / "GDTRH.html").read_text(encoding="utf-8")
+    assert "Phòng Giáo dục Trung học" in html and "Quý III/2023" in html
+    assert "Kết quả giải quyết hồ sơ TTHC" in html  # the criteria table
+    assert "Kế hoạch quy định" in html and "đúng hạn" in html  # the plan's words where points were lost
+
+
+def test_unit_name_is_escaped(rendered):
+    html = (rendered["out"] / "XSS.html").read_text(encoding="utf-8")
+    assert "<script" not in html
+    assert "&lt;script&gt;" in html
+    dept = (rendered["out"] / "department.html").read_text(encoding="utf-8")
+    assert "<script" not in dept
+    index = (rendered["root"] / "output" / "index.html").read_text(encoding="utf-8")
+    assert "<script" not in index and "&lt;script&gt;" in index
+
+
+def test_analyst_commentary_is_markdown_with_html_escaped(rendered):
+    html = (rendered["out"] / "GDTRH.html").read_text(encoding="utf-8")
+    assert "<strong>Đánh giá chung:</strong>" in html and "<em>cố gắng</em>" in html
+    assert "&lt;b&gt;không phải HTML&lt;/b&gt;" in html
+    assert "<img src=x" not in html and "onerror=alert" not in html.replace("&lt;img src=x onerror=alert(1)&gt;", "")
+
+
+def test_index_lists_every_report(rendered):
+    index = (rendered["root"] / "output" / "index.html").read_text(encoding="utf-8")
+    for name in ("department", "VP", "GDTRH", "XSS"):
+        assert f'href="2023-Q3/{name}.html"' in index
+    dept = _score_json(rendered)
+    assert points_vi(dept["points"]) in index
+    assert "<script" not in index and "http" not in index
+
+
+def test_executed_notebooks_are_kept(rendered):
+    nb = nbformat.read(rendered["out"] / "VP.ipynb", as_version=4)
+    assert any("injected-parameters" in c.metadata.get("tags", []) for c in nb.cells)
+    assert all(c.get("execution_count") for c in nb.cells if c.cell_type == "code")
+
+
+def _pdf_text(path: Path) -> str:
+    if shutil.which("pdftotext"):
+        out = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, check=True).stdout
+        text = out.decode("utf-8")
+    else:
+        from pypdf import PdfReader
+
+        text = "\n".join(p.extract_text() or "" for p in PdfReader(str(path)).pages)
+    return unicodedata.normalize("NFC", text)
+
+
+def _flat(text: str) -> str:
+    return " ".join(text.split())
+
+
+@needs_browser
+def test_pdf_text_has_every_diacritic(rendered):
+    expected = _score_json(rendered, "GDTRH")
+    text = _flat(_pdf_text(rendered["out"] / "GDTRH.pdf"))
+    assert "Phòng Giáo dục Trung học (GDTRH)" in text
+    assert "Báo cáo kết quả chỉ số CCHC — Quý III/2023" in text
+    assert f"{points_vi(expected['points'])} / {points_vi(expected['max_points'])}" in text
+    assert percent_vi(expected["points"] / expected["max_points"]) in text
+    # the provenance line is printed in monospace: its letters must survive too
+    assert f"Mã đơn vị: GDTRH · Kỳ: 2023-Q3 · Nguồn số liệu: sample.csv · Số liệu đến: Tháng 9/2023" in text
+    assert "Điểm bị mất và lý do" in text and "Nhận xét của chuyên viên" in text
+    for broken in ("ô`", "ê´", "ê~", "o^"):
+        assert broken not in text
+
+
+@needs_browser
+def test_pdf_uses_fonts_with_vietnamese_coverage(rendered):
+    from pypdf import PdfReader
+
+    fonts = set()
+    for page in PdfReader(str(rendered["out"] / "GDTRH.pdf")).pages:
+        for f in (page.get("/Resources") or {}).get("/Font", {}).values():
+            fonts.add(str(f.get_object().get("/BaseFont")))
+    assert any("Mono" in f and ("Noto" in f or "DejaVu" in f) for f in fonts), fonts
+    assert any(("NotoSans" in f or "DejaVuSans" in f) and "Mono" not in f for f in fonts), fonts
+    text = _pdf_text(rendered["out"] / "department.pdf")
+    assert "Toàn Sở Giáo dục và Đào tạo Hải Phòng" in _flat(text)
+    assert "Đề xuất các biện pháp khắc phục" in _flat(text)
+
+
+def test_notebooks_committed_without_outputs():
+    for name in ("unit_report.ipynb", "department_report.ipynb"):
+        nb = nbformat.read(NOTEBOOKS / name, as_version=4)
+        params = [c for c in nb.cells if "parameters" in c.metadata.get("tags", [])]
+        assert len(params) == 1
+        for c in nb.cells:
+            if c.cell_type == "code":
+                assert c.outputs == [] and c.execution_count is None
+
+
+def test_unit_notebook_runs_under_plain_papermill(tmp_path):
+    proj = make_project(tmp_path)
+    out = tmp_path / "out.ipynb"
+    papermill = Path(sys.executable).with_name("papermill")
+    subprocess.run([str(papermill), str(NOTEBOOKS / "unit_report.ipynb"), str(out), "-p", "unit", "VP",
+                    "-p", "period", "2023-Q1", "-p", "data", str(proj["data"]), "-p", "units", str(proj["units"]),
+                    "--no-progress-bar"], check=True, capture_output=True, cwd=tmp_path)
+    from cchc_lib.htmlexport import figures_of
+
+    figures = figures_of(nbformat.read(out, as_version=4))
+    expected = json.loads(commands.score(proj["data"], "2023-Q1", "VP", "json", None, proj["units"]))
+    assert figures["points"] == pytest.approx(expected["points"])
+    assert figures["unit"] == "VP" and figures["period"] == "2023-Q1"
