@@ -260,7 +260,7 @@ def write_result(result: Result) -> list[Path]:
             continue
         if suffix == ".html" and "html" not in job.formats:
             continue
-        written.append(_readable(write_bytes(job.path(suffix), result.files[suffix])))
+        written.append(write_bytes(job.path(suffix), result.files[suffix]))
     stamp_path = job.path(freeze.STAMP_SUFFIX)
     if result.failure is None:
         made = [f for f in job.formats if f".{f}" in result.files and f not in result.format_failures]
@@ -271,15 +271,6 @@ def write_result(result: Result) -> list[Path]:
     elif stamp_path.exists():
         os.unlink(stamp_path)
     return written
-
-
-def _readable(path: Path) -> Path:
-    """Reports are for sharing: give them the usual permissions (the atomic
-    temporary file is created private)."""
-    mask = os.umask(0)
-    os.umask(mask)
-    os.chmod(path, 0o666 & ~mask)
-    return path
 
 
 @dataclass
@@ -330,12 +321,12 @@ def write_index(output: Path) -> Path:
     from .files import write_text
     from .index_page import collect, index_html
 
-    return _readable(write_text(output / "index.html", index_html(collect(output))))
+    return write_text(output / "index.html", index_html(collect(output)))
 
 
 def run_batch(spec: BatchSpec, *, root: Path | None = None, output: str | Path | None = None, workers: int | None = None,
               force: bool = False, executor: str = "local", chromium: str | None = None, progress: bool = True,
-              timeout: int = 600) -> BatchReport:
+              timeout: int = 600, scheduler: str | None = None, kernel: str = "warm") -> BatchReport:
     """Render a batch: skip fresh reports, never stop at a failure."""
     from .executors import make_executor
 
@@ -360,10 +351,10 @@ def run_batch(spec: BatchSpec, *, root: Path | None = None, output: str | Path |
             report.notes.append(f"PDF: {msg}")
     if todo:
         n = workers or os.cpu_count() or 1
-        options = WorkerOptions(chromium=chromium, timeout=timeout)
+        options = WorkerOptions(chromium=chromium, timeout=timeout, kernel=kernel)
         bar = _progress(len(todo), progress)
         try:
-            with make_executor(executor, min(n, len(todo)), options) as ex:
+            with make_executor(executor, min(n, len(todo)), options, scheduler) as ex:
                 for result in ex.run(todo):
                     write_result(result)
                     report.rendered.append(result)

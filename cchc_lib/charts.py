@@ -1,7 +1,7 @@
 """Report charts as matplotlib figures (Agg backend, Vietnamese labels).
 
 Each function takes plain data (from `report_data`) and returns a `Figure`;
-`png(fig)` turns one into bytes and closes it.  Nothing is shown or saved
+`svg(fig)` (or `png(fig)`) turns one into bytes.  Nothing is shown or saved
 here.  Labels use DejaVu Sans, which ships with matplotlib and covers every
 Vietnamese letter, and the Vietnamese number style (1,46; 96,5%).
 """
@@ -23,7 +23,7 @@ from .fmt import number_vi as _number_vi, percent_vi as _percent_vi, points_vi a
 
 FONT = {"font.family": "sans-serif", "font.sans-serif": ["DejaVu Sans"], "font.size": 9,
         "axes.titlesize": 10.5, "axes.titleweight": "bold", "axes.spines.top": False, "axes.spines.right": False,
-        "svg.fonttype": "path"}
+        "svg.fonttype": "none", "svg.hashsalt": "cchc"}  # same data, same bytes
 BLUE, LIGHT, GREEN, AMBER, RED, GREY = "#1f5fa8", "#d6e2f0", "#2e8b57", "#d98e04", "#c0392b", "#8a8a8a"
 DPI = 150
 
@@ -50,6 +50,15 @@ def _figure(width: float, height: float) -> Figure:
 def _title(fig: Figure, text: str, size: float = 10.5) -> None:
     """A left-aligned title over the whole figure (never clipped by long tick labels)."""
     fig.suptitle(text, x=0.01, ha="left", fontsize=size, fontweight="bold")
+
+
+def svg(fig: Figure) -> bytes:
+    """The figure as SVG with real text: sharp in print, searchable in the PDF,
+    and about twice as fast to make as a 150 dpi PNG (the batch's main cost).
+    The text names DejaVu Sans, then any sans-serif font: both cover Vietnamese."""
+    buf = io.BytesIO()
+    fig.savefig(buf, format="svg", facecolor="white", metadata={"Date": None})
+    return buf.getvalue()
 
 
 def png(fig: Figure, dpi: int = DPI) -> bytes:

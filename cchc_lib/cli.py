@@ -84,10 +84,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--data", metavar="PATH", help="cơ sở dữ liệu hoặc bảng số liệu (mặc định: của dự án)")
     p.add_argument("--output", metavar="DIR", help="thư mục kết quả (mặc định: output/)")
     p.add_argument("--chromium", metavar="PATH", help="trình duyệt Chromium để xuất PDF (hoặc biến CCHC_CHROMIUM)")
-    p.add_argument("--executor", default="local", metavar="NAME", help="bộ thực thi: local (mặc định) hoặc inline")
+    p.add_argument("--executor", default="local", metavar="NAME",
+                   help="bộ thực thi: local (mặc định, các tiến trình trên máy này), inline, dask")
+    p.add_argument("--scheduler", metavar="tcp://HOST:8786", help="với --executor dask: địa chỉ Dask scheduler "
+                   "(bỏ trống: cụm Dask cục bộ)")
+    p.add_argument("--kernel", default="warm", choices=("warm", "fresh"),
+                   help="warm (mặc định): mỗi tiến trình giữ một kernel, xóa trắng giữa hai báo cáo; fresh: kernel mới mỗi báo cáo")
     p.add_argument("--quiet", action="store_true", help="không hiện thanh tiến trình")
     p.set_defaults(run=lambda a: commands.render(a.batch, a.period, a.unit, a.to, a.jobs, a.force, a.data, a.output,
-                                                 a.chromium, a.executor, not a.quiet))
+                                                 a.chromium, a.executor, not a.quiet, a.scheduler, a.kernel))
 
     p = sub.add_parser("demo", help="việc chính trên số liệu mẫu")
     p.add_argument("--period", default=commands.DEMO_PERIOD)

@@ -83,7 +83,7 @@ def demo(period: str = DEMO_PERIOD, root: Path | None = None) -> str:
 def render(batch: str | None = None, periods: list[str] | tuple[str, ...] = (), units: list[str] | tuple[str, ...] = (),
            formats: str | None = None, jobs: int | None = None, force: bool = False, data: str | None = None,
            output: str | None = None, chromium: str | None = None, executor: str = "local",
-           progress: bool = True) -> str:
+           progress: bool = True, scheduler: str | None = None, kernel: str = "warm") -> str:
     """`cchc render`: reports of a batch file or of --period/--unit; exit 1 if any report failed."""
     from .batch import ExitText, run_batch, spec_from_options
 
@@ -94,5 +94,5 @@ def render(batch: str | None = None, periods: list[str] | tuple[str, ...] = (), 
     if not spec.data and not default_data(root).is_file():  # fresh clone: make the sample first
         sample_data(default_data(root), units=project.units_path(root))
     report = run_batch(spec, root=root, output=output, workers=jobs, force=force, executor=executor,
-                       chromium=chromium, progress=progress)
+                       chromium=chromium, progress=progress, scheduler=scheduler, kernel=kernel)
     return ExitText(report.text(), report.exit_code)

@@ -5,7 +5,7 @@ matplotlib, not on the report.  `WarmKernelRunner` keeps one kernel per
 worker process, with the heavy imports done once, and runs every report on
 it through papermill (parameters injected by papermill, cell errors recorded
 by papermill) via the `cchc-warm` engine registered here.  Between two
-reports the kernel's namespace is wiped (`%reset -f`, figures closed, working
+reports the kernel's namespace is wiped (as `%reset -f` does, figures closed, working
 directory restored), so a report never sees the previous report's variables.
 A kernel that dies or exceeds the timeout fails that report only: it is
 restarted, and the worker goes on with the next report.
@@ -16,7 +16,7 @@ import sys
 import time
 from typing import Any
 
-from .render import Failure, Job, WorkerOptions
+from .render import Failure, Job, PapermillRunner, WorkerOptions
 
 ENGINE_NAME = "cchc-warm"
 # Imports every report needs; done once per kernel, not once per report.
@@ -28,8 +28,10 @@ import pandas
 import cchc_lib, cchc_lib.views, cchc_lib.report_data, cchc_lib.charts, cchc_lib.commentary
 matplotlib._cchc_rc = matplotlib.rcParams.copy()
 """
+# `%reset -f` without its gc.collect() (60 ms a report): the namespace, the
+# output cache and the input history are cleared the same way.
 RESET = """\
-%reset -f
+get_ipython().reset(new_session=False)
 import matplotlib as _mpl, matplotlib.pyplot as _plt, os as _os
 _plt.close("all")
 _mpl.rcParams.update(_mpl._cchc_rc)
@@ -59,23 +61,31 @@ class WarmKernel:
         self.restarts = 0
 
     def ensure(self, cwd: str | None = None) -> tuple[Any, Any]:
-        if self.km is None or not self.km.is_alive():
+        from jupyter_core.utils import run_sync
+
+        if self.km is None or not run_sync(self.km.is_alive)():
             self._start(cwd)
         return self.km, self.kc
 
     def _start(self, cwd: str | None) -> None:
-        from jupyter_client.manager import KernelManager
+        # nbclient awaits the client: it must be the asynchronous one, or a
+        # blocked read on one channel would stop the timeout on the other.
+        from jupyter_client.manager import AsyncKernelManager
+        from jupyter_core.utils import run_sync
 
         self.shutdown()
-        self.km = KernelManager(kernel_name=self.kernel_name)
-        self.km.start_kernel(cwd=cwd) if cwd else self.km.start_kernel()
+        self.km = AsyncKernelManager(kernel_name=self.kernel_name)
+        run_sync(self.km.start_kernel)(**({"cwd": cwd} if cwd else {}))
         self.kc = self.km.client()
         self.kc.start_channels()
-        self.kc.wait_for_ready(timeout=self.start_timeout)
+        run_sync(self.kc.wait_for_ready)(timeout=self.start_timeout)
         self._run(self.warmup)
 
     def _run(self, code: str) -> None:
-        reply = self.kc.execute_interactive(code, timeout=self.start_timeout, output_hook=lambda msg: None)
+        from jupyter_core.utils import run_sync
+
+        reply = run_sync(self.kc.execute_interactive)(code, timeout=self.start_timeout,
+                                                       output_hook=lambda msg: None)
         if reply["content"].get("status") != "ok":
             c = reply["content"]
             raise RuntimeError(f"kernel setup failed: {c.get('ename')}: {c.get('evalue')}")
@@ -85,11 +95,13 @@ class WarmKernel:
         self._run(RESET.format(cwd=cwd))
 
     def restart(self) -> None:
-        """After a crash or a timeout: a new kernel, warmed up again."""
+        """After a crash or a timeout: a new kernel, warmed up again on next use."""
         self.restarts += 1
         self.shutdown()
 
     def shutdown(self) -> None:
+        from jupyter_core.utils import run_sync
+
         if self.kc is not None:
             try:
                 self.kc.stop_channels()
@@ -97,7 +109,7 @@ class WarmKernel:
                 pass
         if self.km is not None:
             try:
-                self.km.shutdown_kernel(now=True)
+                run_sync(self.km.shutdown_kernel)(now=True)
             except Exception:
                 pass
         self.km = self.kc = None
@@ -136,37 +148,24 @@ def register_engine() -> None:
         papermill_engines.register(ENGINE_NAME, _engine_class())
 
 
-class WarmKernelRunner:
+class WarmKernelRunner(PapermillRunner):
     """A `render.NotebookRunner` on one warm kernel (one per worker process)."""
+
+    engine_name = ENGINE_NAME
 
     def __init__(self, options: WorkerOptions):
         skip_slow_imports()
-        self.options = options
+        super().__init__(options)
         self.kernel = WarmKernel(options.kernel_name, options.start_timeout)
         register_engine()
 
-    def run(self, job: Job) -> tuple[Any, Failure | None]:
-        import papermill as pm
-        from papermill.engines import papermill_engines
-        from papermill.exceptions import PapermillExecutionError
-        from papermill.execute import raise_for_execution_errors
+    def engine_kwargs(self, job: Job) -> dict[str, Any]:
+        return {"warm_kernel": self.kernel, "cwd": job.cwd}
 
-        nb = pm.execute_notebook(job.notebook, None, parameters=job.params, prepare_only=True,
-                                 kernel_name=self.options.kernel_name, progress_bar=False)
-        try:
-            nb = papermill_engines.execute_notebook_with_engine(
-                ENGINE_NAME, nb, input_path=job.notebook, output_path=None, kernel_name=self.options.kernel_name,
-                progress_bar=False, log_output=False, start_timeout=self.options.start_timeout,
-                execution_timeout=self.options.timeout, warm_kernel=self.kernel, cwd=job.cwd)
-            raise_for_execution_errors(nb, None)
-        except PapermillExecutionError as e:
-            self.kernel.reports += 1
-            return nb, Failure(e.ename, e.evalue, e.cell_index, e.exec_count)
-        except Exception as e:  # dead or hung kernel: this report fails, the next gets a new kernel
-            self.kernel.restart()
-            return nb, Failure(type(e).__name__, _why(e, self.options.timeout))
-        self.kernel.reports += 1
-        return nb, None
+    def recover(self, error: Exception) -> Failure:
+        """Dead or hung kernel: this report fails, the next gets a new kernel."""
+        self.kernel.restart()
+        return Failure(type(error).__name__, _why(error, self.options.timeout))
 
     def close(self) -> None:
         self.kernel.shutdown()

@@ -57,7 +57,7 @@ class InlineExecutor(Executor):
 
     def run(self, jobs: Sequence[Job]) -> Iterator[Result]:
         if self._worker is None:
-            self._worker = Worker(self.options)
+            self._worker = make_worker(self.options)
         for job in jobs:
             yield _safe_render(self._worker, job)
 
@@ -72,11 +72,20 @@ class InlineExecutor(Executor):
 _WORKER: Worker | None = None
 
 
+def make_worker(options: WorkerOptions) -> Worker:
+    """A render worker with the runner the options ask for (warm kernel by default)."""
+    if options.kernel == "fresh":
+        return Worker(options)
+    from .engines import WarmKernelRunner
+
+    return Worker(options, WarmKernelRunner(options))
+
+
 def _init_worker(options: WorkerOptions) -> None:
     global _WORKER
     import atexit
 
-    _WORKER = Worker(options)
+    _WORKER = make_worker(options)
     atexit.register(_WORKER.close)
 
 
@@ -126,17 +135,29 @@ class ProcessPoolExecutor(Executor):
 
 
 #: Executors by name (`cchc render --executor NAME`); issue 5 adds more.
+def _dask(workers: int | None = None, options: WorkerOptions | None = None, scheduler: str | None = None) -> Executor:
+    from .dask_executor import DaskExecutor  # dask is imported only when asked for
+
+    return DaskExecutor(workers, options, scheduler)
+
+
 EXECUTORS: dict[str, Callable[..., Executor]] = {
     "local": ProcessPoolExecutor,
     "inline": InlineExecutor,
+    "dask": _dask,
 }
 
 
-def make_executor(name: str = "local", workers: int | None = None, options: WorkerOptions | None = None) -> Executor:
+def make_executor(name: str = "local", workers: int | None = None, options: WorkerOptions | None = None,
+                  scheduler: str | None = None) -> Executor:
     from .errors import UsageError
 
     if name not in EXECUTORS:
         raise UsageError(f"không có bộ thực thi {name!r} (có: {', '.join(EXECUTORS)})")
+    if scheduler and name != "dask":
+        raise UsageError("--scheduler chỉ dùng với --executor dask")
+    if name == "dask":
+        return _dask(workers, options, scheduler)
     if name == "local" and (workers or os.cpu_count() or 1) == 1:
         return InlineExecutor(1, options)  # one worker: no process to spawn
     return EXECUTORS[name](workers, options)

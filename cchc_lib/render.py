@@ -84,6 +84,7 @@ class WorkerOptions:
     kernel_name: str = "python3"
     timeout: int = 600  # seconds per cell
     start_timeout: int = 60
+    kernel: str = "warm"  # "warm": one kernel per worker, reset between reports; "fresh": one per report
 
 
 class NotebookRunner(Protocol):
@@ -95,10 +96,21 @@ class NotebookRunner(Protocol):
 
 
 class PapermillRunner:
-    """A fresh kernel per report, through papermill's own engine."""
+    """A fresh kernel per report, through papermill's own engine.  Subclasses
+    change the engine (`engine_name`, `engine_kwargs`) and what happens when
+    the kernel itself fails (`recover`)."""
+
+    engine_name: str | None = None
 
     def __init__(self, options: WorkerOptions):
         self.options = options
+
+    def engine_kwargs(self, job: Job) -> dict[str, Any]:
+        return {}
+
+    def recover(self, error: Exception) -> Failure:
+        """A failure that is not a cell's error (kernel died, timeout)."""
+        raise error
 
     def run(self, job: Job) -> tuple[Any, Failure | None]:
         import papermill as pm
@@ -109,15 +121,21 @@ class PapermillRunner:
 
         nb = pm.execute_notebook(job.notebook, None, parameters=job.params, prepare_only=True,
                                  kernel_name=self.options.kernel_name, progress_bar=False)
+        for cell in nb.cells:  # papermill gives it a random id: keep reports reproducible
+            if "injected-parameters" in cell.get("metadata", {}).get("tags", []):
+                cell["id"] = "injected-parameters"
         try:
             with chdir(job.cwd):
                 nb = papermill_engines.execute_notebook_with_engine(
-                    None, nb, input_path=job.notebook, output_path=None, kernel_name=self.options.kernel_name,
-                    progress_bar=False, log_output=False, start_timeout=self.options.start_timeout,
-                    execution_timeout=self.options.timeout)
+                    self.engine_name, nb, input_path=job.notebook, output_path=None,
+                    kernel_name=self.options.kernel_name, progress_bar=False, log_output=False,
+                    start_timeout=self.options.start_timeout, execution_timeout=self.options.timeout,
+                    **self.engine_kwargs(job))
             raise_for_execution_errors(nb, None)  # marks the failing cell in nb, then raises
         except PapermillExecutionError as e:
             return nb, Failure(e.ename, e.evalue, e.cell_index, e.exec_count)
+        except Exception as e:
+            return nb, self.recover(e)
         return nb, None
 
     def close(self) -> None:

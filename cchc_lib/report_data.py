@@ -56,9 +56,30 @@ def open_context(data: str | Path | None = "", catalogue: str | Path | None = ""
                  units: str | Path | None = "") -> Context:
     """Open the data (default: `default_data()`), catalogue and registry."""
     cat = load_catalogue(catalogue or None)
-    reg = load_registry(units or project.units_path(), cat.unit_kinds)
+    reg_path = Path(units) if units else project.units_path()
+    reg = load_registry(reg_path, cat.unit_kinds)
     path = Path(data) if data else default_data()
-    return Context(path, cat, reg, open_dataset(path, cat, reg))
+    key = (_file_key(path), _file_key(reg_path), cat.path, id(cat))
+    if key not in _DATASETS:
+        # A warm kernel renders many reports from the same data: read it once.
+        # The key changes whenever the file (or a database's WAL) does.
+        _DATASETS.clear()
+        _DATASETS[key] = open_dataset(path, cat, reg)
+    return Context(path, cat, reg, _DATASETS[key])
+
+
+_DATASETS: dict[tuple, Dataset] = {}
+
+
+def _file_key(path: Path) -> tuple:
+    out: list = [str(path.resolve())]
+    for p in (path, Path(f"{path}-wal")):
+        try:
+            st = p.stat()
+            out += [st.st_mtime_ns, st.st_size, st.st_ino]
+        except OSError:
+            out.append(None)
+    return tuple(out)
 
 
 # --- small helpers ----------------------------------------------------------------

@@ -83,10 +83,10 @@ def provenance(rep: UnitReport | DepartmentReport) -> Html:
 # --- charts ------------------------------------------------------------------
 
 def figure(fig, caption: str = "", alt: str = "") -> Html:
-    """A matplotlib figure as an embedded PNG (no external file)."""
-    data = base64.b64encode(charts.png(fig)).decode("ascii")
+    """A matplotlib figure as an embedded SVG image (no external file)."""
+    data = base64.b64encode(charts.svg(fig)).decode("ascii")
     cap = f"<figcaption>{e(caption)}</figcaption>" if caption else ""
-    return Html(f'<figure class="chart"><img alt="{e(alt or caption)}" src="data:image/png;base64,{data}"/>{cap}</figure>')
+    return Html(f'<figure class="chart"><img alt="{e(alt or caption)}" src="data:image/svg+xml;base64,{data}"/>{cap}</figure>')
 
 
 def domain_chart(rep: UnitReport | DepartmentReport) -> Html:

@@ -65,7 +65,7 @@ def test_html_has_no_code_and_embeds_everything(rendered):
         assert not re.search(r'(src|href)="(https?:)?//', html), "nothing may come from the network"
         assert "<link" not in html
         charts = {"department": 6, "GDTRH": 4, "VP": 1}[name]  # VP has none of the trend criteria
-        assert html.count('src="data:image/png;base64,') >= charts
+        assert html.count('src="data:image/svg+xml;base64,') >= charts
         assert 'class="toc"' in html and 'href="#' in html
         assert "Noto Sans Mono" in html and "DejaVu Sans Mono" in html and "@page" in html and "A4" in html
         assert "application/vnd.cchc.figures+json" not in html and "Số liệu công bố" not in html

@@ -1,0 +1,127 @@
+"""Warm-kernel workers and the Dask executor (issue 5): isolation between
+reports, a crashed or hung kernel fails one report only, and Dask renders the
+same files as the local pool."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from cchc_lib.batch import parse_spec, run_batch
+from cchc_lib.engines import WarmKernelRunner
+from cchc_lib.executors import make_executor
+from cchc_lib.render import Job, WorkerOptions
+
+from reports_helpers import batch_doc, make_project
+
+
+def notebook(path: Path, *sources: str) -> str:
+    nb = nbformat.v4.new_notebook()
+    params = nbformat.v4.new_code_cell("unit = ''")
+    params.metadata["tags"] = ["parameters"]
+    nb.cells = [params] + [nbformat.v4.new_code_cell(s) for s in sources]
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(nb, path)
+    return str(path)
+
+
+def job(nb: str, tmp: Path, name: str = "VP") -> Job:
+    return Job(name, "unit", "2023-Q1", nb, (("unit", name),), ("html",), str(tmp / "out"), str(tmp))
+
+
+@pytest.fixture(scope="module")
+def runner():
+    r = WarmKernelRunner(WorkerOptions(timeout=3, start_timeout=60))
+    yield r
+    r.close()
+
+
+def test_a_report_never_sees_the_previous_reports_state(runner, tmp_path):
+    setter = notebook(tmp_path / "a.ipynb", "leak = unit * 2\nimport matplotlib\nmatplotlib.rcParams['lines.linewidth'] = 9",
+                      "leak")
+    checker = notebook(tmp_path / "b.ipynb",
+                       "assert 'leak' not in globals(), 'leak survived'\n"
+                       "assert all('leak' not in repr(v) for v in Out.values()), 'output cache survived'\n"
+                       "import matplotlib\nassert matplotlib.rcParams['lines.linewidth'] != 9, 'rcParams survived'\n"
+                       "import os\nprint(os.getpid())")
+    nb, failure = runner.run(job(setter, tmp_path))
+    assert failure is None
+    pid_first = runner.kernel.km.provisioner.pid
+    nb, failure = runner.run(job(checker, tmp_path, "GDTRH"))
+    assert failure is None, failure
+    assert runner.kernel.km.provisioner.pid == pid_first  # the same warm kernel served both
+    # papermill injected the parameters: the report is still the parameterized notebook
+    injected = [c for c in nb.cells if "injected-parameters" in c.metadata.get("tags", [])]
+    assert injected and "GDTRH" in injected[0].source
+
+
+def test_a_cell_error_is_reported_with_its_cell_and_the_kernel_kept(runner, tmp_path):
+    bad = notebook(tmp_path / "bad.ipynb", "x = 1", "raise ValueError('số liệu hỏng')")
+    restarts = runner.kernel.restarts
+    nb, failure = runner.run(job(bad, tmp_path))
+    assert failure is not None and failure.ename == "ValueError" and "số liệu hỏng" in failure.evalue
+    assert failure.cell_index == 3  # parameters, injected parameters, x = 1, the raise
+    assert runner.kernel.restarts == restarts
+
+
+def test_a_hung_kernel_fails_that_report_only(runner, tmp_path):
+    hung = notebook(tmp_path / "hung.ipynb", "import time\ntime.sleep(60)")
+    fine = notebook(tmp_path / "fine.ipynb", "y = 2")
+    restarts = runner.kernel.restarts
+    nb, failure = runner.run(job(hung, tmp_path))
+    assert failure is not None and "quá thời gian" in failure.evalue
+    assert runner.kernel.restarts == restarts + 1
+    nb, failure = runner.run(job(fine, tmp_path))
+    assert failure is None
+
+
+def test_a_crashed_kernel_fails_that_report_only(runner, tmp_path):
+    crash = notebook(tmp_path / "crash.ipynb", "import os\nos._exit(1)")
+    fine = notebook(tmp_path / "fine.ipynb", "y = 2")
+    nb, failure = runner.run(job(crash, tmp_path))
+    assert failure is not None
+    nb, failure = runner.run(job(fine, tmp_path))
+    assert failure is None
+
+
+def test_unknown_executor_and_stray_scheduler_are_refused():
+    from cchc_lib.errors import UsageError
+
+    with pytest.raises(UsageError, match="dask"):
+        make_executor("cluster")
+    with pytest.raises(UsageError, match="scheduler"):
+        make_executor("local", 2, None, "tcp://127.0.0.1:8786")
+
+
+def _files(out: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted((out / "2023-Q3").iterdir())
+            if p.suffix in (".html", ".json")}
+
+
+def test_dask_local_cluster_renders_the_same_files_as_the_local_pool(tmp_path):
+    project = make_project(tmp_path / "proj")
+    spec = parse_spec(batch_doc(project, units=["VP", "GDTRH"]), "test")
+    local = run_batch(spec, root=project["root"], output=tmp_path / "local", workers=2, progress=False)
+    dask = run_batch(spec, root=project["root"], output=tmp_path / "dask", workers=2, progress=False,
+                     executor="dask")
+    assert not local.failed and not dask.failed
+    assert len(dask.rendered) == 3
+    assert all(r.worker.startswith("dask pid") for r in dask.rendered)
+    a, b = _files(tmp_path / "local"), _files(tmp_path / "dask")
+    assert set(a) == {"VP.html", "VP.json", "GDTRH.html", "GDTRH.json", "department.html", "department.json"}
+    assert a == b
+    assert json.loads(b["VP.json"])["unit"] == "VP"
+
+
+def test_dask_reports_a_failing_report_like_the_local_pool(tmp_path):
+    project = make_project(tmp_path / "proj")
+    broken = notebook(tmp_path / "broken.ipynb", "raise RuntimeError('hỏng')")
+    doc = batch_doc(project, units=["VP"])
+    doc["notebooks"] = {"unit": broken}
+    report = run_batch(parse_spec(doc, "test"), root=project["root"], output=tmp_path / "out", workers=1,
+                       progress=False, executor="dask")
+    assert report.exit_code == 1
+    assert [r.failure.ename for r in report.failed] == ["RuntimeError"]
+    assert (tmp_path / "out" / "2023-Q3" / "VP.ipynb").is_file()  # the partial notebook is kept
