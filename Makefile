@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test bench clean
+.PHONY: demo test bench clean pdf-deps
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -13,10 +13,15 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install -q -e '.[dev]'
 	touch $(STAMP)
 
-demo: $(STAMP)
+# PDF reports need Chromium and fonts with Vietnamese coverage: installed
+# with apt-get when run as root, otherwise the script says what to install.
+pdf-deps:
+	@sh scripts/install-pdf-deps.sh
+
+demo: $(STAMP) pdf-deps
 	$(BIN)/cchc demo
 
-test: $(STAMP)
+test: $(STAMP) pdf-deps
 	$(BIN)/python -m pytest -q
 
 bench: $(STAMP)

@@ -63,21 +63,35 @@ def sample_data(out: str | Path, catalogue: str | Path | None = None, units: str
     return f"Đã ghi {len(obs):,} dòng số liệu mẫu ({len(reg)} đơn vị × 12 tháng năm {year}) vào {path}".replace(",", ".")
 
 
-def demo(period: str = DEMO_PERIOD, root: Path | None = None) -> str:
-    """The main job on the bundled sample: department and every unit."""
+def demo(period: str = DEMO_PERIOD, root: Path | None = None, progress: bool = True) -> str:
+    """The main job on the bundled sample: a sample database filled through
+    ingestion (once), the department's scorecard and the ranking, then the
+    sample batch rendered (department and every unit; PDF too when a browser
+    is found) and the path of output/index.html."""
+    from .batch import ExitText, run_batch, spec_from_options
+    from .errors import CchcError
+    from .pdf import INSTALL_HINT, find_browser
+
     root = root or project.project_root()
-    data = root / "data" / "sample_2023.csv"
+    db = project.db_path(root)
     out = []
-    if not data.is_file():
-        out.append(sample_data(data, units=project.units_path(root)))
+    if not db.is_file():
+        out.append(sample_data(root / "data" / "sample_2023.csv", units=project.units_path(root), db=db))
     cat, reg = load_setup(units=project.units_path(root))
-    ds = open_dataset(data, cat, reg)
-    p = parse_period(period)
-    dept, cards = score_all(ds, cat, reg, p)
+    dept, cards = score_all(open_dataset(db, cat, reg), cat, reg, parse_period(period))
     out.append(format_table(dept, cat))
     out.append(format_ranking(ranking(cards)))
-    out.extend(format_table(c, cat) for c in cards)
-    return "\n\n".join(out)
+    try:
+        has_browser = bool(find_browser())
+    except CchcError:
+        has_browser = False
+    formats = "html,pdf" if has_browser else "html"
+    if not has_browser:
+        out.append(f"PDF: {INSTALL_HINT}.")
+    spec = spec_from_options(str(root / "params" / "2023-Q3.yaml"), [period], (), formats, str(db))
+    report = run_batch(spec, root=root, progress=progress)
+    out.append(report.text())
+    return ExitText("\n\n".join(out), report.exit_code)
 
 
 def render(batch: str | None = None, periods: list[str] | tuple[str, ...] = (), units: list[str] | tuple[str, ...] = (),

@@ -75,7 +75,11 @@ class WarmKernel:
 
         self.shutdown()
         self.km = AsyncKernelManager(kernel_name=self.kernel_name)
-        run_sync(self.km.start_kernel)(**({"cwd": cwd} if cwd else {}))
+        # The kernel's own log (TCP warnings, the interrupt at shutdown) is noise
+        # on an analyst's terminal; what a cell prints reaches the notebook.
+        import subprocess
+
+        run_sync(self.km.start_kernel)(stderr=subprocess.DEVNULL, **({"cwd": cwd} if cwd else {}))
         self.kc = self.km.client()
         self.kc.start_channels()
         run_sync(self.kc.wait_for_ready)(timeout=self.start_timeout)

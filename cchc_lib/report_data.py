@@ -241,8 +241,9 @@ def data_note(ctx: Context, unit: str | None, period: Period) -> dict[str, str]:
 # --- the two reports -----------------------------------------------------------------
 
 @dataclass
-class UnitReport:
-    unit: Unit
+class _Report:
+    """What both reports show; `figures` are the numbers they publish."""
+
     period: Period
     card: Scorecard
     previous: Scorecard | None
@@ -253,6 +254,11 @@ class UnitReport:
     commentary: Commentary
     analyst: str
     note: dict[str, str]
+
+
+@dataclass
+class UnitReport(_Report):
+    unit: Unit = None  # type: ignore[assignment]  (always given)
     figures: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -261,20 +267,10 @@ class UnitReport:
 
 
 @dataclass
-class DepartmentReport:
-    period: Period
-    card: Scorecard
-    previous: Scorecard | None
-    headline: dict[str, Any]
-    domains: list[dict[str, Any]]
-    rows: list[dict[str, Any]]
-    ranking: list[dict[str, Any]]
-    heatmap: dict[str, Any]
-    trends: list[dict[str, Any]]
-    status: dict[str, Any]
-    commentary: Commentary
-    analyst: str
-    note: dict[str, str]
+class DepartmentReport(_Report):
+    ranking: list[dict[str, Any]] = field(default_factory=list)
+    heatmap: dict[str, Any] = field(default_factory=dict)
+    status: dict[str, Any] = field(default_factory=dict)
     figures: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -292,9 +288,10 @@ def unit_report(ctx: Context, unit: str, period: str | Period, analyst: str = ""
     rank = next((r for r, c in ranked if c.unit_code == u.code), None) or None
     n_ranked = sum(1 for r, _ in ranked if r)
     head = headline(card, rank, n_ranked, previous)
-    rep = UnitReport(u, p, card, previous, head, domain_rows(card, ctx.catalogue), [criterion_row(c) for c in card.criteria],
-                     trends(ctx, u, p), unit_commentary(card, ctx.catalogue, rank, n_ranked, previous),
-                     analyst or "", data_note(ctx, u.code, p))
+    rep = UnitReport(p, card, previous, head, domain_rows(card, ctx.catalogue),
+                     [criterion_row(c) for c in card.criteria], trends(ctx, u, p),
+                     unit_commentary(card, ctx.catalogue, rank, n_ranked, previous), analyst or "",
+                     data_note(ctx, u.code, p), unit=u)
     rep.figures = {"kind": "unit", "title": rep.title, "unit_name": u.name, **card_figures(card),
                    "rank": rank, "ranked": n_ranked, "previous_points": head["previous_points"],
                    "change": head["change"]}
@@ -372,10 +369,11 @@ def department_report(ctx: Context, period: str | Period, analyst: str = "") -> 
                   "percent_text": percent_vi(c.percent / 100) if c.percent is not None else "–"}
                  for r, c in ranked]
     head = headline(card, None, len(cards), previous)
-    rep = DepartmentReport(p, card, previous, head, domain_rows(card, ctx.catalogue), [criterion_row(c) for c in card.criteria],
-                           rank_rows, heatmap_data(cards, ctx.catalogue), trends(ctx, None, p),
-                           reporting_status(ctx, p), department_commentary(card, cards, ctx.catalogue, previous),
-                           analyst or "", data_note(ctx, None, p))
+    rep = DepartmentReport(p, card, previous, head, domain_rows(card, ctx.catalogue),
+                           [criterion_row(c) for c in card.criteria], trends(ctx, None, p),
+                           department_commentary(card, cards, ctx.catalogue, previous), analyst or "",
+                           data_note(ctx, None, p), ranking=rank_rows, heatmap=heatmap_data(cards, ctx.catalogue),
+                           status=reporting_status(ctx, p))
     rep.figures = {"kind": "department", "title": rep.title, "unit_name": None, **card_figures(card),
                    "previous_points": head["previous_points"], "change": head["change"],
                    "ranking": [{k: r[k] for k in ("rank", "unit", "points", "max_points", "percent")}
