@@ -79,7 +79,10 @@ class WarmKernel:
         # on an analyst's terminal; what a cell prints reaches the notebook.
         import subprocess
 
-        run_sync(self.km.start_kernel)(stderr=subprocess.DEVNULL, **({"cwd": cwd} if cwd else {}))
+        # No input history: a report kernel has no use for IPython's history
+        # database, and writing every cell to it costs time on each report.
+        run_sync(self.km.start_kernel)(stderr=subprocess.DEVNULL, extra_arguments=["--HistoryManager.enabled=False"],
+                                       **({"cwd": cwd} if cwd else {}))
         self.kc = self.km.client()
         self.kc.start_channels()
         run_sync(self.kc.wait_for_ready)(timeout=self.start_timeout)

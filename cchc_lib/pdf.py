@@ -75,6 +75,7 @@ class PdfPrinter:
         self.timeout_ms = timeout_ms
         self._pw = None
         self._browser = None
+        self._page = None
 
     def start(self) -> "PdfPrinter":
         if self._browser is not None:
@@ -92,24 +93,30 @@ class PdfPrinter:
             raise BrowserNotFound(str(e).splitlines()[0] if str(e) else type(e).__name__) from None
         return self
 
+    def _blank_page(self):
+        """One page reused for every PDF (a new page costs more than the print).
+        Its context is offline and runs no script: the HTML is self-contained."""
+        if self._page is None:
+            context = self._browser.new_context(offline=True, java_script_enabled=False)
+            context.set_default_timeout(self.timeout_ms)
+            self._page = context.new_page()
+            self._page.emulate_media(media="print")
+        return self._page
+
     def to_pdf(self, html: str) -> bytes:
         """The page printed on A4 with its own @page margins and backgrounds."""
         self.start()
-        page = self._browser.new_page()
+        page = self._blank_page()
         try:
-            page.set_default_timeout(self.timeout_ms)
-            # The page is self-contained: nothing may be fetched from the network.
-            page.route("**/*", lambda route: route.abort() if not route.request.url.startswith("data:")
-                       else route.continue_())
             page.set_content(html, wait_until="load")
-            page.emulate_media(media="print")
             return page.pdf(format="A4", print_background=True, prefer_css_page_size=True,
                             display_header_footer=True, header_template="<span></span>",
                             footer_template='<div style="width:100%;font-size:8px;text-align:center;'
                                             'font-family:\'Noto Sans\',\'DejaVu Sans\',sans-serif;color:#777">'
                                             'Trang <span class="pageNumber"></span>/<span class="totalPages"></span></div>')
-        finally:
-            page.close()
+        except Exception:
+            self._page = None  # a fresh page for the next report
+            raise
 
     def close(self) -> None:
         for closer in (getattr(self._browser, "close", None), getattr(self._pw, "stop", None)):
@@ -118,7 +125,7 @@ class PdfPrinter:
                     closer()
                 except Exception:
                     pass
-        self._browser = self._pw = None
+        self._browser = self._pw = self._page = None
 
     def __enter__(self) -> "PdfPrinter":
         return self.start()

@@ -64,6 +64,7 @@ def open_context(data: str | Path | None = "", catalogue: str | Path | None = ""
         # A warm kernel renders many reports from the same data: read it once.
         # The key changes whenever the file (or a database's WAL) does.
         _DATASETS.clear()
+        _RANKINGS.clear()
         _DATASETS[key] = open_dataset(path, cat, reg)
     return Context(path, cat, reg, _DATASETS[key])
 
@@ -84,14 +85,21 @@ def _file_key(path: Path) -> tuple:
 
 # --- small helpers ----------------------------------------------------------------
 
+def _series(ds: Dataset, unit: str | None):
+    """The month → value maps of one unit (or of every unit)."""
+    if unit is None:
+        return ds.values.values()
+    return (ds.values[(unit, i)] for i in ds.reported(unit))
+
+
 def has_data(ds: Dataset, unit: str | None, period: Period) -> bool:
     months = set(period.months)
-    return any((unit is None or u == unit) and months.intersection(by) for (u, _), by in ds.values.items())
+    return any(months.intersection(by) for by in _series(ds, unit))
 
 
 def last_month(ds: Dataset, unit: str | None, period: Period) -> Period | None:
     months = set(period.months)
-    found = [m for (u, _), by in ds.values.items() if unit is None or u == unit for m in by if m in months]
+    found = [m for by in _series(ds, unit) for m in by if m in months]
     return max(found) if found else None
 
 
@@ -225,10 +233,19 @@ def trends(ctx: Context, unit: Unit | None, period: Period, codes: tuple[str, ..
 
 
 def rank_units(ctx: Context, period: Period) -> list[tuple[int, Scorecard]]:
-    """Every registry unit with data in the period, ranked (ties share a rank)."""
-    cards = [score_unit(ctx.dataset, ctx.catalogue, u, period) for u in ctx.registry
-             if has_data(ctx.dataset, u.code, period)]
-    return ranking(cards)
+    """Every registry unit with data in the period, ranked (ties share a rank).
+    Kept for the next report of the same batch (a warm kernel renders many)."""
+    key = (id(ctx.dataset), len(ctx.dataset), id(ctx.catalogue), tuple(ctx.registry.units), period)
+    if key not in _RANKINGS:
+        cards = [score_unit(ctx.dataset, ctx.catalogue, u, period) for u in ctx.registry
+                 if has_data(ctx.dataset, u.code, period)]
+        if len(_RANKINGS) > 32:
+            _RANKINGS.clear()
+        _RANKINGS[key] = ranking(cards)
+    return _RANKINGS[key]
+
+
+_RANKINGS: dict[tuple, list[tuple[int, Scorecard]]] = {}
 
 
 def data_note(ctx: Context, unit: str | None, period: Period) -> dict[str, str]:
