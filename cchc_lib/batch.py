@@ -191,7 +191,7 @@ def select_units(spec: BatchSpec, registry) -> list:
 
 def plan(spec: BatchSpec, root: Path | None = None, output: str | Path | None = None) -> Plan:
     """The jobs of a batch, each with the fingerprint of its inputs."""
-    from .report_data import default_data, open_context, rank_units
+    from .report_data import default_data, months_read, open_context, rank_units, reporting_status
 
     root = Path(root or project.project_root()).resolve()
     data = _resolve(root, spec.data) if spec.data else default_data(root)
@@ -210,10 +210,13 @@ def plan(spec: BatchSpec, root: Path | None = None, output: str | Path | None = 
               "catalogue": freeze.file_digest(catalogue or default_catalogue_path())}
     base_params = {"data": str(data.resolve()), "catalogue": str(catalogue.resolve()) if catalogue else "",
                    "units": str(registry.resolve())}
-    all_data = freeze.data_digest(ctx.dataset, None)
     jobs: list[Job] = []
     for period in spec.periods:
         ranks = None
+        window = months_read(parse_period(period))
+        # The department report also shows who reported late or not at all.
+        all_data = freeze.digest([freeze.data_digest(ctx.dataset, None, window),
+                                  reporting_status(ctx, parse_period(period))])
         for kind, nb in notebooks.items():
             nb_digest = freeze.file_digest(nb)
             targets = [None] if kind == "department" else units
@@ -227,7 +230,7 @@ def plan(spec: BatchSpec, root: Path | None = None, output: str | Path | None = 
                 params = ({"unit": u.code} if u else {}) | {"period": period} | base_params | {"commentary": text}
                 parts = {**common, "notebook": nb_digest, "params": params,
                          "registry": freeze.registry_digest(ctx.registry, None if u is None else u.code),
-                         "data": all_data if u is None else freeze.data_digest(ctx.dataset, u.code),
+                         "data": all_data if u is None else freeze.data_digest(ctx.dataset, u.code, window),
                          "rank": None if u is None else ranks.get(u.code)}
                 fp = freeze.fingerprint(parts)
                 jobs.append(Job(name, kind, period, str(nb), tuple(params.items()), spec.formats,

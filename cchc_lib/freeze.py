@@ -51,16 +51,15 @@ def library_digest() -> str:
     return h.hexdigest()
 
 
-def unit_values(dataset: Dataset, unit: str) -> list:
-    """The unit's current values, as sorted plain data."""
-    return sorted([i, str(m), v] for (u, i), by in dataset.values.items() if u == unit for m, v in by.items())
-
-
-def data_digest(dataset: Dataset, unit: str | None) -> str:
-    """A unit's own values, or (unit None) every value."""
-    if unit is not None:
-        return digest(unit_values(dataset, unit))
-    return digest(sorted([u, i, str(m), v] for (u, i), by in dataset.values.items() for m, v in by.items()))
+def data_digest(dataset: Dataset, unit: str | None, months: Iterable[Any] | None = None) -> str:
+    """A unit's own values (unit None: every unit's) in `months` (default: all),
+    plus which indicators each unit ever reported (that decides which criteria
+    its scorecard has)."""
+    keep = None if months is None else set(months)
+    values = sorted([u, i, str(m), v] for (u, i), by in dataset.values.items() if unit is None or u == unit
+                    for m, v in by.items() if keep is None or m in keep)
+    units = dataset.units if unit is None else [unit]
+    return digest({"values": values, "reported": {u: sorted(dataset.reported(u)) for u in units}})
 
 
 def registry_digest(registry: Registry, unit: str | None) -> str:

@@ -57,19 +57,20 @@ def open_context(data: str | Path | None = "", catalogue: str | Path | None = ""
     """Open the data (default: `default_data()`), catalogue and registry."""
     cat = load_catalogue(catalogue or None)
     reg_path = Path(units) if units else project.units_path()
-    reg = load_registry(reg_path, cat.unit_kinds)
     path = Path(data) if data else default_data()
     key = (_file_key(path), _file_key(reg_path), cat.path, id(cat))
-    if key not in _DATASETS:
+    if key not in _OPENED:
         # A warm kernel renders many reports from the same data: read it once.
-        # The key changes whenever the file (or a database's WAL) does.
-        _DATASETS.clear()
+        # The key changes whenever a file (or a database's WAL) does.
+        _OPENED.clear()
         _RANKINGS.clear()
-        _DATASETS[key] = open_dataset(path, cat, reg)
-    return Context(path, cat, reg, _DATASETS[key])
+        reg = load_registry(reg_path, cat.unit_kinds)
+        _OPENED[key] = (reg, open_dataset(path, cat, reg))
+    reg, dataset = _OPENED[key]
+    return Context(path, cat, reg, dataset)
 
 
-_DATASETS: dict[tuple, Dataset] = {}
+_OPENED: dict[tuple, tuple[Registry, Dataset]] = {}
 
 
 def _file_key(path: Path) -> tuple:
@@ -207,6 +208,12 @@ def trend_months(period: Period) -> list[Period]:
     """From January of the period's year to the period's last month."""
     last = period.months[-1].index
     return [Period.month(period.year, m) for m in range(1, last + 1)]
+
+
+def months_read(period: Period) -> frozenset[Period]:
+    """Every month a report of this period reads: the trend months and the
+    previous period (for the change).  Its fingerprint covers these only."""
+    return frozenset(trend_months(period)) | frozenset(period.previous().months) | frozenset(period.months)
 
 
 def trends(ctx: Context, unit: Unit | None, period: Period, codes: tuple[str, ...] = TREND_CODES) -> list[dict]:

@@ -99,6 +99,21 @@ def test_incremental_runs(tmp_path):
     assert [j.name for j in forced.jobs if not batch.is_fresh(j)] == ["VP"]
 
 
+def test_a_change_re_renders_only_the_reports_that_read_that_month(tmp_path):
+    """A batch over several periods: August data of GDTRH is read by the
+    reports of Q3 and of the year (trends and totals), not by Q1's or by
+    VP's."""
+    proj = make_project(tmp_path, TWO_UNITS)
+    spec = batch.parse_spec(batch_doc(proj, periods=["2023-Q1", "2023-Q3", "2023"]), "year.yaml")
+    first = batch.run_batch(spec, root=tmp_path, workers=2, progress=False)
+    assert first.exit_code == 0 and len(first.rendered) == 9
+    _change_tracked_value(proj["data"], "GDTRH")
+    again = batch.run_batch(spec, root=tmp_path, workers=2, progress=False)
+    assert sorted(r.job.label for r in again.rendered) == [
+        "GDTRH 2023", "GDTRH 2023-Q3", "department 2023", "department 2023-Q3"]
+    assert again.skipped == 5 and "bỏ qua 5 báo cáo" in again.text()
+
+
 def test_commentary_changes_only_its_report(tmp_path):
     proj = make_project(tmp_path, TWO_UNITS)
     before = {j.name: j.fingerprint for j in batch.plan(batch.parse_spec(batch_doc(proj)), root=tmp_path).jobs}
