@@ -19,26 +19,13 @@ matplotlib.use("Agg", force=False)  # no display needed; a kernel's inline backe
 from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.ticker import FuncFormatter  # noqa: E402
 
-from .fmt import number_vi as _number_vi, percent_vi as _percent_vi, points_vi as _points_vi  # noqa: E402
+from .fmt import number_vi, percent_vi, points_vi  # noqa: E402  (numpy scalars welcome)
 
 FONT = {"font.family": "sans-serif", "font.sans-serif": ["DejaVu Sans"], "font.size": 9,
         "axes.titlesize": 10.5, "axes.titleweight": "bold", "axes.spines.top": False, "axes.spines.right": False,
         "svg.fonttype": "none", "svg.hashsalt": "cchc"}  # same data, same bytes
 BLUE, LIGHT, GREEN, AMBER, RED, GREY = "#1f5fa8", "#d6e2f0", "#2e8b57", "#d98e04", "#c0392b", "#8a8a8a"
 DPI = 150
-
-
-# numpy scalars reach the formatters: give the Vietnamese formatters plain floats.
-def number_vi(x, places: int = 2) -> str:
-    return _number_vi(float(x), places)
-
-
-def percent_vi(x, places: int = 1) -> str:
-    return _percent_vi(float(x), places)
-
-
-def points_vi(x) -> str:
-    return _points_vi(float(x))
 
 
 def _figure(width: float, height: float) -> Figure:

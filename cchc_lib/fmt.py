@@ -11,9 +11,11 @@ Number = Union[int, float, Fraction, Decimal]
 def _exact(x: Number) -> Fraction:
     """The number as written: a float by its shortest repr (1.455 is 1.455,
     not the binary 1.45499…), the others exactly."""
-    if isinstance(x, float):
-        return Fraction(repr(x))
-    return Fraction(x)
+    if isinstance(x, (int, Fraction, Decimal)):
+        return Fraction(x)
+    if hasattr(x, "__index__"):  # numpy integers
+        return Fraction(int(x))
+    return Fraction(repr(float(x)))  # floats, numpy's too (their repr is not a literal)
 
 
 def _round(x: Number, places: int) -> Decimal:
