@@ -6,7 +6,7 @@ Pure functions of a `Dataset`, a `Catalogue` and a `Period`; they return data
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from fractions import Fraction
 from typing import Any, Iterable, Sequence
 
@@ -187,10 +187,35 @@ def score_department(data: Dataset, catalogue: Catalogue, period: Period, regist
     scores = []
     for c in catalogue.criteria:
         involved = [u for u, codes in per_unit.items() if c.code in codes]
-        values = department_values(data, catalogue, period, c.indicators, involved)
+        complete, incomplete = _complete_units(data, catalogue, c, period, involved)
+        values = department_values(data, catalogue, period, c.indicators, complete)
         check_combined(values, catalogue, "Toàn Sở", period, data.source)
-        scores.append(_evaluate(c, values, period, catalogue))
+        score = _evaluate(c, values, period, catalogue)
+        if incomplete and score.status != MISSING:
+            note = f" (chưa tính {len(incomplete)} đơn vị thiếu số liệu: {', '.join(incomplete)})"
+            score = CriterionScore(c, replace(score.outcome, detail=score.outcome.detail + note))
+        scores.append(score)
     return Scorecard(None, period, tuple(scores), _domains(catalogue, scores))
+
+
+def _complete_units(data: Dataset, catalogue: Catalogue, criterion: Criterion, period: Period,
+                    units: Sequence[str]) -> tuple[list[str], list[str]]:
+    """Units whose values let the criterion be scored, and those with only part
+    of them: a unit that sent the denominator but not the numerator would
+    otherwise lower the department's rate (20/200 instead of 20/100)."""
+    complete, incomplete = [], []
+    for u in units:
+        values = unit_values(data, catalogue, u, period, criterion.indicators)
+        present = sum(v is not None for v in values.values())
+        if present == 0:
+            continue
+        if present == len(values):  # every indicator there: never missing
+            complete.append(u)
+            continue
+        status = criterion.rule.evaluate(criterion.spec, values, period.length, criterion.when_none,
+                                         criterion.max_points, catalogue.context).status
+        (incomplete if status == MISSING else complete).append(u)
+    return complete, incomplete
 
 
 def score_all(data: Dataset, catalogue: Catalogue, registry: Registry, period: Period,

@@ -238,6 +238,23 @@ def test_department_only_combines_units_concerned():
     assert dept.get("7.4.2").outcome.rate == F(80, 100)
 
 
+def test_department_leaves_out_a_unit_that_sent_half_a_criterion():
+    """GDTRH sent dossiers_received but not dossiers_received_bcci: its own
+    7.5.2 is missing data, and its dossiers do not halve the department's
+    rate (20/100 = 20% → 0,2, not 20/200 = 10% → 0)."""
+    ds = dataset([("VP", 1, "dossiers_received", 100), ("VP", 1, "dossiers_received_bcci", 20),
+                  ("GDTRH", 1, "dossiers_received", 100)])
+    assert score_unit(ds, CAT, REG.get("GDTRH"), Q1).get("7.5.2").status == MISSING
+    dept = score_department(ds, CAT, Q1, REG).get("7.5.2")
+    assert dept.status == SCORED and dept.outcome.rate == F(20, 100) and dept.points == F("0.2")
+    assert "GDTRH" in dept.outcome.detail and "thiếu số liệu" in dept.outcome.detail
+
+
+def test_department_is_missing_data_when_every_unit_sent_half():
+    ds = dataset([("GDTRH", 1, "dossiers_received", 100), ("GDTH", 1, "dossiers_received", 50)])
+    assert score_department(ds, CAT, Q1, REG).get("7.5.2").status == MISSING
+
+
 def test_score_all_registry_order():
     ds = dataset(perfect_rows("GDTH", [1]))
     dept, cards = score_all(ds, CAT, REG, Q1)
