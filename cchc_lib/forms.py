@@ -13,8 +13,14 @@ Layout of the sheet "Biểu mẫu" (one form = one unit, one month):
 
 The sheet is protected without a password (against slips, not for
 security): everything is locked except the value and evidence cells of
-indicator rows.  Reading checks what protection cannot guarantee: the
-header's unit and month, labels not edited, nothing typed in locked rows.
+indicator rows, which are shaded yellow.  Reading checks what protection
+cannot guarantee: the header's unit and month, labels not edited, nothing
+typed in locked rows.
+
+It prints on A4 portrait, fit to width, with the column headings repeated on
+every page.  Every cell names its font (Times New Roman), and rows of wrapped
+text are given their height: neither Excel nor LibreOffice sizes them when
+opening a file, so long labels would be cut off.
 """
 from __future__ import annotations
 
@@ -37,13 +43,38 @@ UNIT_CELL, NAME_CELL, MONTH_CELL, DEADLINE_CELL = "B4", "B5", "B6", "B7"
 HEADING_ROW = 10
 FIRST_ROW = 11
 CODE, LABEL, MEASURE, VALUE, EVIDENCE, KEY = "A", "B", "C", "D", "E", "F"
-WIDTHS = {"A": 14, "B": 52, "C": 11, "D": 14, "E": 30}
+WIDTHS = {"A": 15, "B": 52, "C": 11, "D": 14, "E": 29}  # A: "Tháng báo cáo:" in bold
+FONT = "Times New Roman"  # named on every cell: an unnamed font falls back differently per program
+LINE_HEIGHT = 15.0  # points per line of 11-point text
 DEPARTMENT = "SỞ GIÁO DỤC VÀ ĐÀO TẠO HẢI PHÒNG"
 TITLE = "BIỂU SỐ LIỆU CẢI CÁCH HÀNH CHÍNH HẰNG THÁNG"
 INSTRUCTIONS = ("Hướng dẫn: nhập số liệu của tháng vào cột D (số nguyên ≥ 0; Có/Không; hoặc chọn mức trong danh sách), "
                 "ghi số, ngày văn bản hoặc đường link tài liệu kiểm chứng vào cột E. Ô để trống là chưa có số liệu "
-                "(không phải 0 hay Không). Không sửa các ô khác của biểu.")
+                "(không phải 0 hay Không). Chỉ nhập vào các ô nền vàng; không sửa các ô khác của biểu.")
 BOOL_CHOICES = ("Có", "Không")
+HEADINGS = ("Mã / STT", "Tiêu chí, chỉ số", "Đơn vị tính", "Số liệu (nhập)",
+            "Tài liệu kiểm chứng (số, ngày văn bản hoặc đường link)")
+
+
+def text_lines(text: str, width: float, size: float = 11, bold: bool = False) -> int:
+    """How many lines `text` wraps to in a column `width` characters wide
+    (an estimate for Times New Roman: neither Excel nor LibreOffice sizes
+    rows of wrapped text when opening a file, so the form sets the heights)."""
+    per_char = 0.9 if bold else 0.85  # in column-width units at 11 points
+    words = str(text).split()
+    if not words:
+        return 1
+    capacity = max(1.0, width - 1)  # cell padding
+    lines, used = 1, 0.0
+    for word in words:
+        w = sum((1.35 if ch.isupper() else 1.0) for ch in word) * per_char * size / 11
+        if used and used + per_char + w > capacity:
+            lines, used = lines + 1, 0.0
+        while w > capacity:  # a long word (a link) breaks anywhere
+            w -= capacity
+            lines += 1
+        used += (per_char if used else 0) + w
+    return lines
 
 
 @dataclass(frozen=True)
@@ -133,20 +164,29 @@ def build_form(catalogue: Catalogue, unit: Unit, month: Period, deadlines: Deadl
     box = Border(left=thin, right=thin, top=thin, bottom=thin)
     wrap = Alignment(wrap_text=True, vertical="top")
     center = Alignment(horizontal="center", vertical="top", wrap_text=True)
-    bold = Font(bold=True)
+    plain, bold = Font(name=FONT, size=11), Font(name=FONT, size=11, bold=True)
     open_cell = Protection(locked=False)
-    open_fill = PatternFill("solid", fgColor="FFF9E5")
+    open_fill = PatternFill("solid", fgColor="FFF2CC")  # the cells to fill
+    merged_width = sum(WIDTHS.values())
+
+    def fit(row: int, *texts: tuple[Any, float, float, bool]) -> None:
+        """Make the row tall enough for its wrapped (text, width, size, bold) cells."""
+        lines = max(text_lines(t, w, size, b) * size / 11 for t, w, size, b in texts)
+        if lines > 1.05:
+            ws.row_dimensions[row].height = round(lines * LINE_HEIGHT + 2, 1)
 
     for col, width in WIDTHS.items():
         ws.column_dimensions[col].width = width
     ws.column_dimensions[KEY].hidden = True
 
-    for r, text, font in ((1, DEPARTMENT, Font(bold=True)), (2, TITLE, Font(bold=True, size=13)),
-                          (3, catalogue.title, Font(italic=True, size=9))):
+    for r, text, font in ((1, DEPARTMENT, bold), (2, TITLE, Font(name=FONT, bold=True, size=14)),
+                          (3, catalogue.title, Font(name=FONT, italic=True, size=10))):
         ws.merge_cells(f"A{r}:E{r}")
         c = ws[f"A{r}"]
-        c.value, c.font, c.alignment = text, font, Alignment(horizontal="center", wrap_text=True)
-    ws.row_dimensions[3].height = 24
+        c.value, c.font = text, font
+        c.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+        fit(r, (text, merged_width, font.sz, bool(font.b)))
+    ws.row_dimensions[2].height = 24
     ws[f"{KEY}1"] = MARKER
     header = (("A4", "Mã đơn vị:", UNIT_CELL, unit.code), ("A5", "Tên đơn vị:", NAME_CELL, unit.name),
               ("A6", "Tháng báo cáo:", MONTH_CELL, str(month)),
@@ -156,29 +196,35 @@ def build_form(catalogue: Catalogue, unit: Unit, month: Period, deadlines: Deadl
         ws[label_cell].font = bold
         ws[value_cell] = value
         ws[value_cell].number_format = "@"
-        ws[value_cell].font = Font(bold=True, color="1F3864")
+        ws[value_cell].font = Font(name=FONT, size=11, bold=True, color="1F3864")
+        ws[value_cell].alignment = Alignment(horizontal="left")
     ws.merge_cells("C6:E6")
     ws["C6"] = f"({month.label_vi})"
+    ws["C6"].font = plain
     ws.merge_cells("C7:E7")
-    ws["C7"] = "gửi Văn phòng Sở trong ngày hạn là đúng hạn"
-    ws["C7"].font = Font(italic=True, size=9)
+    ws["C7"] = "(gửi Văn phòng Sở trong ngày hạn là đúng hạn)"
+    ws["C7"].font = Font(name=FONT, italic=True, size=10)
     ws.merge_cells("A8:E8")
     ws["A8"] = INSTRUCTIONS
     ws["A8"].alignment = wrap
-    ws["A8"].font = Font(italic=True, size=9)
-    ws.row_dimensions[8].height = 40
+    ws["A8"].font = Font(name=FONT, italic=True, size=10)
+    fit(8, (INSTRUCTIONS, merged_width, 10, False))
 
-    headings = ("Mã / STT", "Tiêu chí, chỉ số", "Đơn vị tính", "Số liệu", "Tài liệu kiểm chứng (số văn bản, đường link)")
-    for col, text in zip("ABCDE", headings):
+    for col, text in zip("ABCDE", HEADINGS):
         c = ws[f"{col}{HEADING_ROW}"]
         c.value, c.font, c.alignment, c.border = text, bold, center, box
-        c.fill = PatternFill("solid", fgColor="D9E1F2")
+        c.fill = PatternFill("solid", fgColor="FFD966" if col in (VALUE, EVIDENCE) else "D9E1F2")
+    fit(HEADING_ROW, *((t, WIDTHS[col], 11, True) for col, t in zip("ABCDE", HEADINGS)))
 
     dv_count = DataValidation(type="whole", operator="greaterThanOrEqual", formula1="0", allow_blank=True,
                               showErrorMessage=True, errorTitle="Số liệu không hợp lệ",
-                              error="Nhập số nguyên lớn hơn hoặc bằng 0.")
+                              error="Nhập số nguyên lớn hơn hoặc bằng 0 (không nhập chữ, số âm hay số lẻ).",
+                              showInputMessage=True, promptTitle="Số liệu",
+                              prompt="Nhập số nguyên ≥ 0. Để trống nếu chưa có số liệu.")
     dv_bool = DataValidation(type="list", formula1='"' + ",".join(BOOL_CHOICES) + '"', allow_blank=True,
-                             showErrorMessage=True, errorTitle="Số liệu không hợp lệ", error="Chọn Có hoặc Không.")
+                             showErrorMessage=True, errorTitle="Số liệu không hợp lệ", error="Chọn Có hoặc Không.",
+                             showInputMessage=True, promptTitle="Số liệu",
+                             prompt="Chọn Có hoặc Không. Để trống nếu chưa có số liệu.")
     ws.add_data_validation(dv_count)
     ws.add_data_validation(dv_bool)
     level_dvs: dict[str, Any] = {}
@@ -191,10 +237,12 @@ def build_form(catalogue: Catalogue, unit: Unit, month: Period, deadlines: Deadl
         for c in cells.values():
             c.border = box
             c.alignment = wrap
+            c.font = plain
         cells["A"].alignment = center
         cells["A"].value = row.code
         cells["B"].value = row.label
         ws[f"{KEY}{r}"] = row.key
+        fit(r, (row.label, WIDTHS[LABEL], 11, row.indicator is None), (row.code, WIDTHS[CODE], 11, row.indicator is None))
         if row.indicator is None:
             fill = PatternFill("solid", fgColor="BDD7EE" if row.key.startswith("#domain") else "EDEDED")
             for c in cells.values():
@@ -217,7 +265,9 @@ def build_form(catalogue: Catalogue, unit: Unit, month: Period, deadlines: Deadl
                 if ind.id not in level_dvs:
                     dv = DataValidation(type="list", formula1='"' + ",".join(lv.label for lv in ind.levels) + '"',
                                         allow_blank=True, showErrorMessage=True, errorTitle="Số liệu không hợp lệ",
-                                        error="Chọn một mức trong danh sách.")
+                                        error="Chọn một mức trong danh sách.", showInputMessage=True,
+                                        promptTitle="Số liệu",
+                                        prompt="Chọn một mức trong danh sách. Để trống nếu chưa có số liệu.")
                     ws.add_data_validation(dv)
                     level_dvs[ind.id] = dv
                 level_dvs[ind.id].add(ref)
@@ -225,6 +275,7 @@ def build_form(catalogue: Catalogue, unit: Unit, month: Period, deadlines: Deadl
                 cells[VALUE].value = display(ind, values[ind.id])
             if evidence.get(ind.id):
                 cells[EVIDENCE].value = evidence[ind.id]
+                fit(r, (row.label, WIDTHS[LABEL], 11, False), (evidence[ind.id], WIDTHS[EVIDENCE], 11, False))
         r += 1
 
     ws.freeze_panes = f"A{FIRST_ROW}"
@@ -236,7 +287,8 @@ def build_form(catalogue: Catalogue, unit: Unit, month: Period, deadlines: Deadl
     ws.sheet_properties.pageSetUpPr.fitToPage = True
     ws.print_options.horizontalCentered = True
     ws.page_margins.left = ws.page_margins.right = 0.5
-    ws.page_margins.top = ws.page_margins.bottom = 0.6
+    ws.page_margins.top, ws.page_margins.bottom = 0.6, 0.75
+    ws.page_margins.header, ws.page_margins.footer = 0.3, 0.3  # the footer fits between them
     ws.oddFooter.center.text = f"{unit.code} – {month} – Trang &P/&N"
     ws.protection.sheet = True
     ws.protection.formatColumns = False  # users may widen columns and rows

@@ -7,7 +7,8 @@ import pytest
 
 from cchc_lib import monthly
 from cchc_lib.errors import DataError, UsageError
-from cchc_lib.forms import FIRST_ROW, KEY, MARKER, SHEET, form_cells, form_rows, read_form
+from cchc_lib.forms import (FIRST_ROW, FONT, HEADING_ROW, KEY, MARKER, SHEET, WIDTHS, form_cells, form_rows, read_form,
+                            text_lines)
 from cchc_lib.xlsx import Workbook
 
 from intake_helpers import CAT, REG, figures, fill, filled_form, rows_by_key, template
@@ -56,6 +57,41 @@ def test_template_layout(tmp_path):
     assert str(ws.page_setup.paperSize) == "9" and ws.page_setup.fitToWidth == 1  # 9 = A4
     assert ws[f"B{r}"].alignment.wrap_text
 
+
+
+def test_template_prints_and_reads_well(tmp_path):
+    ws = openpyxl.load_workbook(template(tmp_path / "g.xlsx", "GDTRH", "2023-03"))[SHEET]
+    rows = rows_by_key(ws)
+    # every written cell names its font (an unnamed bold font falls back to another face)
+    for r in range(1, ws.max_row + 1):
+        for col in "ABCDE":
+            c = ws[f"{col}{r}"]
+            if c.value is not None or r >= HEADING_ROW:
+                assert c.font.name == FONT, c.coordinate
+    # wrapped labels get the height of their lines; one-line rows keep the default
+    long_crit = rows["#criterion:3.4.1"]
+    assert text_lines(ws[f"B{long_crit}"].value, WIDTHS["B"], bold=True) >= 2
+    assert ws.row_dimensions[long_crit].height >= 30
+    assert ws.row_dimensions[rows["procedures_total"]].height is None
+    assert ws.row_dimensions[HEADING_ROW].height >= 30  # the evidence heading is two lines
+    # the cells to fill are marked: headings and cells of D and E shaded apart from the rest
+    r = rows["procedures_total"]
+    assert ws[f"D{r}"].fill.fgColor.rgb == ws[f"E{r}"].fill.fgColor.rgb != ws[f"B{r}"].fill.fgColor.rgb
+    assert ws[f"D{HEADING_ROW}"].fill.fgColor.rgb != ws[f"B{HEADING_ROW}"].fill.fgColor.rgb
+    # the footer has room between the bottom margin and the page edge
+    assert ws.page_margins.bottom - ws.page_margins.footer >= 0.4
+    assert ws.print_title_rows == f"${HEADING_ROW}:${HEADING_ROW}" and ws.page_setup.orientation == "portrait"
+    # every validation explains itself in Vietnamese
+    for dv in ws.data_validations.dataValidation:
+        assert dv.showErrorMessage and dv.error and dv.errorTitle == "Số liệu không hợp lệ"
+        assert dv.showInputMessage and "Để trống nếu chưa có số liệu" in dv.prompt
+        assert len(dv.errorTitle) <= 32 and len(dv.promptTitle) <= 32 and len(dv.prompt) <= 255
+
+
+def test_text_lines_estimate():
+    assert text_lines("", 52) == 1 and text_lines("Số TTHC", 52) == 1
+    assert text_lines("Tỷ lệ TTHC thuộc thẩm quyền giải quyết được tiếp nhận, thực hiện theo cơ chế một cửa", 52) == 2
+    assert text_lines("https://" + "x" * 80, 29) >= 3  # a long link breaks anywhere
 
 def test_template_levels_and_all_units(tmp_path):
     out = monthly.template("2023-12", all_units=True, out=tmp_path / "forms")
