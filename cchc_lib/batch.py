@@ -131,10 +131,17 @@ def parse_spec(doc: Any, source: str = "") -> BatchSpec:
     flat: list[tuple[str, str]] = []
     for k, v in comm.items():
         if isinstance(v, Mapping):  # per period: {2023-Q1: {VP: "..."}}
+            try:
+                key_period = parse_period(str(k))
+            except CchcError as e:
+                raise _err(source, f"commentary: {e}") from None
             for k2, v2 in v.items():
-                flat.append((f"{parse_period(str(k))}/{k2}", str(v2 or "")))
+                flat.append((f"{key_period}/{k2}", str(v2 or "")))
         else:
             flat.append((str(k), str(v or "")))
+    periods = list(dict.fromkeys(periods))  # the same report twice is once
+    if isinstance(units, tuple):
+        units = tuple(dict.fromkeys(units))
     return BatchSpec(tuple(periods), units, tuple(pairs), parse_formats(doc.get("formats", ["html"]), source),
                      tuple(flat), str(doc.get("data") or ""), str(doc.get("catalogue") or ""),
                      str(doc.get("registry") or ""), str(doc.get("output") or ""), source)
@@ -171,6 +178,18 @@ def commentary_for(spec: BatchSpec, period: str, name: str) -> str:
     return c.get(f"{period}/{name}", c.get(name, ""))
 
 
+def check_commentary(spec: BatchSpec, registry) -> None:
+    """Every commentary key names the department or a unit of the registry
+    (and, per period, a period of the batch): a typo must not drop a text."""
+    for key, _ in spec.commentary:
+        period, _, name = key.rpartition("/")
+        if period and period not in spec.periods:
+            raise _err(spec.source, f"commentary: kỳ {period} không có trong lô ({', '.join(spec.periods)})")
+        if name != DEPARTMENT and name not in registry:
+            raise _err(spec.source, f"commentary: {name!r} không phải mã đơn vị trong danh mục "
+                                    f"hoặc '{DEPARTMENT}'")
+
+
 def select_units(spec: BatchSpec, registry) -> list:
     if spec.units == "all":
         return list(registry)
@@ -204,6 +223,7 @@ def plan(spec: BatchSpec, root: Path | None = None, output: str | Path | None = 
         if not nb.is_file():
             raise _err(spec.source, f"không tìm thấy notebook {kind}: {nb}")
     units = select_units(spec, ctx.registry)
+    check_commentary(spec, ctx.registry)
     from .catalogue import default_catalogue_path
 
     common = {"library": freeze.library_digest(),
@@ -264,6 +284,13 @@ def write_result(result: Result) -> list[Path]:
         if suffix == ".html" and "html" not in job.formats:
             continue
         written.append(write_bytes(job.path(suffix), result.files[suffix]))
+    # What an earlier run made from other inputs must not pass for this run's
+    # result (the index would list it as current): a failed report keeps only
+    # its partial notebook, a format that failed loses its old file.
+    stale = [".json", ".html", ".pdf"] if result.failure is not None else [
+        f".{f}" for f in result.format_failures]
+    for suffix in stale:
+        job.path(suffix).unlink(missing_ok=True)
     stamp_path = job.path(freeze.STAMP_SUFFIX)
     if result.failure is None:
         made = [f for f in job.formats if f".{f}" in result.files and f not in result.format_failures]
@@ -390,9 +417,9 @@ def spec_from_options(batch: str | None, periods: Sequence[str] = (), units: Seq
         raise BatchError("cần một tệp lô (params/*.yaml) hoặc --period")
     changes: dict[str, Any] = {}
     if periods:
-        changes["periods"] = tuple(str(parse_period(x)) for x in periods)
+        changes["periods"] = tuple(dict.fromkeys(str(parse_period(x)) for x in periods))
     if units:
-        changes["units"] = tuple(units)
+        changes["units"] = tuple(dict.fromkeys(units))
     if formats:
         changes["formats"] = parse_formats(formats)
     if data:

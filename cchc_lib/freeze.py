@@ -52,14 +52,11 @@ def library_digest() -> str:
 
 
 def data_digest(dataset: Dataset, unit: str | None, months: Iterable[Any] | None = None) -> str:
-    """A unit's own values (unit None: every unit's) in `months` (default: all),
-    plus which indicators each unit ever reported (that decides which criteria
-    its scorecard has)."""
+    """A unit's own values (unit None: every unit's) in `months` (default: all):
+    what a report reads, since a scorecard depends on the period's values only."""
     keep = None if months is None else set(months)
-    values = sorted([u, i, str(m), v] for (u, i), by in dataset.values.items() if unit is None or u == unit
-                    for m, v in by.items() if keep is None or m in keep)
-    units = dataset.units if unit is None else [unit]
-    return digest({"values": values, "reported": {u: sorted(dataset.reported(u)) for u in units}})
+    return digest(sorted([u, i, str(m), v] for (u, i), by in dataset.values.items() if unit is None or u == unit
+                         for m, v in by.items() if keep is None or m in keep))
 
 
 def registry_digest(registry: Registry, unit: str | None) -> str:

@@ -18,7 +18,9 @@ from .periods import Period, parse_month
 from .units import Registry
 
 COLUMNS = ("unit", "period", "indicator", "value")
-_COUNT_RE = re.compile(r"^\d+$|^\d{1,3}(?:([.,])\d{3})(?:\1\d{3})*$")
+# Digits, or thousands in groups of three separated by one kind of mark
+# (1.234 / 1,234 as Excel writes them; 1 234 as typed by hand).
+_COUNT_RE = re.compile("^[0-9]+$|^[0-9]{1,3}(?:([.,\u00a0 ])[0-9]{3})(?:\\1[0-9]{3})*$")
 _TRUE = {"1", "true", "yes", "co", "x", "dung"}
 _FALSE = {"0", "false", "no", "khong", "sai"}
 
@@ -86,10 +88,10 @@ def parse_count(raw: Any) -> int:
             raise ValueError(f"'{raw:g}' không phải số nguyên")
         n = int(raw)
     else:
-        text = str(raw).strip().replace("\u00a0", "").replace(" ", "")
+        text = str(raw).strip()
         if not _COUNT_RE.match(text):
             raise ValueError(f"'{raw}' không phải số nguyên ≥ 0")
-        n = int(text.replace(".", "").replace(",", ""))
+        n = int(re.sub("[.,\u00a0 ]", "", text))
     if n < 0:
         raise ValueError(f"'{raw}' là số âm")
     return n

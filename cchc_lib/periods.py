@@ -123,7 +123,10 @@ def parse_period(text: object) -> Period:
 
 def parse_month(text: object) -> Period:
     """Parse a month only (raw data is entered per month)."""
-    p = Period.parse(text)
+    try:
+        p = Period.parse(text)
+    except PeriodError:
+        raise PeriodError(text, expected="tháng YYYY-MM") from None
     if p.kind != "month":
         raise PeriodError(text, expected="tháng YYYY-MM")
     return p

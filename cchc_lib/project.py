@@ -1,7 +1,8 @@
 """Where the project's files are: registry, database, output, batches.
 
-The project root is the nearest folder, from the working directory up, that
-has `params/units.yaml`; failing that, the checkout this package lives in.
+The project root is the nearest folder that has `params/units.yaml`, looking
+up from the given folder (a batch file's), then from the working directory;
+failing both, the checkout this package lives in.  `CCHC_PROJECT` overrides.
 """
 from __future__ import annotations
 
@@ -11,15 +12,21 @@ from pathlib import Path
 PACKAGE_DIR = Path(__file__).resolve().parent
 
 
-def project_root(start: str | Path | None = None) -> Path:
-    env = os.environ.get("CCHC_PROJECT")
-    if env:
-        return Path(env).resolve()
+def find_project(start: str | Path | None = None) -> Path | None:
+    """The nearest folder from `start` (default: the working directory) up
+    that has params/units.yaml, or None."""
     here = Path(start or Path.cwd()).resolve()
     for d in (here, *here.parents):
         if (d / "params" / "units.yaml").is_file():
             return d
-    return PACKAGE_DIR.parent
+    return None
+
+
+def project_root(start: str | Path | None = None) -> Path:
+    env = os.environ.get("CCHC_PROJECT")
+    if env:
+        return Path(env).resolve()
+    return find_project(start) or find_project() or PACKAGE_DIR.parent
 
 
 def units_path(root: Path | None = None) -> Path:

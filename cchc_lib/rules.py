@@ -580,9 +580,12 @@ class ReviewHandling(Rule):
             return Outcome(SCORED, Fraction(0), value=False, detail="Chưa rà soát",
                            gap=Gap(f"cần thực hiện: {ctx.label(spec.done)} và báo cáo đúng hạn "
                                    f"(+{points_vi(spec.points_full)} điểm)", spec.points_full))
-        if (miss := _missing(values, [spec.report_on_time, spec.found, spec.handled])):
+        # No issue found counts as all handled: `handled` is not needed then.
+        needed = [spec.report_on_time, spec.found] + ([] if values.get(spec.found) == 0 else [spec.handled])
+        if (miss := _missing(values, needed)):
             return Outcome(MISSING, missing=miss)
-        found, handled = int(values[spec.found]), int(values[spec.handled])
+        found = int(values[spec.found])
+        handled = int(values[spec.handled]) if values.get(spec.handled) is not None else 0
         rate = Fraction(handled, found) if found else None
         lacking = []
         if not values[spec.report_on_time]:

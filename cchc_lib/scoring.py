@@ -11,7 +11,7 @@ from fractions import Fraction
 from typing import Any, Iterable, Sequence
 
 from .catalogue import Catalogue, Criterion
-from .combine import check_combined, department_values, unit_values
+from .combine import check_combined, department_values, unit_value, unit_values
 from .loading import Dataset
 from .periods import Period
 from .rules import MISSING, NOT_APPLICABLE, SCORED, TRACKED, Gap, Outcome
@@ -158,18 +158,19 @@ def _domains(catalogue: Catalogue, scores: Sequence[CriterionScore]) -> tuple[Do
     return tuple(out)
 
 
-def criteria_for_unit(data: Dataset, catalogue: Catalogue, unit: Unit) -> list[Criterion]:
+def criteria_for_unit(data: Dataset, catalogue: Catalogue, unit: Unit, period: Period) -> list[Criterion]:
     """The kind's criteria, plus any other criterion all of whose indicators
-    the unit reported (so a unit is never flagged for a criterion it only
-    half-touches), in catalogue order."""
-    reported = data.reported(unit.code)
+    the unit reported in the period (so a unit is never flagged for a
+    criterion it only half-touches, nor for one it reported in another
+    period), in catalogue order."""
+    reported = {i for i in data.reported(unit.code) if unit_value(data, catalogue, unit.code, i, period) is not None}
     return [c for c in catalogue.criteria
             if unit.kind in c.responsible or set(c.indicators) <= reported]
 
 
 def score_unit(data: Dataset, catalogue: Catalogue, unit: Unit, period: Period) -> Scorecard:
     """The scorecard of one unit for one period."""
-    criteria = criteria_for_unit(data, catalogue, unit)
+    criteria = criteria_for_unit(data, catalogue, unit, period)
     needed = {i for c in criteria for i in c.indicators}
     values = unit_values(data, catalogue, unit.code, period, needed)
     check_combined(values, catalogue, unit.code, period, data.source)
@@ -183,7 +184,7 @@ def score_department(data: Dataset, catalogue: Catalogue, period: Period, regist
     reports a shared denominator for another criterion does not dilute this
     one's rate."""
     units = [registry.get(u) for u in data.units if u in registry]
-    per_unit = {u.code: {c.code for c in criteria_for_unit(data, catalogue, u)} for u in units}
+    per_unit = {u.code: {c.code for c in criteria_for_unit(data, catalogue, u, period)} for u in units}
     scores = []
     for c in catalogue.criteria:
         involved = [u for u, codes in per_unit.items() if c.code in codes]

@@ -121,7 +121,7 @@ def test_count_spellings(text, n):
 
 
 @pytest.mark.parametrize("text", ["12.5", "-3", "1.23", "abc", "1.2345", "1,23", "1.234,567", "", "12e3", "+5",
-                                  "0x10", 12.5, -1, True])
+                                  "0x10", 12.5, -1, True, "1 0", "12 5", "1 23", "\u0663", "\uff11\uff12"])
 def test_bad_counts(text):
     with pytest.raises(ValueError):
         parse_count(text)

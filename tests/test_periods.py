@@ -77,3 +77,10 @@ def test_month_span():
     assert parse_period("2023-Q2").month_span == (4, 6)
     assert parse_period("2023-08").month_span == (8, 8)
     assert parse_period("2023").month_span == (1, 12)
+
+
+@pytest.mark.parametrize("text", ["2023-13", "2023-Q1", "2023", "03/2023"])
+def test_a_month_only_field_names_the_month_form(text):
+    with pytest.raises(PeriodError) as e:
+        parse_month(text)
+    assert "tháng YYYY-MM" in str(e.value) and "YYYY-Qn" not in str(e.value)

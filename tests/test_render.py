@@ -62,6 +62,25 @@ def test_one_failing_report_does_not_stop_the_batch(tmp_path, capsys):
     assert not (period / "GDTRH.freeze").exists() and (period / "VP.freeze").exists()
 
 
+def test_a_report_that_fails_on_rerun_is_not_listed_as_current(tmp_path):
+    proj = make_project(tmp_path, TWO_UNITS)
+    good = batch.parse_spec(batch_doc(proj, notebooks={"unit": str(NOTEBOOKS / "unit_report.ipynb")}), "ok.yaml")
+    assert batch.run_batch(good, root=tmp_path, workers=1, progress=False).exit_code == 0
+    period = tmp_path / "output" / "2023-Q3"
+    assert (period / "GDTRH.html").is_file()
+    broken = tmp_path / "broken.ipynb"
+    nb = nbformat.read(NOTEBOOKS / "unit_report.ipynb", as_version=4)
+    nb.cells.insert(2, nbformat.v4.new_code_cell('assert unit != "GDTRH", "hỏng"'))
+    nbformat.write(nb, broken)
+    bad = batch.parse_spec(batch_doc(proj, notebooks={"unit": str(broken)}), "bad.yaml")
+    report = batch.run_batch(bad, root=tmp_path, workers=1, progress=False)
+    assert report.exit_code == 1
+    assert not (period / "GDTRH.html").exists() and not (period / "GDTRH.json").exists()
+    assert (period / "GDTRH.ipynb").is_file()  # the partial notebook, for the analyst
+    index = (tmp_path / "output" / "index.html").read_text(encoding="utf-8")
+    assert "2023-Q3/GDTRH.html" not in index and "2023-Q3/VP.html" in index
+
+
 def _change_tracked_value(data: Path, unit: str) -> None:
     """Change one value of `unit` that carries no points (7.1.1 is tracked),
     so no score and no rank moves: only that unit's data changes."""
@@ -150,6 +169,24 @@ def test_shipped_batch_files_parse():
     for path in sorted((Path(__file__).resolve().parents[1] / "params").glob("20*.yaml")):
         spec = batch.load_spec(path)
         assert spec.periods
+
+
+@pytest.mark.parametrize("commentary, words", [
+    ({"ZZZ": "Tốt."}, "'ZZZ'"),
+    ({"2023-Q1": {"VP": "Tốt."}}, "kỳ 2023-Q1"),
+    ({"2023-13": {"VP": "Tốt."}}, "2023-13"),
+])
+def test_commentary_for_nobody_is_refused(tmp_path, commentary, words):
+    proj = make_project(tmp_path, TWO_UNITS)
+    with pytest.raises(batch.BatchError) as e:
+        batch.plan(batch.parse_spec(batch_doc(proj, commentary=commentary), "lo.yaml"), root=tmp_path)
+    assert "lo.yaml" in str(e.value) and words in str(e.value)
+
+
+def test_a_report_asked_twice_is_planned_once(tmp_path):
+    proj = make_project(tmp_path, TWO_UNITS)
+    spec = batch.parse_spec(batch_doc(proj, units=["VP", "VP"], periods=["2023-Q3", "2023-Q3"]), "lo.yaml")
+    assert [j.label for j in batch.plan(spec, root=tmp_path).jobs] == ["department 2023-Q3", "VP 2023-Q3"]
 
 
 def test_unknown_unit_in_batch(tmp_path):

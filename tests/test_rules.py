@@ -184,6 +184,8 @@ R32 = ("tthc_review_done", "tthc_review_report_on_time", "tthc_review_issues_fou
     (False, None, None, None, "0"),  # no review, nothing else reported → still 0, not missing
     (True, True, 3, 3, "0.5"),      # reviewed, report on time, 100% handled
     (True, True, 0, 0, "0.5"),      # nothing found counts as 100% handled
+    (True, True, 0, None, "0.5"),   # ... and then "handled" need not be reported
+    (True, False, 0, None, "0.25"),
     (True, False, 3, 3, "0.25"),    # report late
     (True, True, 3, 2, "0.25"),     # below 100% handled
     (True, False, 3, 0, "0.25"),    # late and not handled
@@ -192,6 +194,11 @@ def test_3_2_review_handling(done, on_time, found, handled, expected):
     out = evaluate("3.2", **dict(zip(R32, (done, on_time, found, handled))))
     assert out.status == SCORED
     assert out.points == F(expected)
+
+
+def test_3_2_issues_found_without_handled_is_missing():
+    out = evaluate("3.2", tthc_review_done=True, tthc_review_report_on_time=True, tthc_review_issues_found=2)
+    assert out.status == MISSING and out.missing == ("tthc_review_issues_handled",)
 
 
 def test_3_2_reviewed_without_report_is_missing():

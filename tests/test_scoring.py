@@ -276,3 +276,15 @@ def test_dataset_cache_invalidated_by_add():
     for r in dataset([("GDTH", 2, "dossiers_resolved", 10), ("GDTH", 2, "dossiers_resolved_on_time", 0)]).observations:
         ds.add(r)
     assert score_unit(ds, CAT, REG.get("GDTH"), Q1).get("3.4.2").points == 0
+
+
+def test_a_unit_scorecard_depends_on_the_period_only():
+    """VP reported 3.4.2's figures in December only: its Q1 scorecard does not
+    grow a "thiếu số liệu" 3.4.2 (the same as scoring the Q1 export)."""
+    jan = [("VP", 1, "tthc_control_plan_done", True)]
+    dec = [("VP", 12, "dossiers_resolved", 10), ("VP", 12, "dossiers_resolved_on_time", 10)]
+    q1 = score_unit(dataset(jan + dec), CAT, REG.get("VP"), Q1)
+    assert q1.to_dict() == score_unit(dataset(jan), CAT, REG.get("VP"), Q1).to_dict()
+    assert "3.4.2" not in [c.code for c in q1.criteria]
+    q4 = score_unit(dataset(jan + dec), CAT, REG.get("VP"), Period.parse("2023-Q4"))
+    assert q4.get("3.4.2").status == SCORED
