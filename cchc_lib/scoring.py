@@ -184,6 +184,10 @@ def score_department(data: Dataset, catalogue: Catalogue, period: Period, regist
     reports a shared denominator for another criterion does not dilute this
     one's rate."""
     units = [registry.get(u) for u in data.units if u in registry]
+    # Each unit's own combined figures first, so an error names the unit.
+    limited = {i for lim in catalogue.limits for i in (*lim.parts, lim.whole)}
+    for u in units:
+        check_combined(unit_values(data, catalogue, u.code, period, limited), catalogue, u.code, period, data.source)
     per_unit = {u.code: {c.code for c in criteria_for_unit(data, catalogue, u, period)} for u in units}
     scores = []
     for c in catalogue.criteria:

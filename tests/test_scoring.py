@@ -288,3 +288,14 @@ def test_a_unit_scorecard_depends_on_the_period_only():
     assert "3.4.2" not in [c.code for c in q1.criteria]
     q4 = score_unit(dataset(jan + dec), CAT, REG.get("VP"), Period.parse("2023-Q4"))
     assert q4.get("3.4.2").status == SCORED
+
+
+def test_a_combined_limit_broken_by_one_unit_names_that_unit():
+    from cchc_lib.errors import DataError
+
+    ds = dataset([("GDTRH", 1, "dossiers_resolved", 10), ("GDTRH", 1, "dossiers_resolved_on_time", 10),
+                  ("GDTRH", 2, "dossiers_resolved_on_time", 5),
+                  ("GDTH", 1, "dossiers_resolved", 100), ("GDTH", 1, "dossiers_resolved_on_time", 90)])
+    with pytest.raises(DataError) as e:
+        score_department(ds, CAT, Q1, REG)
+    assert "GDTRH, kỳ 2023-Q1" in str(e.value) and "dossiers_resolved_on_time (15)" in str(e.value)
