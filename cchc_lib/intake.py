@@ -4,7 +4,10 @@ Each file is handled on its own: every cell is read and checked first (the
 contract's rules, plus the form's own), and only a file with no problem at
 all is written, in one transaction.  A refused file changes nothing in the
 database.  The same file twice (same SHA-256) stores nothing new; nor does
-a file whose every value is already the current one.
+a file whose every value is already the current one.  A file is also refused
+if, merged with the values already stored for a unit and month, it would
+break one of the catalogue's limits (a part larger than its whole): what is
+stored must always be scorable.
 """
 from __future__ import annotations
 
@@ -17,8 +20,8 @@ from typing import Iterable, Sequence
 
 from .catalogue import Catalogue
 from .errors import DataError, Problem
-from .forms import form_cells, read_form
-from .loading import Observation, read_rows, validate_rows
+from .forms import SHEET as FORM_SHEET, form_cells, read_form
+from .loading import COLUMNS, Observation, read_rows, validate_rows
 from .periods import Period
 from .store import NewSubmission, Store, StoredValue, encode
 from .units import Registry
@@ -82,6 +85,19 @@ def sha256_of(path: Path) -> str:
     return h.hexdigest()
 
 
+@dataclass(frozen=True)
+class Where:
+    """Where a value is in its file (for a located problem)."""
+
+    sheet: str | None = None
+    row: int | None = None
+    column: str | None = None
+    cell: str | None = None
+
+
+Key = tuple[str, Period, str]  # (unit, month, indicator)
+
+
 def group(observations: Iterable[Observation]) -> list[NewSubmission]:
     """Long-table observations as one submission per unit and month (file order)."""
     subs: dict[tuple[str, Period], NewSubmission] = {}
@@ -98,6 +114,13 @@ def group(observations: Iterable[Observation]) -> list[NewSubmission]:
 
 def parse_file(path: str | Path, catalogue: Catalogue, registry: Registry) -> tuple[str, list[NewSubmission]]:
     """('form' | 'table', submissions) of a file; DataError with every problem."""
+    kind, subs, _ = parse_located(path, catalogue, registry)
+    return kind, subs
+
+
+def parse_located(path: str | Path, catalogue: Catalogue, registry: Registry
+                  ) -> tuple[str, list[NewSubmission], dict[Key, Where]]:
+    """`parse_file`, plus where each value is in the file (row or cell)."""
     p = Path(path)
     if p.suffix.lower() in (".xlsx", ".xlsm") and p.is_file():
         try:
@@ -109,15 +132,67 @@ def parse_file(path: str | Path, catalogue: Catalogue, registry: Registry) -> tu
             form = read_form(cells, p.name, catalogue, registry)
             sub = NewSubmission(form.unit, form.month, {
                 ind: StoredValue(encode(v), form.evidence.get(ind)) for ind, v in form.values.items()})
-            return "form", [sub] if sub.values else []
+            where = {(form.unit, form.month, ind): Where(FORM_SHEET, cell=ref) for ind, ref in form.cells.items()}
+            return "form", ([sub] if sub.values else []), where
     header, rows, sheet = read_rows(p)
-    return "table", group(validate_rows(rows, header, catalogue, registry, p.name, sheet))
+    obs = validate_rows(rows, header, catalogue, registry, p.name, sheet)
+    letter = None
+    if sheet is not None and COLUMNS[3] in header:  # XLSX: name the value's cell too
+        from openpyxl.utils import get_column_letter
+
+        letter = get_column_letter(header.index(COLUMNS[3]) + 1)
+    where = {(o.unit, o.month, o.indicator): Where(sheet, o.row, COLUMNS[3],
+                                                   f"{letter}{o.row}" if letter and o.row else None) for o in obs}
+    return "table", group(obs), where
+
+
+def merged_limit_problems(subs: Sequence[NewSubmission], current: dict[Key, StoredValue],
+                          where: dict[Key, Where], catalogue: Catalogue, file: str,
+                          origins: dict[Key, str] | None = None) -> list[Problem]:
+    """The catalogue's limits (sum of parts ≤ whole) on the values a unit and
+    month would have once these submissions are stored: the stored values
+    with the file's values over them.  Only limits that mix a value of the
+    file with a stored one are checked here (a file's own values are checked
+    when it is read, and a limit broken by stored values alone is not this
+    file's doing).  Each problem is located at the file's first value in it."""
+    problems: list[Problem] = []
+    by_unit_month: dict[tuple[str, Period], dict[str, object]] = {}
+    for (u, m, ind), sv in current.items():
+        by_unit_month.setdefault((u, m), {})[ind] = sv.value
+    for sub in subs:
+        stored = by_unit_month.get((sub.unit, sub.month), {})
+        merged = {**stored, **{ind: sv.value for ind, sv in sub.values.items()}}
+        for lim in catalogue.limits:
+            names = (*lim.parts, lim.whole)
+            if any(n not in merged for n in names):
+                continue
+            new = [n for n in names if n in sub.values]
+            if not new or len(new) == len(names):
+                continue
+            if sum(merged[n] for n in lim.parts) <= merged[lim.whole]:
+                continue
+
+            def show(n: str) -> str:
+                return f"{n} ({merged[n]}, đã lưu)" if n not in sub.values else f"{n} ({merged[n]})"
+
+            msg = f"{sub.unit} {sub.month}: {' + '.join(show(n) for n in lim.parts)} lớn hơn {show(lim.whole)}"
+            sources = dict.fromkeys((origins or {}).get((sub.unit, sub.month, n)) for n in names
+                                    if n not in sub.values)
+            sources.pop(None, None)
+            if sources:
+                msg += "; số đã lưu từ tệp " + ", ".join(f"'{s}'" for s in sources)
+            at = where.get((sub.unit, sub.month, new[0]), Where())
+            problems.append(Problem(msg, file=file, sheet=at.sheet, row=at.row, column=at.column, cell=at.cell))
+    return problems
 
 
 def _same(sub: NewSubmission, current: dict[tuple[str, Period, str], StoredValue]) -> bool:
     for ind, new in sub.values.items():
         old = current.get((sub.unit, sub.month, ind))
         if old is None or old.value != new.value or (new.evidence and new.evidence != old.evidence):
+            return False
+        kept = dict(old.extra)
+        if any(kept.get(k) != v for k, v in new.extra):  # a new or changed note (extra column)
             return False
     return True
 
@@ -166,7 +241,7 @@ def ingest(files: Sequence[str | Path], db: str | Path, by: str | None = None, *
                     f"(tệp '{earlier.name}', mã tệp #{earlier.id}); không lưu gì thêm")))
                 continue
             try:
-                kind, subs = parse_file(p, catalogue, registry)
+                kind, subs, where = parse_located(p, catalogue, registry)
             except DataError as e:
                 results.append(FileResult(str(f), REFUSED, (
                     f"{name}: BỊ TỪ CHỐI, {len(e.problems)} lỗi, không lưu gì"), list(e.problems)))
@@ -180,6 +255,12 @@ def ingest(files: Sequence[str | Path], db: str | Path, by: str | None = None, *
                 results.append(FileResult(str(f), UNCHANGED, (
                     f"{name}: mọi giá trị ({sum(len(s.values) for s in subs)}) đã có sẵn trong cơ sở dữ liệu; "
                     "không lưu gì thêm")))
+                continue
+            clash = merged_limit_problems(changed, current, where, catalogue, name,
+                                          store.origins(months={s.month for s in changed}) if store else None)
+            if clash:
+                results.append(FileResult(str(f), REFUSED, (
+                    f"{name}: BỊ TỪ CHỐI, {len(clash)} lỗi (mâu thuẫn với số liệu đã lưu), không lưu gì"), clash))
                 continue
             if store is None:
                 store = Store(db, create=True)

@@ -2,6 +2,7 @@
 as functions that return text.  The CLI parses arguments and calls one."""
 from __future__ import annotations
 
+import os
 from datetime import date, datetime
 from pathlib import Path
 from typing import Sequence
@@ -12,8 +13,8 @@ from .deadlines import load_deadlines
 from .errors import UsageError
 from .files import write_long_table
 from .forms import form_file_name, write_form
-from .history import format_history, history
-from .intake import IngestError, ingest as ingest_files
+from .history import format_history, history, lower_first
+from .intake import EVIDENCE_COLUMN, IngestError, ingest as ingest_files
 from .periods import parse_month, parse_period
 from .status import format_status, reporting_status
 from .store import Store
@@ -22,6 +23,15 @@ from .units import Registry, Unit
 
 def _db(db: str | Path | None) -> Path:
     return Path(db) if db else project.db_path()
+
+
+def _existing_db(db: str | Path | None) -> Path:
+    """The database a reading command needs: refused if there is none (a typo
+    must not read as "every unit has sent nothing")."""
+    path = _db(db)
+    if not path.is_file():
+        raise UsageError(f"chưa có cơ sở dữ liệu {path} (dùng cchc ingest trước)")
+    return path
 
 
 def _unit(registry: Registry, code: str) -> Unit:
@@ -45,13 +55,17 @@ def template(month: str, unit: str | None = None, all_units: bool = False, out: 
         if folder.exists() and not folder.is_dir():
             raise UsageError(f"{folder} không phải thư mục")
         paths = [write_form(folder / form_file_name(u, m), cat, u, m, deadlines) for u in reg]
-        return f"Đã ghi {len(paths)} biểu mẫu {m.label_vi.lower()} vào {folder}"
+        return f"Đã ghi {len(paths)} biểu mẫu {lower_first(m.label_vi)} vào {folder}"
     u = _unit(reg, unit or "")
     path = Path(out) if out else Path(form_file_name(u, m))
-    if path.is_dir():
-        path = path / form_file_name(u, m)
+    if out is not None and (str(out).endswith(("/", os.sep)) or path.is_dir()):
+        if path.exists() and not path.is_dir():
+            raise UsageError(f"{path} không phải thư mục")
+        path = path / form_file_name(u, m)  # a folder: the usual file name inside it
+    elif path.suffix.lower() != ".xlsx":
+        raise UsageError(f"tệp biểu mẫu phải có đuôi .xlsx: {path} (hoặc chỉ một thư mục, kết thúc bằng '/')")
     write_form(path, cat, u, m, deadlines)
-    return f"Đã ghi biểu mẫu {u.code} {m.label_vi.lower()} (hạn gửi {deadlines.monthly(m):%d/%m/%Y}) vào {path}"
+    return f"Đã ghi biểu mẫu {u.code} {lower_first(m.label_vi)} (hạn gửi {deadlines.monthly(m):%d/%m/%Y}) vào {path}"
 
 
 def _received(at: str | None) -> datetime | None:
@@ -78,9 +92,7 @@ def show_history(unit: str, month: str | None = None, db: str | Path | None = No
     cat, reg = load_setup(catalogue, units)
     m = parse_month(month) if month else None
     _unit(reg, unit)
-    path = _db(db)
-    if not path.is_file():
-        raise UsageError(f"chưa có cơ sở dữ liệu {path} (dùng cchc ingest trước)")
+    path = _existing_db(db)
     with Store(path, create=False) as store:
         return format_history(history(store, unit, m), cat, reg, unit, m)
 
@@ -93,21 +105,22 @@ def export(period: str, out: str | Path, db: str | Path | None = None,
     if target.suffix.lower() not in (".csv", ".xlsx"):
         raise UsageError(f"tệp xuất phải là .csv hoặc .xlsx: {target}")
     cat, reg = load_setup(catalogue, units)
-    path = _db(db)
-    if not path.is_file():
-        raise UsageError(f"chưa có cơ sở dữ liệu {path} (dùng cchc ingest trước)")
+    path = _existing_db(db)
     with Store(path, create=False) as store:
         ds = store.dataset(cat, reg, p)
     order = {c: i for i, c in enumerate(reg.codes)}
     ind_order = {c: i for i, c in enumerate(cat.indicators)}
     obs = sorted(ds.observations, key=lambda o: (order[o.unit], o.month, ind_order[o.indicator]))
-    write_long_table(target, cat, obs)
-    return f"Đã xuất {len(obs)} dòng số liệu hiện hành {p.label_vi.lower()} vào {target}"
+    # the evidence and every other kept column, so that `ingest` reads back all that was stored
+    others = sorted({k for o in obs for k, _ in o.extra} - {EVIDENCE_COLUMN})
+    write_long_table(target, cat, obs, [EVIDENCE_COLUMN, *others])
+    return f"Đã xuất {len(obs)} dòng số liệu hiện hành {lower_first(p.label_vi)} vào {target}"
 
 
 def status(period: str, db: str | Path | None = None, catalogue: str | Path | None = None,
            units: str | Path | None = None, today: date | None = None) -> str:
     p = parse_period(period)
     cat, reg = load_setup(catalogue, units)
-    report = reporting_status(_db(db), reg, p, cat)
+    path = _existing_db(db)
+    report = reporting_status(path, reg, p, cat)
     return format_status(report, cat, reg, today)

@@ -262,6 +262,18 @@ class Store:
             out[(u, month, ind)] = StoredValue(value, evidence, _extra_tuple(extra))
         return out
 
+    def origins(self, unit: str | None = None, months: Iterable[Period] | None = None
+                ) -> dict[tuple[str, Period, str], str]:
+        """(unit, month, indicator) → the name of the file its current value came from."""
+        where, args = _filter(unit, months)
+        out: dict[tuple[str, Period, str], str] = {}
+        for u, m, ind, name in self.conn.execute(
+                "SELECT s.unit, s.month, v.indicator, f.name FROM submissions s "
+                "JOIN submission_values v ON v.submission_id = s.id JOIN files f ON f.id = s.file_id"
+                f"{where} ORDER BY s.id", args):
+            out[(u, parse_month(m), ind)] = name
+        return out
+
     def dataset(self, catalogue: Catalogue, registry: Registry, period: Period | None = None) -> Dataset:
         """Current values as a Dataset, for scoring (every unit, or the period's months)."""
         problems = []

@@ -204,3 +204,26 @@ def test_long_table_xlsx_is_not_a_form(tmp_path):
     wb.save(tmp_path / "t.xlsx")
     with Workbook(tmp_path / "t.xlsx") as book:
         assert form_cells(book) is None
+
+
+def test_template_output_folder_or_xlsx_file(tmp_path):
+    # -o ending with '/' is a folder, even one that does not exist yet
+    text = monthly.template("2023-03", unit="VP", out=f"{tmp_path}/bieu_mau/2023-03/")
+    target = tmp_path / "bieu_mau" / "2023-03" / "CCHC_VP_2023-03.xlsx"
+    assert target.is_file() and str(target) in text and "tháng 3/2023" in text
+    assert not (tmp_path / "bieu_mau" / "2023-03").is_file()
+    # an existing folder, without the slash
+    (tmp_path / "forms").mkdir()
+    monthly.template("2023-03", unit="TTR", out=tmp_path / "forms")
+    assert (tmp_path / "forms" / "CCHC_TTR_2023-03.xlsx").is_file()
+    # a file must be .xlsx
+    for bad in ("bieu_mau/2023-04", "vp.xls", "vp.csv"):
+        with pytest.raises(UsageError) as e:
+            monthly.template("2023-04", unit="VP", out=tmp_path / bad)
+        assert "phải có đuôi .xlsx" in str(e.value) and "\n" not in str(e.value)
+    assert not (tmp_path / "bieu_mau" / "2023-04").exists()
+    (tmp_path / "a_file").write_text("x")
+    with pytest.raises(UsageError):
+        monthly.template("2023-04", unit="VP", out=f"{tmp_path}/a_file/")
+    monthly.template("2023-04", unit="VP", out=tmp_path / "VP.XLSX")
+    assert (tmp_path / "VP.XLSX").is_file()

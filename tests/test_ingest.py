@@ -16,11 +16,11 @@ from cchc_lib.files import write_long_table
 from cchc_lib.forms import SHEET
 from cchc_lib.history import history
 from cchc_lib.intake import DUPLICATE, REFUSED, STORED, UNCHANGED
-from cchc_lib.loading import Observation
-from cchc_lib.store import Store
+from cchc_lib.loading import Observation, read_rows
+from cchc_lib.store import Store, StoredValue
 
 from intake_helpers import (CAT, REG, _SAMPLE, cli, db_bytes, figures, fill, filled_form, month, popen,
-                            rows_by_key, run_ingest)
+                            rows_by_key, run_ingest, template)
 
 
 def _score(data, period, unit):
@@ -250,3 +250,104 @@ def test_cli_exit_codes(tmp_path):
                  ("ingest", str(good), "--db", str(db), "--at", "hôm qua")):
         r = cli(*args)
         assert r.returncode == 2 and r.stderr.startswith("lỗi: "), (args, r.stderr)
+
+
+def _stored_counts(db):
+    with Store(db, create=False) as s:
+        return s.counts()
+
+
+def test_correction_that_breaks_a_limit_with_stored_values_is_refused(tmp_path):
+    db = tmp_path / "db.sqlite"
+    l1 = _csv(tmp_path / "l1.csv", [("GDTRH", "2023-03", "dossiers_resolved", 10),
+                                    ("GDTRH", "2023-03", "dossiers_resolved_on_time", 10),
+                                    ("GDTRH", "2023-03", "docs_out_total", 10),
+                                    ("GDTRH", "2023-03", "docs_out_electronic_only", 5),
+                                    ("GDTRH", "2023-03", "docs_out_electronic_and_paper", 3)])
+    assert cli("ingest", str(l1), "--db", str(db)).returncode == 0
+    before = db_bytes(db)
+    # the reviewer's repro: the whole lowered below a stored part
+    l2 = _csv(tmp_path / "l2.csv", [("GDTRH", "2023-03", "dossiers_resolved", 8)])
+    r = cli("ingest", str(l2), "--db", str(db))
+    assert r.returncode == 2 and "l2.csv: BỊ TỪ CHỐI" in r.stdout
+    assert r.stderr.strip() == ("lỗi: l2.csv, dòng 2, cột value: GDTRH 2023-03: dossiers_resolved_on_time "
+                                "(10, đã lưu) lớn hơn dossiers_resolved (8); số đã lưu từ tệp 'l1.csv'")
+    assert db_bytes(db) == before
+    assert cli("score", "--data", str(db), "--period", "2023-Q1").returncode == 0
+    # a part raised above a stored whole (b + c > a), in a form: located at the value's cell
+    form = template(tmp_path / "f.xlsx", "GDTRH", "2023-03")
+    fill(form, {"docs_out_electronic_and_paper": 6})
+    rows = rows_by_key(openpyxl.load_workbook(form)[SHEET])
+    report = run_ingest([form], db)
+    [p] = report.results[0].problems
+    assert report.results[0].state == REFUSED and p.file == "f.xlsx"
+    assert p.cell == f"D{rows['docs_out_electronic_and_paper']}" and p.sheet == SHEET
+    assert p.message == ("GDTRH 2023-03: docs_out_electronic_only (5, đã lưu) + docs_out_electronic_and_paper (6) "
+                         "lớn hơn docs_out_total (10, đã lưu); số đã lưu từ tệp 'l1.csv'")
+    # an XLSX long table names the value's cell
+    x = write_long_table(tmp_path / "l3.xlsx", CAT, [Observation("GDTRH", month("2023-03"), "dossiers_resolved", 9)])
+    [p] = run_ingest([x], db).results[0].problems
+    assert (p.file, p.cell, p.row) == ("l3.xlsx", "D2", 2)
+    assert db_bytes(db) == before
+    # correcting both figures together, or within the limit, is accepted
+    both = _csv(tmp_path / "both.csv", [("GDTRH", "2023-03", "dossiers_resolved", 8),
+                                        ("GDTRH", "2023-03", "dossiers_resolved_on_time", 7)])
+    assert run_ingest([both], db).results[0].state == STORED
+    lower = _csv(tmp_path / "lower.csv", [("GDTRH", "2023-03", "docs_out_total", 8)])
+    assert run_ingest([lower], db).results[0].state == STORED
+    assert _values(db, "GDTRH", "2023-03")["dossiers_resolved_on_time"] == 7
+    assert cli("score", "--data", str(db), "--period", "2023-Q1").returncode == 0
+
+
+def test_export_keeps_evidence_and_extra_columns(tmp_path):
+    db = tmp_path / "a.sqlite"
+    form = filled_form(tmp_path, "VP", "2023-02")
+    fill(form, {}, evidence={"hotline_posted": "QĐ 12/QĐ-SGDĐT"})
+    table = tmp_path / "gdtrh.csv"
+    table.write_text("unit,period,indicator,value,evidence,ghi_chu\n"
+                     "GDTRH,2023-02,portal_news_posts,4,\"CV 5, 6\",đã rà soát\n"
+                     "GDTRH,2023-02,hotline_posted,có,=HYPERLINK(\"x\"),\n", encoding="utf-8")
+    assert [r.state for r in run_ingest([form, table], db).results] == [STORED, STORED]
+    with Store(db, create=False) as s:
+        stored = s.current()
+    assert stored[("VP", month("2023-02"), "hotline_posted")].evidence == "QĐ 12/QĐ-SGDĐT"
+    assert stored[("GDTRH", month("2023-02"), "portal_news_posts")] == StoredValue(4, "CV 5, 6",
+                                                                                    (("ghi_chu", "đã rà soát"),))
+    for suffix in ("csv", "xlsx"):
+        out = tmp_path / f"export.{suffix}"
+        assert "quý I/2023" in monthly.export("2023-Q1", out, db)
+        header, rows, _ = read_rows(out)
+        assert header == ["unit", "period", "indicator", "value", "evidence", "ghi_chu"]
+        by_key = {(r.cells["unit"], r.cells["indicator"]): r.cells for r in rows}
+        assert by_key[("VP", "hotline_posted")]["evidence"] == "QĐ 12/QĐ-SGDĐT"
+        assert by_key[("GDTRH", "hotline_posted")]["evidence"] == '=HYPERLINK("x")'  # text, not a formula
+        assert by_key[("GDTRH", "portal_news_posts")]["ghi_chu"] == "đã rà soát"
+        # re-ingesting the unchanged export stores nothing new
+        before = db_bytes(db)
+        r = run_ingest([out], db).results[0]
+        assert r.state == UNCHANGED and "không lưu gì thêm" in r.message
+        assert db_bytes(db) == before
+        # into a fresh database: the same values, evidence and extra columns
+        db2 = tmp_path / f"b_{suffix}.sqlite"
+        assert run_ingest([out], db2).results[0].state == STORED
+        with Store(db2, create=False) as s:
+            assert s.current() == stored
+    # a changed note alone is a new version, not "unchanged"
+    text = (tmp_path / "export.csv").read_text(encoding="utf-8-sig").replace("đã rà soát", "đã sửa")
+    (tmp_path / "note.csv").write_text(text, encoding="utf-8")
+    assert run_ingest([tmp_path / "note.csv"], db).results[0].state == STORED
+    with Store(db, create=False) as s:
+        assert s.current()[("GDTRH", month("2023-02"), "portal_news_posts")].extra == (("ghi_chu", "đã sửa"),)
+
+
+def test_reading_commands_refuse_a_missing_database(tmp_path):
+    typo = tmp_path / "typo.sqlite"
+    errors = set()
+    for args in (("status", "--period", "2023-Q1"), ("history", "--unit", "VP"),
+                 ("export", "--period", "2023-Q1", "-o", str(tmp_path / "x.csv"))):
+        r = cli(*args, "--db", str(typo))
+        assert r.returncode == 2 and r.stdout == "", (args, r.stdout)
+        assert len(r.stderr.strip().splitlines()) == 1
+        errors.add(r.stderr)
+    assert errors == {f"lỗi: chưa có cơ sở dữ liệu {typo} (dùng cchc ingest trước)\n"}
+    assert not typo.exists()

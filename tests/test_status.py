@@ -95,3 +95,22 @@ def test_sample_database_through_ingestion(tmp_path):
     assert '"unit": null' in score
     with pytest.raises(UsageError):
         commands.sample_data(tmp_path / "unused.csv", db=db)  # never into an existing database
+
+
+def test_status_command_refuses_a_missing_database(tmp_path):
+    typo = tmp_path / "typo.sqlite"
+    with pytest.raises(UsageError) as e:
+        monthly.status("2023-Q1", typo)
+    assert str(e.value) == f"chưa có cơ sở dữ liệu {typo} (dùng cchc ingest trước)"
+    assert not typo.exists()
+
+
+def test_period_labels_in_messages_keep_the_roman_numeral(tmp_path):
+    db = tmp_path / "cchc.sqlite"
+    run_ingest([_table(tmp_path, "VP", "2023-04")], db)
+    assert "hiện hành quý II/2023 vào" in monthly.export("2023-Q2", tmp_path / "q.csv", db)
+    assert "hiện hành 6 tháng đầu năm 2023 vào" in monthly.export("2023-H1", tmp_path / "h.csv", db)
+    assert "hiện hành năm 2023 vào" in monthly.export("2023", tmp_path / "y.csv", db)
+    assert "biểu mẫu tháng 4/2023" in monthly.template("2023-04", all_units=True, out=tmp_path / "f")
+    assert "Lịch sử số liệu: VP — " in monthly.show_history("VP", "2023-04", db)
+    assert ", tháng 4/2023" in monthly.show_history("VP", "2023-04", db)

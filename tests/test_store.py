@@ -73,3 +73,13 @@ def test_unknown_unit_in_database_is_named(tmp_path):
         s.add_file("f.csv", "c" * 64, "table", [sub], datetime.now().astimezone())
         with pytest.raises(DataError, match="GONE"):
             s.dataset(CAT, REG)
+
+
+def test_origins_name_the_file_of_each_current_value(tmp_path):
+    with Store(tmp_path / "o.sqlite") as s:
+        _add(s, docs_out_total=5, portal_news_posts=2)
+        sub = NewSubmission("VP", month("2023-03"), {"docs_out_total": StoredValue(6)})
+        s.add_file("fix.csv", "b" * 64, "table", [sub], datetime.now().astimezone())
+        assert s.origins(months=[month("2023-03")]) == {("VP", month("2023-03"), "docs_out_total"): "fix.csv",
+                                                        ("VP", month("2023-03"), "portal_news_posts"): "f.csv"}
+        assert s.origins(unit="TTR") == {}
