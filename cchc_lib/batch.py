@@ -319,8 +319,14 @@ class BatchReport:
 
     def text(self) -> str:
         ok = len(self.rendered) - len(self.failed)
-        lines = [f"Đã tạo {ok}/{self.planned} báo cáo trong {self.seconds:.1f} giây; bỏ qua {self.skipped} báo cáo "
-                 f"không thay đổi" + (" (dùng --force để tạo lại)" if self.skipped else "") + "."]
+        seconds = f"{self.seconds:.1f}".replace(".", ",")
+        if self.rendered:
+            head = f"Đã tạo {ok}/{len(self.rendered)} báo cáo trong {seconds} giây"
+        else:
+            head = "Không có báo cáo nào cần tạo lại"
+        if self.skipped:
+            head += f"; bỏ qua {self.skipped} báo cáo không thay đổi (dùng --force để tạo lại)"
+        lines = [head + "."]
         lines.extend(self.notes)
         if self.failed:
             lines.append(f"{len(self.failed)} báo cáo lỗi:")
