@@ -286,9 +286,10 @@ def write_result(result: Result) -> list[Path]:
         written.append(write_bytes(job.path(suffix), result.files[suffix]))
     # What an earlier run made from other inputs must not pass for this run's
     # result (the index would list it as current): a failed report keeps only
-    # its partial notebook, a format that failed loses its old file.
+    # its partial notebook; a format that failed, or was not asked for this
+    # time, loses its older file.
     stale = [".json", ".html", ".pdf"] if result.failure is not None else [
-        f".{f}" for f in result.format_failures]
+        f".{f}" for f in FORMATS if f in result.format_failures or f not in job.formats]
     for suffix in stale:
         job.path(suffix).unlink(missing_ok=True)
     stamp_path = job.path(freeze.STAMP_SUFFIX)

@@ -81,6 +81,20 @@ def test_a_report_that_fails_on_rerun_is_not_listed_as_current(tmp_path):
     assert "2023-Q3/GDTRH.html" not in index and "2023-Q3/VP.html" in index
 
 
+def test_a_format_not_asked_again_does_not_linger(tmp_path):
+    proj = make_project(tmp_path, TWO_UNITS)
+    period = tmp_path / "output" / "2023-Q3"
+    nbs = {"unit": str(NOTEBOOKS / "unit_report.ipynb")}
+    batch.run_batch(batch.parse_spec(batch_doc(proj, units=["VP"], notebooks=nbs), "a.yaml"), root=tmp_path,
+                    workers=1, progress=False)
+    assert (period / "VP.html").is_file()
+    report = batch.run_batch(batch.parse_spec(batch_doc(proj, units=["VP"], notebooks=nbs, formats=["pdf"],
+                                                        commentary={"VP": "Mới."}), "b.yaml"),
+                             root=tmp_path, workers=1, progress=False, chromium="/nonexistent/chromium")
+    assert report.exit_code == 1  # the PDF could not be made
+    assert not (period / "VP.html").exists() and not (period / "VP.pdf").exists()
+
+
 def _change_tracked_value(data: Path, unit: str) -> None:
     """Change one value of `unit` that carries no points (7.1.1 is tracked),
     so no score and no rank moves: only that unit's data changes."""
