@@ -179,12 +179,11 @@ def commentary_for(spec: BatchSpec, period: str, name: str) -> str:
 
 
 def check_commentary(spec: BatchSpec, registry) -> None:
-    """Every commentary key names the department or a unit of the registry
-    (and, per period, a period of the batch): a typo must not drop a text."""
+    """Every commentary key names the department or a unit of the registry:
+    a typo must not drop a text.  Commentary kept under another period is
+    simply not used (`--period` may pick other periods of a batch file)."""
     for key, _ in spec.commentary:
-        period, _, name = key.rpartition("/")
-        if period and period not in spec.periods:
-            raise _err(spec.source, f"commentary: kỳ {period} không có trong lô ({', '.join(spec.periods)})")
+        name = key.rpartition("/")[2]
         if name != DEPARTMENT and name not in registry:
             raise _err(spec.source, f"commentary: {name!r} không phải mã đơn vị trong danh mục "
                                     f"hoặc '{DEPARTMENT}'")
@@ -323,6 +322,9 @@ class BatchReport:
         seconds = f"{self.seconds:.1f}".replace(".", ",")
         if self.rendered:
             head = f"Đã tạo {ok}/{len(self.rendered)} báo cáo trong {seconds} giây"
+            only_html = sum(1 for r in self.failed if r.failure is None and ".html" in r.files)
+            if only_html:
+                head += f" ({only_html} báo cáo chỉ có HTML, thiếu PDF)"
         else:
             head = "Không có báo cáo nào cần tạo lại"
         if self.skipped:
@@ -384,8 +386,9 @@ def run_batch(spec: BatchSpec, *, root: Path | None = None, output: str | Path |
 
             msg = INSTALL_HINT
         if not found:
-            # Fail that format only: HTML is still made, each PDF is reported.
-            report.notes.append(f"PDF: {msg}")
+            # Fail that format only: HTML is still made when asked, each PDF is reported.
+            also = "; báo cáo HTML vẫn được tạo" if "html" in spec.formats else ""
+            report.notes.append(f"PDF: {msg}{also}")
     if todo:
         n = workers or os.cpu_count() or 1
         options = WorkerOptions(chromium=chromium, timeout=timeout, kernel=kernel)
@@ -426,7 +429,14 @@ def spec_from_options(batch: str | None, periods: Sequence[str] = (), units: Seq
     if periods:
         changes["periods"] = tuple(dict.fromkeys(str(parse_period(x)) for x in periods))
     if units:
-        changes["units"] = tuple(dict.fromkeys(units))
+        # `--unit VP` renders VP's reports only; `--unit department` asks for
+        # the department's (so one unit's re-render does not silently redo the
+        # department report without the batch file's commentary).
+        codes = tuple(dict.fromkeys(u for u in units if u != DEPARTMENT))
+        kinds = (["department"] if DEPARTMENT in units else []) + (["unit"] if codes else [])
+        changes["notebooks"] = tuple((k, p) for k, p in spec.notebooks if k in kinds)
+        if codes:
+            changes["units"] = codes
     if formats:
         changes["formats"] = parse_formats(formats)
     if data:

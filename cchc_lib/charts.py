@@ -166,7 +166,7 @@ def heatmap(units: Sequence[str], criteria: Sequence[str], matrix: Sequence[Sequ
             for j in range(data.shape[1]):
                 v = data[i, j]
                 if not np.isnan(v) and v < 100:
-                    ax.text(j, i, number_vi(v, 0), ha="center", va="center", fontsize=5.2,
+                    ax.text(j, i, cell_label(v), ha="center", va="center", fontsize=5.2,
                             color="white" if v < 35 else "black")
     cb = fig.colorbar(im, ax=ax, shrink=0.8, pad=0.01)
     cb.ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _p: number_vi(v, 0) + "%"))
@@ -174,6 +174,16 @@ def heatmap(units: Sequence[str], criteria: Sequence[str], matrix: Sequence[Sequ
     _title(fig, "Tỷ lệ điểm đạt theo tiêu chí (% điểm tối đa)\n"
                 "ô xám: không áp dụng hoặc không chấm; ô không ghi số: 100%", 9)
     return fig
+
+
+def cell_label(v: float) -> str:
+    """A heatmap cell's percent below 100: whole numbers, except that nothing
+    below 100 may read "100" (blank cells are the 100% ones): 99,8 → "99,8",
+    99,96 → "99,9" (one decimal, rounded down)."""
+    text = number_vi(v, 0)
+    if text != "100":
+        return text
+    return number_vi(min(math.floor(v * 10) / 10, 99.9), 1)
 
 
 def _short(text: str, width: int) -> str:

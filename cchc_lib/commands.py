@@ -87,7 +87,7 @@ def demo(period: str = DEMO_PERIOD, root: Path | None = None, progress: bool = T
         has_browser = False
     formats = "html,pdf" if has_browser else "html"
     if not has_browser:
-        out.append(f"PDF: {INSTALL_HINT}.")
+        out.append(f"PDF: {INSTALL_HINT}; chỉ tạo báo cáo HTML.")
     spec = spec_from_options(str(root / "params" / "2023-Q3.yaml"), [period], (), formats, str(db))
     report = run_batch(spec, root=root, progress=progress)
     out.append(report.text())

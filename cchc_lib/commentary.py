@@ -15,10 +15,10 @@ from fractions import Fraction
 from typing import Iterable, Sequence
 
 from .catalogue import Catalogue, Criterion
-from .fmt import percent_vi, points_vi
+from .fmt import count_vi, percent_vi, points_vi
 from .rules import MISSING, NOT_APPLICABLE, SCORED
 from .scoring import CriterionScore, Scorecard
-from .tables import value_text
+from .tables import indicator_names, value_text
 
 #: How many criteria the department's "largest losses" lists.
 TOP_LOSSES = 8
@@ -74,7 +74,7 @@ def _quote(c: Criterion) -> str | None:
 
 def change_sentence(card: Scorecard, previous: Scorecard | None) -> str:
     """'tăng 0,45 điểm (từ 80,1% lên 82,0%) so với Quý IV/2022', or why there is no comparison."""
-    prev_label = card.period.previous().label_vi
+    prev_label = card.period.previous().label_vi_lower
     if previous is None or previous.percent is None or card.percent is None:
         return f"chưa có số liệu {prev_label} để so sánh"
     delta = card.points - previous.points
@@ -84,19 +84,39 @@ def change_sentence(card: Scorecard, previous: Scorecard | None) -> str:
     return f"{verb} ({move}) so với {prev_label}"
 
 
-def strengths(card: Scorecard) -> Section:
+def domain_name(code: str, title: str, keep: set[str] = frozenset()) -> str:
+    """'Lĩnh vực 3 — Cải cách thủ tục hành chính (TTHC)': a domain named inside
+    a sentence, its upper-case title in sentence case (the acronyms in `keep`
+    stay as they are), never nested in brackets."""
+    from .report_data import sentence_case  # report_data imports this module
+
+    return f"Lĩnh vực {code} — {sentence_case(title, set(keep))}"
+
+
+def _acronyms(card: Scorecard, catalogue: Catalogue | None) -> set[str]:
+    """TTHC, UBND, …: from the catalogue's criteria titles (the card's when none is given)."""
+    from .report_data import acronyms
+
+    if catalogue is not None:
+        return acronyms(catalogue)
+    words = (w.strip("().,;:") for c in card.criteria for w in c.criterion.title.split())
+    return {w for w in words if len(w) >= 2 and w.isupper()}
+
+
+def strengths(card: Scorecard, catalogue: Catalogue | None = None) -> Section:
     full = [c for c in card.criteria if c.status == SCORED and c.max_points > 0 and c.points == c.max_points]
     scored = [c for c in card.criteria if c.counts_toward_max and c.max_points > 0]
     remarks = []
     if full:
-        remarks.append(Remark(f"Đạt điểm tối đa ở {len(full)}/{len(scored)} tiêu chí được chấm, "
+        remarks.append(Remark(f"Đạt điểm tối đa ở {count_vi(len(full))}/{count_vi(len(scored))} tiêu chí được chấm, "
                               f"tổng {points_vi(sum((c.points for c in full), Fraction(0)))} điểm."))
+    keep = _acronyms(card, catalogue)
     for d in card.domains:
         if d.max_points and d.points == d.max_points:
-            remarks.append(Remark(f"Lĩnh vực {d.code} ({d.title}) đạt trọn {points_vi(d.max_points)} điểm."))
+            remarks.append(Remark(f"{domain_name(d.code, d.title, keep)} — đạt trọn {points_vi(d.max_points)} điểm."))
     heavy = sorted(full, key=lambda c: (-c.max_points, c.code))[:5]
     for c in heavy:
-        remarks.append(Remark(f"{c.code} {c.criterion.title}: {value_text(c)} — đạt {points_vi(c.points)} điểm.",
+        remarks.append(Remark(f"{c.code} {c.criterion.title}: {value_text(c, catalogue)} — đạt {points_vi(c.points)} điểm.",
                               c.code, c.criterion.title, points=float(c.points)))
     return Section("strengths", "Điểm mạnh", tuple(remarks), "Chưa có tiêu chí nào đạt điểm tối đa.")
 
@@ -111,7 +131,7 @@ def losses(card: Scorecard) -> Section:
     remarks = []
     for c in lost_criteria(card):
         text = (f"{c.code} {c.criterion.title}: mất {points_vi(c.lost)}/{points_vi(c.max_points)} điểm "
-                f"(kết quả: {value_text(c)}).")
+                f"— kết quả: {value_text(c)}.")
         remarks.append(Remark(text, c.code, c.criterion.title, _quote(c.criterion), float(c.lost)))
     return Section("losses", "Điểm bị mất và lý do", tuple(remarks), "Không mất điểm ở tiêu chí nào đã chấm.")
 
@@ -126,7 +146,7 @@ def remedies(card: Scorecard) -> Section:
 
 
 def _labels(catalogue: Catalogue, indicators: Iterable[str]) -> str:
-    return "; ".join(catalogue.indicators[i].label for i in indicators if i in catalogue.indicators)
+    return indicator_names(indicators, catalogue)
 
 
 def missing(card: Scorecard, catalogue: Catalogue) -> Section:
@@ -140,19 +160,19 @@ def missing(card: Scorecard, catalogue: Catalogue) -> Section:
 
 def unit_summary(card: Scorecard, rank: int | None, ranked: int, previous: Scorecard | None) -> str:
     parts = [f"{who(card)} đạt {points_vi(card.points)}/{points_vi(card.max_points)} điểm áp dụng ({_pct(card)}) "
-             f"trong {card.period.label_vi}"]
+             f"trong {card.period.label_vi_lower}"]
     if rank:
-        parts.append(f"xếp thứ {rank}/{ranked} đơn vị")
+        parts.append(f"xếp thứ {count_vi(rank)}/{count_vi(ranked)} đơn vị")
     parts.append(change_sentence(card, previous))
     lost = lost_criteria(card)
     total_lost = sum((c.lost for c in lost), Fraction(0))
     text = ", ".join(parts) + "."
     if lost:
-        text += (f" Mất {points_vi(total_lost)} điểm ở {len(lost)} tiêu chí, nhiều nhất ở "
+        text += (f" Mất {points_vi(total_lost)} điểm ở {count_vi(len(lost))} tiêu chí, nhiều nhất ở "
                  f"{lost[0].code} ({points_vi(lost[0].lost)} điểm).")
     n_missing = len(card.by_status(MISSING))
     if n_missing:
-        text += f" {n_missing} tiêu chí thiếu số liệu."
+        text += f" {count_vi(n_missing)} tiêu chí thiếu số liệu."
     return text
 
 
@@ -160,7 +180,7 @@ def unit_commentary(card: Scorecard, catalogue: Catalogue, rank: int | None = No
                     previous: Scorecard | None = None) -> Commentary:
     """Strengths, points lost and why, what wins them back, missing data."""
     return Commentary(unit_summary(card, rank, ranked, previous),
-                      (strengths(card), losses(card), remedies(card), missing(card, catalogue)))
+                      (strengths(card, catalogue), losses(card), remedies(card), missing(card, catalogue)))
 
 
 # --- department -------------------------------------------------------------
@@ -183,14 +203,14 @@ def _unit_list(pairs: Sequence[tuple[Scorecard, CriterionScore]]) -> str:
     shown = [f"{card.unit.name} ({'thiếu số liệu' if c.status == MISSING else '−' + points_vi(c.lost)})"
              for card, c in pairs[:TOP_UNITS] if card.unit]
     more = len(pairs) - TOP_UNITS
-    return "; ".join(shown) + (f" và {more} đơn vị khác" if more > 0 else "")
+    return "; ".join(shown) + (f" và {count_vi(more)} đơn vị khác" if more > 0 else "")
 
 
 def department_losses(dept: Scorecard, cards: Sequence[Scorecard], catalogue: Catalogue) -> Section:
     remarks = []
     for c in lost_criteria(dept)[:TOP_LOSSES]:
         text = (f"{c.code} {c.criterion.title}: mất {points_vi(c.lost)}/{points_vi(c.max_points)} điểm "
-                f"(kết quả toàn Sở: {value_text(c)}). Đơn vị chịu trách nhiệm theo Kế hoạch: "
+                f"— kết quả toàn Sở: {value_text(c, catalogue)}. Đơn vị chịu trách nhiệm theo Kế hoạch: "
                 f"{responsible_kinds(catalogue, c.criterion)}.")
         losing = units_losing(c.code, cards)
         if losing:
@@ -214,8 +234,8 @@ def department_remedies(dept: Scorecard, cards: Sequence[Scorecard], catalogue: 
     if missing_units:
         names = ", ".join(card.unit.name for card in missing_units[:6] if card.unit)
         more = len(missing_units) - 6
-        remarks.append(Remark(f"Đôn đốc {len(missing_units)} đơn vị nộp đủ số liệu trước khi tổng hợp: {names}"
-                              + (f" và {more} đơn vị khác" if more > 0 else "") + "."))
+        remarks.append(Remark(f"Đôn đốc {count_vi(len(missing_units))} đơn vị nộp đủ số liệu trước khi tổng hợp: "
+                              f"{names}" + (f" và {count_vi(more)} đơn vị khác" if more > 0 else "") + "."))
     return Section("remedies", "Đề xuất các biện pháp khắc phục", tuple(remarks),
                    "Duy trì kết quả; không có tiêu chí cần khắc phục.")
 
@@ -226,7 +246,7 @@ def department_missing(dept: Scorecard, cards: Sequence[Scorecard], catalogue: C
     for card in cards:
         gaps = card.by_status(MISSING)
         if gaps and card.unit:
-            remarks.append(Remark(f"{card.unit.name}: thiếu số liệu {len(gaps)} tiêu chí "
+            remarks.append(Remark(f"{card.unit.name}: thiếu số liệu {count_vi(len(gaps))} tiêu chí "
                                   f"({', '.join(c.code for c in gaps)}).", None, card.unit.name))
     return Section("missing", "Số liệu còn thiếu", tuple(remarks), "Mọi đơn vị đã có đủ số liệu.")
 
@@ -234,11 +254,11 @@ def department_missing(dept: Scorecard, cards: Sequence[Scorecard], catalogue: C
 def department_summary(dept: Scorecard, previous: Scorecard | None, cards: Sequence[Scorecard]) -> str:
     domains = "; ".join(f"lĩnh vực {d.code}: {points_vi(d.points)}/{points_vi(d.max_points)}" for d in dept.domains)
     text = (f"Toàn Sở GD&ĐT đạt {points_vi(dept.points)}/{points_vi(dept.max_points)} điểm áp dụng ({_pct(dept)}) "
-            f"trong {dept.period.label_vi} ({domains}), {change_sentence(dept, previous)}.")
+            f"trong {dept.period.label_vi_lower} ({domains}), {change_sentence(dept, previous)}.")
     lost = lost_criteria(dept)
     if lost:
-        text += (f" Mất {points_vi(sum((c.lost for c in lost), Fraction(0)))} điểm ở {len(lost)} tiêu chí; "
-                 f"{len(cards)} đơn vị được chấm.")
+        text += (f" Mất {points_vi(sum((c.lost for c in lost), Fraction(0)))} điểm ở {count_vi(len(lost))} "
+                 f"tiêu chí; {count_vi(len(cards))} đơn vị được chấm.")
     return text
 
 
@@ -246,7 +266,7 @@ def department_commentary(dept: Scorecard, cards: Sequence[Scorecard], catalogue
                           previous: Scorecard | None = None) -> Commentary:
     """Largest losses with the responsible unit kinds, remedies, missing data."""
     return Commentary(department_summary(dept, previous, cards),
-                      (strengths(dept), department_losses(dept, cards, catalogue),
+                      (strengths(dept, catalogue), department_losses(dept, cards, catalogue),
                        department_remedies(dept, cards, catalogue), department_missing(dept, cards, catalogue)))
 
 

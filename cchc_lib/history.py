@@ -15,11 +15,6 @@ from .units import Registry
 KIND_LABEL = {"form": "biểu mẫu", "table": "bảng số liệu"}
 
 
-def lower_first(label: str) -> str:
-    """A period's label inside a sentence: 'Quý I/2023' → 'quý I/2023' (only the
-    first letter: the Roman numeral stays upper case)."""
-    return label[:1].lower() + label[1:]
-
 
 @dataclass(frozen=True)
 class Change:
@@ -62,7 +57,7 @@ def _show(catalogue: Catalogue, unit: str, month: Period, ind: str, sv: StoredVa
 def format_history(versions: dict[Period, list[Version]], catalogue: Catalogue, registry: Registry, unit: str,
                    month: Period | None = None) -> str:
     name = registry.get(unit).name if unit in registry else unit
-    title = f"Lịch sử số liệu: {unit} — {name}" + (f", {lower_first(month.label_vi)}" if month else "")
+    title = f"Lịch sử số liệu: {unit} — {name}" + (f", {month.label_vi_lower}" if month else "")
     if not versions:
         return title + "\nChưa có số liệu nào được nạp."
     out = [title]

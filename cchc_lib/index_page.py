@@ -80,11 +80,14 @@ def index_html(entries: Iterable[dict], made: _dt.datetime | None = None) -> str
             dept = e.get("kind") == "department"
             name = "Toàn Sở GD&ĐT" if dept else f'{e.get("unit_name") or e.get("unit")} ({e.get("unit")})'
             pct = percent_vi(e["percent"] / 100) if e.get("percent") is not None else "–"
+            points = points_vi(e["points"])
+            if e.get("no_data"):  # a unit that sent nothing did not score 0
+                pct, points = "chưa gửi số liệu", "–"
             links = " · ".join(f'<a href="{escape(href, quote=True)}">{fmt.upper()}</a>'
                                for fmt, href in e.get("links", {}).items()) or "–"
             rank = "" if dept else (f'{e.get("rank")}/{e.get("ranked")}' if e.get("rank") else "–")
             parts.append(f'<tr class="{"dept" if dept else ""}"><td>{escape(name)}</td>'
-                         f'<td class="num">{points_vi(e["points"])}</td><td class="num">{points_vi(e["max_points"])}</td>'
+                         f'<td class="num">{points}</td><td class="num">{points_vi(e["max_points"])}</td>'
                          f'<td class="num">{pct}</td><td class="num">{escape(rank)}</td><td>{links}</td></tr>')
         parts.append("</tbody></table>")
     parts.append("</main></body></html>")

@@ -10,10 +10,11 @@ from typing import Sequence
 from . import project
 from .commands import load_setup
 from .deadlines import load_deadlines
+from .fmt import count_vi
 from .errors import UsageError
 from .files import write_long_table
 from .forms import form_file_name, write_form
-from .history import format_history, history, lower_first
+from .history import format_history, history
 from .intake import EVIDENCE_COLUMN, IngestError, ingest as ingest_files
 from .periods import parse_month, parse_period
 from .status import format_status, reporting_status
@@ -55,7 +56,7 @@ def template(month: str, unit: str | None = None, all_units: bool = False, out: 
         if folder.exists() and not folder.is_dir():
             raise UsageError(f"{folder} không phải thư mục")
         paths = [write_form(folder / form_file_name(u, m), cat, u, m, deadlines) for u in reg]
-        return f"Đã ghi {len(paths)} biểu mẫu {lower_first(m.label_vi)} vào {folder}"
+        return f"Đã ghi {len(paths)} biểu mẫu {m.label_vi_lower} vào {folder}"
     u = _unit(reg, unit or "")
     path = Path(out) if out else Path(form_file_name(u, m))
     if out is not None and (str(out).endswith(("/", os.sep)) or path.is_dir()):
@@ -65,7 +66,7 @@ def template(month: str, unit: str | None = None, all_units: bool = False, out: 
     elif path.suffix.lower() != ".xlsx":
         raise UsageError(f"tệp biểu mẫu phải có đuôi .xlsx: {path} (hoặc chỉ một thư mục, kết thúc bằng '/')")
     write_form(path, cat, u, m, deadlines)
-    return f"Đã ghi biểu mẫu {u.code} {lower_first(m.label_vi)} (hạn gửi {deadlines.monthly(m):%d/%m/%Y}) vào {path}"
+    return f"Đã ghi biểu mẫu {u.code} {m.label_vi_lower} (hạn gửi {deadlines.monthly(m):%d/%m/%Y}) vào {path}"
 
 
 def _received(at: str | None) -> datetime | None:
@@ -114,7 +115,7 @@ def export(period: str, out: str | Path, db: str | Path | None = None,
     # the evidence and every other kept column, so that `ingest` reads back all that was stored
     others = sorted({k for o in obs for k, _ in o.extra} - {EVIDENCE_COLUMN})
     write_long_table(target, cat, obs, [EVIDENCE_COLUMN, *others])
-    return f"Đã xuất {len(obs)} dòng số liệu hiện hành {lower_first(p.label_vi)} vào {target}"
+    return f"Đã xuất {count_vi(len(obs))} dòng số liệu hiện hành {p.label_vi_lower} vào {target}"
 
 
 def status(period: str, db: str | Path | None = None, catalogue: str | Path | None = None,

@@ -20,7 +20,7 @@ LAUNCH_ARGS = ("--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--di
                "--disable-component-update", "--disable-sync", "--no-first-run")
 INSTALL_HINT = ("không tìm thấy trình duyệt Chromium để xuất PDF: cài bằng "
                 "`apt-get install chromium fonts-noto-core fonts-noto-mono` (hoặc chạy scripts/install-pdf-deps.sh), "
-                f"hoặc chỉ đường dẫn bằng biến môi trường {ENV_VAR}; HTML vẫn được tạo bình thường")
+                f"hoặc chỉ đường dẫn bằng biến môi trường {ENV_VAR}")
 
 
 class BrowserNotFound(CchcError):

@@ -108,6 +108,13 @@ class Period:
             return f"6 tháng {'đầu' if self.index == 1 else 'cuối'} năm {self.year}"
         return f"Năm {self.year}"
 
+    @property
+    def label_vi_lower(self) -> str:
+        """The label inside a sentence: 'trong quý III/2023', 'so với tháng 12/2022'
+        (only the first letter is lowered: Roman numerals stay upper case)."""
+        label = self.label_vi
+        return label[:1].lower() + label[1:]
+
 
 @lru_cache(maxsize=1024)
 def _months_of(period: Period) -> tuple[Period, ...]:

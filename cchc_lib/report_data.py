@@ -183,9 +183,20 @@ def card_figures(card: Scorecard) -> dict[str, Any]:
     }
 
 
-def headline(card: Scorecard, rank: int | None, ranked: int, previous: Scorecard | None) -> dict[str, Any]:
-    """Points/max, percent, rank, change from the previous period: text and numbers."""
+NO_DATA = "chưa gửi số liệu"
+
+
+def headline(card: Scorecard, rank: int | None, ranked: int, previous: Scorecard | None,
+             sent: bool = True) -> dict[str, Any]:
+    """Points/max, percent, rank, change from the previous period: text and numbers.
+    A unit that sent nothing for the period is "chưa gửi số liệu", not 0%."""
     prev_period = card.period.previous()
+    if not sent:
+        return {"points": float(card.points), "max_points": float(card.max_points), "percent": card.percent,
+                "points_text": "–", "max_text": points_vi(card.max_points), "percent_text": NO_DATA,
+                "rank": None, "ranked": ranked, "rank_text": "–", "previous_period": str(prev_period),
+                "previous_label": prev_period.label_vi, "previous_points": None, "change": None,
+                "change_text": NO_DATA, "no_data": True}
     h: dict[str, Any] = {
         "points": float(card.points), "max_points": float(card.max_points), "percent": card.percent,
         "points_text": points_vi(card.points), "max_text": points_vi(card.max_points),
@@ -193,13 +204,13 @@ def headline(card: Scorecard, rank: int | None, ranked: int, previous: Scorecard
         "rank": rank, "ranked": ranked,
         "rank_text": f"{rank}/{ranked}" if rank else "–",
         "previous_period": str(prev_period), "previous_label": prev_period.label_vi,
-        "previous_points": None, "change": None, "change_text": f"chưa có số liệu {prev_period.label_vi}",
+        "previous_points": None, "change": None, "change_text": f"chưa có số liệu {prev_period.label_vi_lower}",
     }
     if previous is not None and previous.percent is not None:
         delta = card.points - previous.points
         sign = "+" if delta > 0 else "−" if delta < 0 else "±"
         h.update(previous_points=float(previous.points), previous_percent=previous.percent, change=float(delta),
-                 change_text=f"{sign}{points_vi(abs(delta))} điểm so với {prev_period.label_vi} "
+                 change_text=f"{sign}{points_vi(abs(delta))} điểm so với {prev_period.label_vi_lower} "
                              f"({percent_vi(previous.percent / 100)})")
     return h
 
@@ -311,14 +322,18 @@ def unit_report(ctx: Context, unit: str, period: str | Period, analyst: str = ""
     ranked = rank_units(ctx, p)
     rank = next((r for r, c in ranked if c.unit_code == u.code), None) or None
     n_ranked = sum(1 for r, _ in ranked if r)
-    head = headline(card, rank, n_ranked, previous)
+    sent = has_data(ctx.dataset, u.code, p)
+    head = headline(card, rank, n_ranked, previous, sent)
+    comment = unit_commentary(card, ctx.catalogue, rank, n_ranked, previous)
+    if not sent:  # nothing to praise or regret: the unit has to send its figures first
+        comment = Commentary(f"{u.name} {NO_DATA} của {p.label_vi_lower}: mọi tiêu chí đều thiếu số liệu. "
+                             f"Đề nghị đơn vị gửi số liệu để được chấm điểm.", ())
     rep = UnitReport(p, card, previous, head, domain_rows(card, ctx.catalogue),
-                     [criterion_row(c) for c in card.criteria], trends(ctx, u, p),
-                     unit_commentary(card, ctx.catalogue, rank, n_ranked, previous), analyst or "",
-                     data_note(ctx, u.code, p), unit=u)
+                     [criterion_row(c) for c in card.criteria], trends(ctx, u, p) if sent else [],
+                     comment, analyst or "", data_note(ctx, u.code, p), unit=u)
     rep.figures = {"kind": "unit", "title": rep.title, "unit_name": u.name, **card_figures(card),
                    "rank": rank, "ranked": n_ranked, "previous_points": head["previous_points"],
-                   "change": head["change"]}
+                   "change": head["change"], "no_data": not sent}
     return rep
 
 

@@ -9,7 +9,7 @@ import unicodedata
 from typing import Iterable, Sequence
 
 from .catalogue import Catalogue
-from .fmt import percent_vi, points_vi
+from .fmt import count_vi, percent_vi, points_vi
 from .rules import STATUS_VI
 from .scoring import CriterionScore, Scorecard
 
@@ -20,11 +20,38 @@ def who(card: Scorecard) -> str:
     return f"{card.unit.name} ({card.unit.code})" if card.unit else "Toàn Sở GD&ĐT"
 
 
-def value_text(c: CriterionScore) -> str:
-    """Rate and counts behind the points: `96,5% (57/60)`."""
+def indicator_names(ids: Iterable[str], catalogue: Catalogue | None = None) -> str:
+    """Indicators as an analyst names them, by their catalogue labels (a short
+    label — "tin bài" — says too little on its own).
+
+    Without a catalogue the shipped one is asked; an id it does not know is
+    counted ("2 chỉ số khác") rather than shown raw."""
+    ids = list(ids)
+    indicators = catalogue.indicators if catalogue is not None else _default_indicators()
+    names = [indicators[i].label or indicators[i].short for i in ids if i in indicators]
+    unknown = len(ids) - len(names)
+    if unknown:
+        names.append(f"{count_vi(unknown)} chỉ số" + (" khác" if names else ""))
+    return "; ".join(names)
+
+
+def _default_indicators() -> dict:
+    from .catalogue import load_catalogue
+    from .errors import CatalogueError
+
+    try:
+        return load_catalogue().indicators
+    except CatalogueError:
+        return {}
+
+
+def value_text(c: CriterionScore, catalogue: Catalogue | None = None) -> str:
+    """Rate and counts behind the points: `96,5% (57/60)`; for missing data,
+    the indicators that are missing, by name (`catalogue`: the one scored with;
+    the shipped one when not given)."""
     o = c.outcome
     if o.missing:
-        return "thiếu: " + ", ".join(o.missing)
+        return "Thiếu số liệu: " + indicator_names(o.missing, catalogue)
     if o.rate is not None and c.criterion.rule_name not in ("review_handling",):
         return f"{percent_vi(o.rate)} ({o.detail})"
     return o.detail
@@ -55,9 +82,14 @@ def format_table(card: Scorecard, catalogue: Catalogue) -> str:
         for c in card.criteria:
             if c.criterion.domain != d.code:
                 continue
-            lines.append(f"{_cell(c.code, 6)} {_cell(c.criterion.title, 46)} {_cell(value_text(c), 22)} "
+            # The indicators missing are too long for the column: on their own line, like a gap.
+            value = "–" if c.outcome.missing else value_text(c, catalogue)
+            lines.append(f"{_cell(c.code, 6)} {_cell(c.criterion.title, 46)} {_cell(value, 22)} "
                          f"{points_vi(c.points) if c.status == 'scored' else '–':>6} "
                          f"{points_vi(c.max_points) if not c.criterion.tracked else '–':>6}  {STATUS_VI[c.status]}")
+            if c.outcome.missing:
+                for part in textwrap.wrap(value_text(c, catalogue), 100):
+                    lines.append(f"{'':6}   ↳ {part}")
             if c.gap:
                 for part in textwrap.wrap(c.gap.text, 100):
                     lines.append(f"{'':6}   ↳ {part}")

@@ -13,6 +13,9 @@ from typing import Any, Iterable, Sequence
 
 from . import charts
 from .commentary import Commentary
+from .errors import PeriodError
+from .fmt import count_vi, percent_vi
+from .periods import parse_period
 from .report_data import FIGURES_MIME, DepartmentReport, UnitReport
 
 ROW_COLOURS = {"full": "#e6f4ea", "partial": "#fff4d6", "zero": "#fbe3e1", "missing": "#f3e5f5",
@@ -48,7 +51,7 @@ def title(rep: UnitReport | DepartmentReport) -> Html:
         f'<p class="kicker">Sở Giáo dục và Đào tạo Hải Phòng · Chỉ số cải cách hành chính</p>'
         f'<h1 id="tieu-de">{e(who)}{code}</h1>'
         f'<p class="subtitle">Báo cáo kết quả chỉ số CCHC — {e(rep.period.label_vi)}</p>'
-        f'<p class="meta">Số liệu: {e(n["source"])}, cập nhật đến {e(n["through"])} · Ngày lập báo cáo: {e(n["made"])}</p>'
+        f'<p class="meta">Số liệu: {e(n["source"])}, cập nhật đến {e(_lower_first(n["through"]))} · Ngày lập báo cáo: {e(n["made"])}</p>'
         f'<nav class="toc" aria-label="Mục lục"><!-- cchc:toc --></nav>'
         f'</header>')
 
@@ -61,14 +64,41 @@ def headline(rep: UnitReport | DepartmentReport) -> Html:
         tiles.append(("Xếp hạng", e(h["rank_text"]), "trong số đơn vị có số liệu"))
     else:
         tiles.append(("Số đơn vị", str(h["ranked"]), "được chấm trong kỳ"))
-    change = h["change"]
-    cls = "up" if change and change > 0 else "down" if change and change < 0 else ""
-    tiles.append(("So với kỳ trước", f'<span class="{cls}">{e(h["change_text"].split(" so với ")[0])}</span>',
-                  f'{e(h["previous_label"])}'))
+    tiles.append(change_tile(h))
     body = "".join(f'<div class="tile"><div class="label">{label}</div><div class="value">{value}</div>'
                    f'<div class="hint">{hint}</div></div>' for label, value, hint in tiles)
     return Html(f'<section class="headline">{body}</section>'
                 f'<p class="summary">{e(rep.commentary.summary)}</p>')
+
+
+def change_tile(h: dict[str, Any]) -> tuple[str, str, str]:
+    """The "So với kỳ trước" tile: the change as its value, the previous period
+    once, in the hint ("so với tháng 12/2022", or "chưa có số liệu tháng 12/2022")."""
+    change = h.get("change")
+    prev = _lower_label(h)
+    if h.get("no_data"):
+        return "So với kỳ trước", "–", e(h.get("change_text") or "chưa gửi số liệu")
+    if change is None:
+        return "So với kỳ trước", "–", e(f"chưa có số liệu {prev}")
+    cls = "up" if change > 0 else "down" if change < 0 else ""
+    value = h["change_text"].split(" so với ")[0]
+    hint = f"so với {prev}"
+    if h.get("previous_percent") is not None:
+        hint += f" ({percent_vi(h['previous_percent'] / 100)})"
+    return "So với kỳ trước", f'<span class="{cls}">{e(value)}</span>', e(hint)
+
+
+def _lower_first(label: str) -> str:
+    """A period label inside a sentence: 'Tháng 9/2023' → 'tháng 9/2023'."""
+    return label[:1].lower() + label[1:]
+
+
+def _lower_label(h: dict[str, Any]) -> str:
+    """The previous period's label as it stands mid-sentence."""
+    try:
+        return parse_period(h["previous_period"]).label_vi_lower
+    except (KeyError, PeriodError):
+        return _lower_first(str(h.get("previous_label", "")))
 
 
 def provenance(rep: UnitReport | DepartmentReport) -> Html:
@@ -93,9 +123,17 @@ def domain_chart(rep: UnitReport | DepartmentReport) -> Html:
     return figure(charts.domain_bars(rep.domains), alt="Điểm theo lĩnh vực")
 
 
+#: Fewer months than this make a dot, not a trend.
+MIN_TREND_MONTHS = 3
+
+
 def trend_charts(rep: UnitReport | DepartmentReport) -> Html:
     if not rep.trends:
         return Html('<p class="empty">Không có tiêu chí theo dõi theo tháng cho đơn vị này.</p>')
+    months = max(len(s["months"]) for s in rep.trends)
+    if months < MIN_TREND_MONTHS:
+        return Html(f'<p class="empty">Chưa đủ số tháng để vẽ xu hướng (mới có {count_vi(months)} tháng từ đầu năm, '
+                    f'cần từ {MIN_TREND_MONTHS} tháng); kết quả từng tiêu chí xem ở bảng tiêu chí.</p>')
     return join(figure(charts.trend(s), alt=f"Xu hướng {s['code']}") for s in rep.trends)
 
 
@@ -153,8 +191,8 @@ def status_panel(rep: DepartmentReport) -> Html:
     if not s["available"]:
         return Html(f'<p class="empty">{e(s["message"][0].upper() + s["message"][1:])}.</p>')
     c = s["counts"]
-    intro = (f'<p>Đúng hạn: {c.get("on_time", 0)} · Nộp muộn: {c.get("late", 0)} · '
-             f'Chưa nộp: {c.get("missing", 0)} (đơn vị × tháng).</p>')
+    intro = (f'<p>Đúng hạn: {count_vi(c.get("on_time", 0))} · Nộp muộn: {count_vi(c.get("late", 0))} · '
+             f'Chưa nộp: {count_vi(c.get("missing", 0))} (đơn vị × tháng).</p>')
     if not s["rows"]:
         return Html(intro + '<p class="empty">Mọi đơn vị đã nộp báo cáo đúng hạn.</p>')
     rows = "".join(f'<tr><td>{e(r["unit"])}</td><td>{e(r["month"])}</td><td>{e(r["state"])}</td>'

@@ -187,7 +187,7 @@ def test_shipped_batch_files_parse():
 
 @pytest.mark.parametrize("commentary, words", [
     ({"ZZZ": "Tốt."}, "'ZZZ'"),
-    ({"2023-Q1": {"VP": "Tốt."}}, "kỳ 2023-Q1"),
+    ({"2023-Q1": {"ZZZ": "Tốt."}}, "'ZZZ'"),
     ({"2023-13": {"VP": "Tốt."}}, "2023-13"),
 ])
 def test_commentary_for_nobody_is_refused(tmp_path, commentary, words):
@@ -195,6 +195,23 @@ def test_commentary_for_nobody_is_refused(tmp_path, commentary, words):
     with pytest.raises(batch.BatchError) as e:
         batch.plan(batch.parse_spec(batch_doc(proj, commentary=commentary), "lo.yaml"), root=tmp_path)
     assert "lo.yaml" in str(e.value) and words in str(e.value)
+
+
+def test_commentary_of_another_period_is_not_used(tmp_path):
+    proj = make_project(tmp_path, TWO_UNITS)
+    spec = batch.parse_spec(batch_doc(proj, commentary={"2023-Q1": {"VP": "Quý I."}, "2023-Q3": {"VP": "Quý III."}}),
+                            "lo.yaml")
+    jobs = {j.label: j.params["commentary"] for j in batch.plan(spec, root=tmp_path).jobs}
+    assert jobs["VP 2023-Q3"] == "Quý III." and jobs["department 2023-Q3"] == ""
+
+
+def test_unit_option_renders_only_those_units(tmp_path):
+    proj = make_project(tmp_path, TWO_UNITS)
+    path = _write_batch(tmp_path / "params" / "lo.yaml", batch_doc(proj))
+    only = batch.spec_from_options(str(path), ["2023-Q3"], ["VP"])
+    assert [j.label for j in batch.plan(only, root=tmp_path).jobs] == ["VP 2023-Q3"]
+    both = batch.spec_from_options(str(path), ["2023-Q3"], ["VP", "department"])
+    assert [j.label for j in batch.plan(both, root=tmp_path).jobs] == ["department 2023-Q3", "VP 2023-Q3"]
 
 
 def test_a_report_asked_twice_is_planned_once(tmp_path):
@@ -237,7 +254,7 @@ def test_unit_commentary_quotes_the_plan_and_the_gaps(scored):
         gap = lost[r.code].gap
         if gap:
             assert gap.text[1:] in r.text
-    assert "chưa có số liệu Quý II/2023" in com.summary or "so với Quý II/2023" in com.summary
+    assert "chưa có số liệu quý II/2023" in com.summary or "so với quý II/2023" in com.summary
 
 
 def test_department_commentary_names_responsible_kinds(scored):
