@@ -128,12 +128,12 @@ def thresholds(c: CriterionScore | Any) -> list[float]:
     return sorted(out)
 
 
-def criterion_row(c: CriterionScore) -> dict[str, Any]:
+def criterion_row(c: CriterionScore, catalogue: Catalogue | None = None) -> dict[str, Any]:
     return {
         "code": c.code,
         "title": c.criterion.title,
         "domain": c.criterion.domain,
-        "value": value_text(c),
+        "value": value_text(c, catalogue),
         "points": points_vi(c.points) if c.status == SCORED else "–",
         "max_points": points_vi(c.max_points) if not c.criterion.tracked else "–",
         "status": c.status,
@@ -329,7 +329,7 @@ def unit_report(ctx: Context, unit: str, period: str | Period, analyst: str = ""
         comment = Commentary(f"{u.name} {NO_DATA} của {p.label_vi_lower}: mọi tiêu chí đều thiếu số liệu. "
                              f"Đề nghị đơn vị gửi số liệu để được chấm điểm.", ())
     rep = UnitReport(p, card, previous, head, domain_rows(card, ctx.catalogue),
-                     [criterion_row(c) for c in card.criteria], trends(ctx, u, p) if sent else [],
+                     [criterion_row(c, ctx.catalogue) for c in card.criteria], trends(ctx, u, p) if sent else [],
                      comment, analyst or "", data_note(ctx, u.code, p), unit=u)
     rep.figures = {"kind": "unit", "title": rep.title, "unit_name": u.name, **card_figures(card),
                    "rank": rank, "ranked": n_ranked, "previous_points": head["previous_points"],
@@ -409,7 +409,7 @@ def department_report(ctx: Context, period: str | Period, analyst: str = "") -> 
                  for r, c in ranked]
     head = headline(card, None, len(cards), previous)
     rep = DepartmentReport(p, card, previous, head, domain_rows(card, ctx.catalogue),
-                           [criterion_row(c) for c in card.criteria], trends(ctx, None, p),
+                           [criterion_row(c, ctx.catalogue) for c in card.criteria], trends(ctx, None, p),
                            department_commentary(card, cards, ctx.catalogue, previous), analyst or "",
                            data_note(ctx, None, p), ranking=rank_rows, heatmap=heatmap_data(cards, ctx.catalogue),
                            status=reporting_status(ctx, p))

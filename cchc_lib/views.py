@@ -134,7 +134,9 @@ def trend_charts(rep: UnitReport | DepartmentReport) -> Html:
     if months < MIN_TREND_MONTHS:
         return Html(f'<p class="empty">Chưa đủ số tháng để vẽ xu hướng (mới có {count_vi(months)} tháng từ đầu năm, '
                     f'cần từ {MIN_TREND_MONTHS} tháng); kết quả từng tiêu chí xem ở bảng tiêu chí.</p>')
-    return join(figure(charts.trend(s), alt=f"Xu hướng {s['code']}") for s in rep.trends)
+    intro = Html('<p>Tỷ lệ từng tháng của các tiêu chí nhiều điểm nhất; vùng nền đậm là các tháng của kỳ báo cáo, '
+                 'đường đứt nét là ngưỡng điểm của Kế hoạch.</p>')
+    return join([intro, *(figure(charts.trend(s), alt=f"Xu hướng {s['code']}") for s in rep.trends)])
 
 
 def ranking_chart(rep: DepartmentReport) -> Html:
