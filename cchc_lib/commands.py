@@ -76,7 +76,7 @@ def demo(period: str = DEMO_PERIOD, root: Path | None = None, progress: bool = T
     db = project.db_path(root)
     out = []
     if not db.is_file():
-        out.append(sample_data(root / "data" / "sample_2023.csv", units=project.units_path(root), db=db))
+        out.append(sample_data(project.sample_path(root), units=project.units_path(root), db=db))
     cat, reg = load_setup(units=project.units_path(root))
     dept, cards = score_all(open_dataset(db, cat, reg), cat, reg, parse_period(period))
     out.append(format_table(dept, cat))

@@ -19,6 +19,7 @@ from .fmt import count_vi, percent_vi, points_vi
 from .rules import MISSING, NOT_APPLICABLE, SCORED
 from .scoring import CriterionScore, Scorecard
 from .tables import indicator_names, value_text
+from .units import DEPARTMENT_NAME
 
 #: How many criteria the department's "largest losses" lists.
 TOP_LOSSES = 8
@@ -60,7 +61,7 @@ class Commentary:
 
 
 def who(card: Scorecard) -> str:
-    return card.unit.name if card.unit else "Toàn Sở GD&ĐT"
+    return card.unit.name if card.unit else DEPARTMENT_NAME
 
 
 def _pct(card: Scorecard) -> str:
@@ -253,7 +254,7 @@ def department_missing(dept: Scorecard, cards: Sequence[Scorecard], catalogue: C
 
 def department_summary(dept: Scorecard, previous: Scorecard | None, cards: Sequence[Scorecard]) -> str:
     domains = "; ".join(f"lĩnh vực {d.code}: {points_vi(d.points)}/{points_vi(d.max_points)}" for d in dept.domains)
-    text = (f"Toàn Sở GD&ĐT đạt {points_vi(dept.points)}/{points_vi(dept.max_points)} điểm áp dụng ({_pct(dept)}) "
+    text = (f"{DEPARTMENT_NAME} đạt {points_vi(dept.points)}/{points_vi(dept.max_points)} điểm áp dụng ({_pct(dept)}) "
             f"trong {dept.period.label_vi_lower} ({domains}), {change_sentence(dept, previous)}.")
     lost = lost_criteria(dept)
     if lost:

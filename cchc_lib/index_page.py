@@ -14,6 +14,7 @@ from typing import Iterable
 
 from .fmt import percent_vi, points_vi
 from .periods import Period, parse_period
+from .units import DEPARTMENT_NAME
 
 CSS = """
 body{font-family:"Noto Sans","DejaVu Sans","Segoe UI",Arial,sans-serif;color:#1d2733;margin:0;background:#fff}
@@ -78,7 +79,7 @@ def index_html(entries: Iterable[dict], made: _dt.datetime | None = None) -> str
                      '<th class="num">Hạng</th><th>Tệp</th></tr></thead><tbody>')
         for e in rows:
             dept = e.get("kind") == "department"
-            name = "Toàn Sở GD&ĐT" if dept else f'{e.get("unit_name") or e.get("unit")} ({e.get("unit")})'
+            name = DEPARTMENT_NAME if dept else f'{e.get("unit_name") or e.get("unit")} ({e.get("unit")})'
             pct = percent_vi(e["percent"] / 100) if e.get("percent") is not None else "–"
             points = points_vi(e["points"])
             if e.get("no_data"):  # a unit that sent nothing did not score 0

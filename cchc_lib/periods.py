@@ -112,8 +112,7 @@ class Period:
     def label_vi_lower(self) -> str:
         """The label inside a sentence: 'trong quý III/2023', 'so với tháng 12/2022'
         (only the first letter is lowered: Roman numerals stay upper case)."""
-        label = self.label_vi
-        return label[:1].lower() + label[1:]
+        return lower_first(self.label_vi)
 
 
 @lru_cache(maxsize=1024)
@@ -121,6 +120,11 @@ def _months_of(period: Period) -> tuple[Period, ...]:
     n = _LENGTH[period.kind]
     first = (period.index - 1) * n + 1
     return tuple(Period(period.year, "month", m) for m in range(first, first + n))
+
+
+def lower_first(label: str) -> str:
+    """A label inside a sentence: only its first letter lowered ('Quý I/2023' → 'quý I/2023')."""
+    return label[:1].lower() + label[1:]
 
 
 def parse_period(text: object) -> Period:

@@ -33,6 +33,11 @@ def units_path(root: Path | None = None) -> Path:
     return (root or project_root()) / "params" / "units.yaml"
 
 
+def sample_path(root: Path | None = None) -> Path:
+    """The bundled sample long table (`cchc sample-data` writes it)."""
+    return (root or project_root()) / "data" / "sample_2023.csv"
+
+
 def db_path(root: Path | None = None) -> Path:
     return (root or project_root()) / "data" / "cchc.sqlite"
 

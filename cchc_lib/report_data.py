@@ -9,7 +9,6 @@ scoring core's.
 from __future__ import annotations
 
 import datetime as _dt
-import importlib
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
@@ -25,14 +24,13 @@ from .rules import MISSING, NOT_APPLICABLE, SCORED, STATUS_VI, TRACKED, to_fract
 from .scoring import CriterionScore, Scorecard, ranking, score_department, score_unit
 from .sources import DB_SUFFIXES, open_dataset
 from .tables import value_text
-from .units import Registry, Unit, load_registry
+from .units import DEPARTMENT_NAME, Registry, Unit, load_registry
 
 #: The rates that carry most points, shown month by month (issue 4).
 TREND_CODES = ("3.4.2", "7.4.2", "3.5")
 #: Custom mimetype under which a notebook publishes its figures.
 FIGURES_MIME = "application/vnd.cchc.figures+json"
 NO_STATUS = "không có dữ liệu tình hình báo cáo"
-SAMPLE_DATA = Path("data") / "sample_2023.csv"
 
 
 @dataclass
@@ -49,7 +47,7 @@ def default_data(root: Path | None = None) -> Path:
     """The project database, or the bundled sample when there is none."""
     root = root or project.project_root()
     db = project.db_path(root)
-    return db if db.is_file() else root / SAMPLE_DATA
+    return db if db.is_file() else project.sample_path(root)
 
 
 def open_context(data: str | Path | None = "", catalogue: str | Path | None = "",
@@ -310,7 +308,7 @@ class DepartmentReport(_Report):
 
     @property
     def title(self) -> str:
-        return f"Báo cáo chỉ số CCHC — Toàn Sở GD&ĐT — {self.period.label_vi}"
+        return f"Báo cáo chỉ số CCHC — {DEPARTMENT_NAME} — {self.period.label_vi}"
 
 
 def unit_report(ctx: Context, unit: str, period: str | Period, analyst: str = "") -> UnitReport:
@@ -356,15 +354,8 @@ def reporting_status(ctx: Context, period: Period) -> dict[str, Any]:
     empty = {"available": False, "message": NO_STATUS, "rows": [], "counts": {}}
     if ctx.data_path.suffix.lower() not in DB_SUFFIXES:
         return empty
-    store_status = None
-    for module in ("status", "store"):  # provided by the store engineer's modules
-        try:
-            store_status = getattr(importlib.import_module(f"{__package__}.{module}"), "reporting_status")
-            break
-        except (ImportError, AttributeError):
-            continue
-    if store_status is None:
-        return empty
+    from .status import reporting_status as store_status
+
     try:
         report = store_status(ctx.data_path, ctx.registry, period, ctx.catalogue)
     except Exception as e:  # the status is a side panel: never fail the report for it

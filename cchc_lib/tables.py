@@ -12,12 +12,13 @@ from .catalogue import Catalogue
 from .fmt import count_vi, percent_vi, points_vi
 from .rules import STATUS_VI
 from .scoring import CriterionScore, Scorecard
+from .units import DEPARTMENT_NAME
 
 CSV_COLUMNS = ("unit", "period", "code", "title", "status", "points", "max_points", "rate", "detail", "gap")
 
 
 def who(card: Scorecard) -> str:
-    return f"{card.unit.name} ({card.unit.code})" if card.unit else "Toàn Sở GD&ĐT"
+    return f"{card.unit.name} ({card.unit.code})" if card.unit else DEPARTMENT_NAME
 
 
 def indicator_names(ids: Iterable[str], catalogue: Catalogue | None = None) -> str:

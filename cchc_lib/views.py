@@ -15,7 +15,7 @@ from . import charts
 from .commentary import Commentary
 from .errors import PeriodError
 from .fmt import count_vi, percent_vi
-from .periods import parse_period
+from .periods import lower_first, parse_period
 from .report_data import FIGURES_MIME, DepartmentReport, UnitReport
 
 ROW_COLOURS = {"full": "#e6f4ea", "partial": "#fff4d6", "zero": "#fbe3e1", "missing": "#f3e5f5",
@@ -51,7 +51,7 @@ def title(rep: UnitReport | DepartmentReport) -> Html:
         f'<p class="kicker">Sở Giáo dục và Đào tạo Hải Phòng · Chỉ số cải cách hành chính</p>'
         f'<h1 id="tieu-de">{e(who)}{code}</h1>'
         f'<p class="subtitle">Báo cáo kết quả chỉ số CCHC — {e(rep.period.label_vi)}</p>'
-        f'<p class="meta">Số liệu: {e(n["source"])}, cập nhật đến {e(_lower_first(n["through"]))} · Ngày lập báo cáo: {e(n["made"])}</p>'
+        f'<p class="meta">Số liệu: {e(n["source"])}, cập nhật đến {e(lower_first(n["through"]))} · Ngày lập báo cáo: {e(n["made"])}</p>'
         f'<nav class="toc" aria-label="Mục lục"><!-- cchc:toc --></nav>'
         f'</header>')
 
@@ -88,17 +88,12 @@ def change_tile(h: dict[str, Any]) -> tuple[str, str, str]:
     return "So với kỳ trước", f'<span class="{cls}">{e(value)}</span>', e(hint)
 
 
-def _lower_first(label: str) -> str:
-    """A period label inside a sentence: 'Tháng 9/2023' → 'tháng 9/2023'."""
-    return label[:1].lower() + label[1:]
-
-
 def _lower_label(h: dict[str, Any]) -> str:
     """The previous period's label as it stands mid-sentence."""
     try:
         return parse_period(h["previous_period"]).label_vi_lower
     except (KeyError, PeriodError):
-        return _lower_first(str(h.get("previous_label", "")))
+        return lower_first(str(h.get("previous_label", "")))
 
 
 def provenance(rep: UnitReport | DepartmentReport) -> Html:
