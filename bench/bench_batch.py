@@ -30,16 +30,17 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from bench_ingest import MIX, PREFIX  # noqa: E402  (the same synthetic department)
 
-from cchc_lib.engines import skip_slow_imports  # noqa: E402
+from cchc_lib.render.engines import skip_slow_imports  # noqa: E402
 
 skip_slow_imports()
 
-from cchc_lib.batch import parse_spec, run_batch  # noqa: E402
-from cchc_lib.catalogue import load_catalogue  # noqa: E402
-from cchc_lib.files import write_long_table, write_text  # noqa: E402
-from cchc_lib.intake import ingest  # noqa: E402
-from cchc_lib.sample import sample_observations  # noqa: E402
-from cchc_lib.units import Registry, Unit  # noqa: E402
+from cchc_lib.render.batch import parse_spec, run_batch  # noqa: E402
+from cchc_lib.core.catalogue import load_catalogue  # noqa: E402
+from cchc_lib.files import write_text
+from cchc_lib.intake.long_table import write_long_table  # noqa: E402
+from cchc_lib.intake.ingest import ingest  # noqa: E402
+from cchc_lib.intake.sample import sample_observations  # noqa: E402
+from cchc_lib.core.units import Registry, Unit  # noqa: E402
 
 BIN = Path(sys.executable).parent
 NOTEBOOK = ROOT / "notebooks" / "unit_report.ipynb"

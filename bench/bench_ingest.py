@@ -19,15 +19,15 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from cchc_lib.catalogue import load_catalogue  # noqa: E402
-from cchc_lib.deadlines import Deadlines  # noqa: E402
-from cchc_lib.files import write_long_table  # noqa: E402
-from cchc_lib.forms import form_file_name, write_form  # noqa: E402
-from cchc_lib.intake import STORED, ingest  # noqa: E402
-from cchc_lib.periods import Period  # noqa: E402
-from cchc_lib.sample import sample_observations  # noqa: E402
-from cchc_lib.store import Store  # noqa: E402
-from cchc_lib.units import Registry, Unit  # noqa: E402
+from cchc_lib.core.catalogue import load_catalogue  # noqa: E402
+from cchc_lib.core.deadlines import Deadlines  # noqa: E402
+from cchc_lib.intake.long_table import write_long_table  # noqa: E402
+from cchc_lib.intake.forms import form_file_name, write_form  # noqa: E402
+from cchc_lib.intake.ingest import STORED, ingest  # noqa: E402
+from cchc_lib.core.periods import Period  # noqa: E402
+from cchc_lib.intake.sample import sample_observations  # noqa: E402
+from cchc_lib.store.db import Store  # noqa: E402
+from cchc_lib.core.units import Registry, Unit  # noqa: E402
 
 # 100 synthetic units, the mix of a large department (≈ 49k rows a year).
 MIX = {"van_phong": 10, "thanh_tra": 5, "phong": 60, "truc_thuoc": 25}

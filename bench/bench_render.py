@@ -21,7 +21,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from cchc_lib import batch  # noqa: E402
-from cchc_lib.report_data import default_data  # noqa: E402
+from cchc_lib.reports.data import default_data  # noqa: E402
 
 
 def naive(units: list[str], period: str, data: Path, work: Path) -> float:

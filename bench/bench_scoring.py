@@ -18,13 +18,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from cchc_lib.catalogue import load_catalogue  # noqa: E402
-from cchc_lib.files import write_long_table  # noqa: E402
-from cchc_lib.loading import load_table  # noqa: E402
-from cchc_lib.periods import Period  # noqa: E402
-from cchc_lib.sample import sample_observations  # noqa: E402
-from cchc_lib.scoring import score_department, score_unit  # noqa: E402
-from cchc_lib.units import Registry, Unit  # noqa: E402
+from cchc_lib.core.catalogue import load_catalogue  # noqa: E402
+from cchc_lib.intake.long_table import write_long_table  # noqa: E402
+from cchc_lib.intake.long_table import load_table  # noqa: E402
+from cchc_lib.core.periods import Period  # noqa: E402
+from cchc_lib.intake.sample import sample_observations  # noqa: E402
+from cchc_lib.core.scoring import score_department, score_unit  # noqa: E402
+from cchc_lib.core.units import Registry, Unit  # noqa: E402
 
 # 100 synthetic units: the mix of a large department (≈ 49k rows a year).
 MIX = {"van_phong": 10, "thanh_tra": 5, "phong": 60, "truc_thuoc": 25}

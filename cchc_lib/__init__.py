@@ -1,16 +1,26 @@
 """cchc_lib: scoring, data and reports for Vietnam's PAR index (Chỉ số CCHC)."""
-from .catalogue import Catalogue, Criterion, Indicator, load_catalogue
-from .errors import CatalogueError, CchcError, DataError, PeriodError, Problem
-from .loading import Dataset, Observation, load_table
-from .periods import Period, parse_period
-from .scoring import CriterionScore, Scorecard, ranking, score_all, score_department, score_unit
-from .units import Registry, Unit, load_registry
+from cchc_lib.core.catalogue import Catalogue, Criterion, Indicator, load_catalogue
+from cchc_lib.errors import CatalogueError, CchcError, DataError, PeriodError, Problem
+from cchc_lib.core.dataset import Dataset, Observation
+from cchc_lib.intake.long_table import load_table
+from cchc_lib.core.periods import Period, parse_period
+from cchc_lib.core.scoring import CriterionScore, Scorecard, ranking, score_all, score_department, score_unit
+from cchc_lib.core.units import Registry, Unit, load_registry
 
-__version__ = "0.1.0"
+from .project import VERSION as __version__
 
 __all__ = [
     "Catalogue", "Criterion", "Indicator", "load_catalogue", "CatalogueError", "CchcError", "DataError",
     "PeriodError", "Problem", "Dataset", "Observation", "load_table", "Period", "parse_period",
     "CriterionScore", "Scorecard", "ranking", "score_all", "score_department", "score_unit", "Registry",
-    "Unit", "load_registry", "__version__",
+    "Unit", "load_registry", "reports", "__version__",
 ]
+
+
+def __getattr__(name: str):
+    # `from cchc_lib import reports` (the notebooks' API) without loading it for every command.
+    if name == "reports":
+        import importlib
+
+        return importlib.import_module("cchc_lib.reports")
+    raise AttributeError(f"module 'cchc_lib' has no attribute {name!r}")

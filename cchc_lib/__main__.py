@@ -1,4 +1,4 @@
-from .cli import main
+from cchc_lib.cli.main import main
 import sys
 
 sys.exit(main())

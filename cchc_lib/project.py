@@ -10,6 +10,7 @@ import os
 from pathlib import Path
 
 PACKAGE_DIR = Path(__file__).resolve().parent
+VERSION = "0.2.0"
 
 
 def find_project(start: str | Path | None = None) -> Path | None:

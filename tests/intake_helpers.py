@@ -11,13 +11,13 @@ from typing import Any, Mapping
 
 import openpyxl
 
-from cchc_lib.catalogue import load_catalogue
-from cchc_lib.deadlines import Deadlines
-from cchc_lib.forms import KEY, SHEET, VALUE, display, write_form
-from cchc_lib.intake import ingest
-from cchc_lib.periods import Period, parse_month
-from cchc_lib.sample import sample_observations
-from cchc_lib.units import load_registry
+from cchc_lib.core.catalogue import load_catalogue
+from cchc_lib.core.deadlines import Deadlines
+from cchc_lib.intake.forms import KEY, SHEET, VALUE, display, write_form
+from cchc_lib.intake.ingest import ingest
+from cchc_lib.core.periods import Period, parse_month
+from cchc_lib.intake.sample import sample_observations
+from cchc_lib.core.units import load_registry
 
 ROOT = Path(__file__).resolve().parent.parent
 CAT = load_catalogue()

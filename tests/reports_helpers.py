@@ -3,10 +3,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from cchc_lib.catalogue import load_catalogue
-from cchc_lib.files import write_long_table
-from cchc_lib.sample import sample_observations
-from cchc_lib.units import load_registry
+from cchc_lib.core.catalogue import load_catalogue
+from cchc_lib.intake.long_table import write_long_table
+from cchc_lib.intake.sample import sample_observations
+from cchc_lib.core.units import load_registry
 
 REPO = Path(__file__).resolve().parents[1]
 NOTEBOOKS = REPO / "notebooks"

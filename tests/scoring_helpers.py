@@ -6,10 +6,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
-from cchc_lib.catalogue import load_catalogue
-from cchc_lib.loading import Dataset, Observation
-from cchc_lib.periods import Period
-from cchc_lib.units import load_registry
+from cchc_lib.core.catalogue import load_catalogue
+from cchc_lib.core.dataset import Dataset, Observation
+from cchc_lib.core.periods import Period
+from cchc_lib.core.units import load_registry
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -30,8 +30,8 @@ REG = load_registry(ROOT / "params" / "units.yaml", CAT.unit_kinds)
 def write_sample(path: Path) -> Path:
     """The sample long table (what `cchc sample-data` writes) at `path`; the
     repository does not track data/, so tests never rely on it."""
-    from cchc_lib.files import write_long_table
-    from cchc_lib.sample import sample_observations
+    from cchc_lib.intake.long_table import write_long_table
+    from cchc_lib.intake.sample import sample_observations
 
     return write_long_table(path, CAT, sample_observations(CAT, REG, 2023))
 

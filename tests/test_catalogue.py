@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from cchc_lib.catalogue import default_catalogue_path, load_catalogue, parse_catalogue
+from cchc_lib.core.catalogue import default_catalogue_path, load_catalogue, parse_catalogue
 from cchc_lib.errors import CatalogueError
-from cchc_lib.rules import RULES
+from cchc_lib.core.rules import RULES
 from scoring_helpers import CAT
 
 # The contract's section 4: code → maximum, in catalogue order ("0" = tracked).
@@ -194,7 +194,7 @@ def test_python_tags_are_refused(tmp_path):
         load_catalogue(p)
     assert "YAML" in str(e.value)
     assert not marker.exists()
-    p.write_text("year: !!python/object:cchc_lib.catalogue.Level {code: a, label: b}\n", encoding="utf-8")
+    p.write_text("year: !!python/object:cchc_lib.core.catalogue.Level {code: a, label: b}\n", encoding="utf-8")
     with pytest.raises(CatalogueError):
         load_catalogue(p)
 

@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from cchc_lib.loading import load_table
+from cchc_lib.intake.long_table import load_table
 from scoring_helpers import CAT, REG, ROOT, write_sample
 
 

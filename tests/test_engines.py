@@ -9,10 +9,10 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from cchc_lib.batch import parse_spec, run_batch
-from cchc_lib.engines import WarmKernelRunner
-from cchc_lib.executors import make_executor
-from cchc_lib.render import Job, WorkerOptions
+from cchc_lib.render.batch import parse_spec, run_batch
+from cchc_lib.render.engines import WarmKernelRunner
+from cchc_lib.render.executors import make_executor
+from cchc_lib.render.worker import Job, WorkerOptions
 
 from reports_helpers import batch_doc, make_project
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 import openpyxl
 import pytest
 
-from cchc_lib import monthly
+from cchc_lib.cli import monthly
 from cchc_lib.errors import DataError, UsageError
-from cchc_lib.forms import (FIRST_ROW, FONT, HEADING_ROW, KEY, MARKER, SHEET, WIDTHS, form_cells, form_rows, read_form,
+from cchc_lib.intake.forms import (FIRST_ROW, FONT, HEADING_ROW, KEY, MARKER, SHEET, WIDTHS, form_cells, form_rows, read_form,
                             text_lines)
-from cchc_lib.xlsx import Workbook
+from cchc_lib.intake.xlsx import Workbook
 
 from intake_helpers import CAT, REG, figures, fill, filled_form, rows_by_key, template
 

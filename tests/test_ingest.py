@@ -11,13 +11,16 @@ from pathlib import Path
 
 import openpyxl
 
-from cchc_lib import commands, monthly
-from cchc_lib.files import write_long_table
-from cchc_lib.forms import SHEET
-from cchc_lib.history import history
-from cchc_lib.intake import DUPLICATE, REFUSED, STORED, UNCHANGED
-from cchc_lib.loading import Observation, read_rows
-from cchc_lib.store import Store, StoredValue
+from cchc_lib.cli import commands
+
+from cchc_lib.cli import monthly
+from cchc_lib.intake.long_table import write_long_table
+from cchc_lib.intake.forms import SHEET
+from cchc_lib.store.history import history
+from cchc_lib.intake.ingest import DUPLICATE, REFUSED, STORED, UNCHANGED
+from cchc_lib.core.dataset import Observation
+from cchc_lib.intake.long_table import read_rows
+from cchc_lib.store.db import Store, StoredValue
 
 from intake_helpers import (CAT, REG, _SAMPLE, cli, db_bytes, figures, fill, filled_form, month, popen,
                             rows_by_key, run_ingest, template)

@@ -8,9 +8,9 @@ import openpyxl
 import pytest
 
 from cchc_lib.errors import DataError
-from cchc_lib.loading import load_table, parse_bool, parse_count
-from cchc_lib.periods import Period
-from cchc_lib.scoring import score_department, score_unit
+from cchc_lib.intake.long_table import load_table, parse_bool, parse_count
+from cchc_lib.core.periods import Period
+from cchc_lib.core.scoring import score_department, score_unit
 from scoring_helpers import CAT, REG
 
 HEADER = ["unit", "period", "indicator", "value"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from cchc_lib.errors import PeriodError
-from cchc_lib.periods import Period, parse_month, parse_period
+from cchc_lib.core.periods import Period, parse_month, parse_period
 
 
 @pytest.mark.parametrize("text,kind,months", [

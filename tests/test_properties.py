@@ -10,12 +10,12 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from cchc_lib.errors import DataError
-from cchc_lib.loading import Dataset
-from cchc_lib.periods import Period
-from cchc_lib.rules import MISSING, NOT_APPLICABLE, SCORED, STATUSES, TRACKED
-from cchc_lib.sample import sample_observations
-from cchc_lib.scoring import score_department, score_unit
-from cchc_lib.units import Registry
+from cchc_lib.core.dataset import Dataset
+from cchc_lib.core.periods import Period
+from cchc_lib.core.rules import MISSING, NOT_APPLICABLE, SCORED, STATUSES, TRACKED
+from cchc_lib.intake.sample import sample_observations
+from cchc_lib.core.scoring import score_department, score_unit
+from cchc_lib.core.units import Registry
 from scoring_helpers import CAT, REG, evaluate
 
 PERIODS = st.sampled_from(["2023-01", "2023-06", "2023-Q1", "2023-Q3", "2023-H1", "2023-H2", "2023"])

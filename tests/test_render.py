@@ -9,19 +9,21 @@ import nbformat
 import pytest
 import yaml
 
-from cchc_lib import batch, cli
-from cchc_lib.catalogue import load_catalogue
-from cchc_lib.commentary import department_commentary, unit_commentary
+from cchc_lib.render import batch
+
+from cchc_lib.cli import main as cli
+from cchc_lib.core.catalogue import load_catalogue
+from cchc_lib.reports.commentary import department_commentary, unit_commentary
 from cchc_lib.errors import CchcError
-from cchc_lib.htmlexport import add_toc
-from cchc_lib.index_page import index_html
-from cchc_lib.pdf import ENV_VAR, BrowserNotFound, find_browser
-from cchc_lib.periods import parse_period
-from cchc_lib.render import Failure
-from cchc_lib.scoring import score_all
-from cchc_lib.sources import open_dataset
-from cchc_lib.units import load_registry
-from cchc_lib.views import markdown_html
+from cchc_lib.render.htmlexport import add_toc
+from cchc_lib.render.index_page import index_html
+from cchc_lib.render.pdf import ENV_VAR, BrowserNotFound, find_browser
+from cchc_lib.core.periods import parse_period
+from cchc_lib.render.worker import Failure
+from cchc_lib.core.scoring import score_all
+from cchc_lib.intake.sources import open_dataset
+from cchc_lib.core.units import load_registry
+from cchc_lib.reports.views import markdown_html
 
 from reports_helpers import NOTEBOOKS, batch_doc, make_project
 

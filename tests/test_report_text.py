@@ -7,16 +7,16 @@ from types import SimpleNamespace
 
 import pytest
 
-from cchc_lib.catalogue import load_catalogue
-from cchc_lib.charts import cell_label
-from cchc_lib.commentary import change_sentence, department_commentary, domain_name, unit_commentary
-from cchc_lib.periods import parse_period
-from cchc_lib.rules import MISSING, Outcome
-from cchc_lib.scoring import CriterionScore, score_all
-from cchc_lib.sources import open_dataset
-from cchc_lib.tables import format_table, value_text
-from cchc_lib.units import load_registry
-from cchc_lib.views import change_tile, trend_charts
+from cchc_lib.core.catalogue import load_catalogue
+from cchc_lib.reports.charts import cell_label
+from cchc_lib.reports.commentary import change_sentence, department_commentary, domain_name, unit_commentary
+from cchc_lib.core.periods import parse_period
+from cchc_lib.core.rules import MISSING, Outcome
+from cchc_lib.core.scoring import CriterionScore, score_all
+from cchc_lib.intake.sources import open_dataset
+from cchc_lib.reports.text import format_table, value_text
+from cchc_lib.core.units import load_registry
+from cchc_lib.reports.views import change_tile, trend_charts
 
 from reports_helpers import make_project
 
@@ -110,8 +110,8 @@ def test_short_trend_window_is_a_sentence_not_charts():
 def test_a_unit_that_sent_nothing_is_not_shown_as_scoring_zero(tmp_path):
     """The unit is in the registry but has no figure for the period: its
     report and the index say "chưa gửi số liệu", with no rank and no change."""
-    from cchc_lib import report_data as rd
-    from cchc_lib.index_page import index_html
+    from cchc_lib.reports import data as rd
+    from cchc_lib.render.index_page import index_html
 
     proj = make_project(tmp_path)
     units = proj["units"].read_text(encoding="utf-8")

@@ -16,9 +16,11 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from cchc_lib import batch, commands
+from cchc_lib.render import batch
+
+from cchc_lib.cli import commands
 from cchc_lib.fmt import percent_vi, points_vi
-from cchc_lib.pdf import find_browser
+from cchc_lib.render.pdf import find_browser
 
 from reports_helpers import NOTEBOOKS, XSS_NAME, batch_doc, make_project
 
@@ -178,7 +180,7 @@ def test_unit_notebook_runs_under_plain_papermill(tmp_path):
     subprocess.run([str(papermill), str(NOTEBOOKS / "unit_report.ipynb"), str(out), "-p", "unit", "VP",
                     "-p", "period", "2023-Q1", "-p", "data", str(proj["data"]), "-p", "units", str(proj["units"]),
                     "--no-progress-bar"], check=True, capture_output=True, cwd=tmp_path)
-    from cchc_lib.htmlexport import figures_of
+    from cchc_lib.render.htmlexport import figures_of
 
     figures = figures_of(nbformat.read(out, as_version=4))
     expected = json.loads(commands.score(proj["data"], "2023-Q1", "VP", "json", None, proj["units"]))

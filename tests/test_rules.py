@@ -11,9 +11,9 @@ from fractions import Fraction as F
 import pytest
 
 from cchc_lib.errors import DataError
-from cchc_lib.periods import Period
-from cchc_lib.rules import MISSING, NOT_APPLICABLE, SCORED, TRACKED
-from cchc_lib.scoring import score_unit
+from cchc_lib.core.periods import Period
+from cchc_lib.core.rules import MISSING, NOT_APPLICABLE, SCORED, TRACKED
+from cchc_lib.core.scoring import score_unit
 from scoring_helpers import CAT, REG, dataset, evaluate, month_rows
 
 # (code, numerator, denominator) of every ratio criterion with points.

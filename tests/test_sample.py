@@ -5,12 +5,13 @@ from fractions import Fraction as F
 
 import pytest
 
-from cchc_lib.files import write_long_table
-from cchc_lib.loading import Dataset, load_table
-from cchc_lib.periods import Period
-from cchc_lib.rules import NOT_APPLICABLE, SCORED
-from cchc_lib.sample import sample_observations
-from cchc_lib.scoring import score_department, score_unit
+from cchc_lib.intake.long_table import write_long_table
+from cchc_lib.core.dataset import Dataset
+from cchc_lib.intake.long_table import load_table
+from cchc_lib.core.periods import Period
+from cchc_lib.core.rules import NOT_APPLICABLE, SCORED
+from cchc_lib.intake.sample import sample_observations
+from cchc_lib.core.scoring import score_department, score_unit
 from scoring_helpers import CAT, REG
 
 MONTHS = [Period.month(2023, m) for m in range(1, 13)]

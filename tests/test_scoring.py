@@ -6,12 +6,12 @@ from fractions import Fraction as F
 
 import pytest
 
-from cchc_lib.combine import over_months, over_units
-from cchc_lib.loading import Dataset
-from cchc_lib.sample import sample_observations
-from cchc_lib.periods import Period
-from cchc_lib.rules import MISSING, NOT_APPLICABLE, SCORED, TRACKED
-from cchc_lib.scoring import Scorecard, ranking, score_all, score_department, score_unit
+from cchc_lib.core.combine import over_months, over_units
+from cchc_lib.core.dataset import Dataset
+from cchc_lib.intake.sample import sample_observations
+from cchc_lib.core.periods import Period
+from cchc_lib.core.rules import MISSING, NOT_APPLICABLE, SCORED, TRACKED
+from cchc_lib.core.scoring import Scorecard, ranking, score_all, score_department, score_unit
 from scoring_helpers import CAT, REG, dataset, month_rows
 
 YEAR, Q1 = Period.parse("2023"), Period.parse("2023-Q1")

@@ -1,4 +1,4 @@
-from cchc_lib.catalogue import load_catalogue
+from cchc_lib.core.catalogue import load_catalogue
 
 
 def test_catalogue_total_is_the_plans():

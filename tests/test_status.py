@@ -5,16 +5,18 @@ from datetime import date, datetime, timedelta, timezone
 
 import pytest
 
-from cchc_lib import commands, monthly
-from cchc_lib.deadlines import Deadlines, load_deadlines, parse_deadlines
+from cchc_lib.cli import commands
+
+from cchc_lib.cli import monthly
+from cchc_lib.core.deadlines import Deadlines, load_deadlines, parse_deadlines
 from cchc_lib.errors import CatalogueError, UsageError
-from cchc_lib.history import history
-from cchc_lib.periods import Period
-from cchc_lib.status import LATE, MISSING, ON_TIME, reporting_status
-from cchc_lib.store import Store
+from cchc_lib.store.history import history
+from cchc_lib.core.periods import Period
+from cchc_lib.store.status import LATE, MISSING, ON_TIME, reporting_status
+from cchc_lib.store.db import Store
 
 from intake_helpers import CAT, REG, ROOT, _SAMPLE, month, run_ingest
-from cchc_lib.files import write_long_table
+from cchc_lib.intake.long_table import write_long_table
 
 VN = timezone(timedelta(hours=7))
 

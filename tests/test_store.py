@@ -6,8 +6,8 @@ import sqlite3
 import pytest
 
 from cchc_lib.errors import DataError
-from cchc_lib.sources import open_dataset
-from cchc_lib.store import SCHEMA_VERSION, NewSubmission, Store, StoredValue
+from cchc_lib.intake.sources import open_dataset
+from cchc_lib.store.db import SCHEMA_VERSION, NewSubmission, Store, StoredValue
 
 from intake_helpers import CAT, REG, month
 from datetime import datetime

@@ -1,0 +1,1 @@
+"""The scoring core: periods, the catalogue, rules, combining, scorecards. Pure: no disk, no SQLite."""

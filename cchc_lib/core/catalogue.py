@@ -1,0 +1,353 @@
+"""The criteria catalogue: indicators, domains and criteria of one year (YAML).
+
+`load_catalogue()` reads the shipped 2023 catalogue, or another file, with
+`yaml.safe_load`, validates it completely and raises `CatalogueError` with
+every problem found (file and criterion named) before anything is scored.
+"""
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass, field
+from fractions import Fraction
+from functools import cached_property, lru_cache
+from pathlib import Path
+from typing import Any, Iterable, Mapping
+
+import yaml
+
+from cchc_lib.errors import CatalogueError, Problem
+from cchc_lib.project import PACKAGE_DIR
+from cchc_lib.core.rules import Context, Rule, SpecError, get_rule, to_fraction
+
+KINDS = ("count", "bool", "level")
+WHEN_NONE = ("full", "n/a")
+DATA_DIR = PACKAGE_DIR / "data"
+
+
+def fold(text: str) -> str:
+    """Lower case without diacritics, for lenient matching (`Khá` → `kha`)."""
+    text = text.strip().lower().replace("đ", "d")
+    return "".join(c for c in unicodedata.normalize("NFD", text) if unicodedata.category(c) != "Mn")
+
+
+@dataclass(frozen=True)
+class Level:
+    code: str
+    label: str
+
+
+@dataclass(frozen=True)
+class Indicator:
+    """A figure a unit reports each month."""
+
+    id: str
+    kind: str
+    label: str
+    unit: str | None = None
+    short: str | None = None
+    levels: tuple[Level, ...] = ()
+
+    def level_label(self, code: str) -> str:
+        return next((lv.label for lv in self.levels if lv.code == code), code)
+
+    def display(self, value: Any) -> object:
+        """How a value is written back to a table: có/không, level labels, counts."""
+        if self.kind == "bool":
+            return "có" if value else "không"
+        if self.kind == "level":
+            return self.level_label(value)
+        return value
+
+    def level_rank(self, code: str) -> int:
+        """0 for the best level; larger is worse."""
+        return [lv.code for lv in self.levels].index(code)
+
+    def match_level(self, text: str) -> str | None:
+        """The level code for a code or a Vietnamese label, any case or accents."""
+        key = fold(text)
+        for lv in self.levels:
+            if key in (fold(lv.code), fold(lv.label), fold(lv.code.replace("_", " "))):
+                return lv.code
+        return None
+
+
+@dataclass(frozen=True)
+class Group:
+    code: str
+    title: str
+
+
+@dataclass(frozen=True)
+class Domain:
+    code: str
+    title: str
+    groups: tuple[Group, ...] = ()
+
+
+@dataclass(frozen=True)
+class Criterion:
+    """One scored (or tracked) item of the plan."""
+
+    code: str
+    domain: str
+    title: str
+    max_points: Fraction
+    rule_name: str
+    spec: Any
+    params: Mapping[str, Any]
+    responsible: tuple[str, ...]
+    scoring_text: str = ""
+    when_none: str | None = None
+    group: str | None = None
+
+    @property
+    def rule(self) -> Rule:
+        return get_rule(self.rule_name)
+
+    @cached_property
+    def indicators(self) -> tuple[str, ...]:
+        return self.rule.indicators(self.spec)
+
+    @property
+    def tracked(self) -> bool:
+        return not self.rule.scores
+
+
+@dataclass(frozen=True)
+class Limit:
+    """Input check: the sum of `parts` may not exceed `whole` (same unit, month)."""
+
+    parts: tuple[str, ...]
+    whole: str
+
+
+@dataclass
+class Catalogue:
+    year: int
+    title: str
+    source: str
+    unit_kinds: dict[str, str]
+    indicators: dict[str, Indicator]
+    domains: tuple[Domain, ...]
+    criteria: tuple[Criterion, ...]
+    limits: tuple[Limit, ...]
+    path: str = ""
+    context: Context = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.context = Context(self.indicators)
+        self._by_code = {c.code: c for c in self.criteria}
+
+    def criterion(self, code: str) -> Criterion:
+        return self._by_code[code]
+
+    def domain(self, code: str) -> Domain:
+        return next(d for d in self.domains if d.code == code)
+
+    def criteria_of(self, domain: str) -> list[Criterion]:
+        return [c for c in self.criteria if c.domain == domain]
+
+    def domain_max(self, domain: str) -> Fraction:
+        return sum((c.max_points for c in self.criteria_of(domain)), Fraction(0))
+
+    @property
+    def total_max(self) -> Fraction:
+        return sum((c.max_points for c in self.criteria), Fraction(0))
+
+    def criteria_for_kind(self, kind: str) -> list[Criterion]:
+        """The criteria the plan makes this kind of unit responsible for."""
+        return [c for c in self.criteria if kind in c.responsible]
+
+    def indicators_for_kind(self, kind: str) -> list[str]:
+        """Indicators a unit of this kind reports, in catalogue order."""
+        seen: dict[str, None] = {}
+        for c in self.criteria_for_kind(kind):
+            for i in c.indicators:
+                seen.setdefault(i, None)
+        order = list(self.indicators)
+        return sorted(seen, key=order.index)
+
+
+def _problem(path: str, message: str) -> Problem:
+    return Problem(message, file=path)
+
+
+def _parse_indicators(raw: Any, path: str, errors: list[Problem]) -> dict[str, Indicator]:
+    out: dict[str, Indicator] = {}
+    if not isinstance(raw, Mapping) or not raw:
+        errors.append(_problem(path, "thiếu mục 'indicators'"))
+        return out
+    for iid, spec in raw.items():
+        where = f"chỉ số {iid}: "
+        if not isinstance(spec, Mapping):
+            errors.append(_problem(path, where + "phải là bảng khóa: giá trị"))
+            continue
+        kind = spec.get("kind")
+        if kind not in KINDS:
+            errors.append(_problem(path, where + f"kiểu không hợp lệ '{kind}' (các kiểu: {', '.join(KINDS)})"))
+            continue
+        levels: tuple[Level, ...] = ()
+        if kind == "level":
+            raw_levels = spec.get("levels") or []
+            levels = tuple(Level(str(lv.get("code")), str(lv.get("label"))) for lv in raw_levels if isinstance(lv, Mapping))
+            codes = [lv.code for lv in levels]
+            if len(levels) < 2 or len(set(codes)) != len(codes):
+                errors.append(_problem(path, where + "cần ít nhất hai mức, mã không trùng nhau"))
+        if not isinstance(spec.get("label"), str):
+            errors.append(_problem(path, where + "thiếu nhãn (label)"))
+        out[str(iid)] = Indicator(str(iid), kind, str(spec.get("label", iid)), spec.get("unit"), spec.get("short"), levels)
+    return out
+
+
+def _parse_domains(raw: Any, path: str, errors: list[Problem]) -> tuple[Domain, ...]:
+    if not isinstance(raw, list) or not raw:
+        errors.append(_problem(path, "thiếu mục 'domains'"))
+        return ()
+    out = []
+    for d in raw:
+        if not isinstance(d, Mapping) or "code" not in d or "title" not in d:
+            errors.append(_problem(path, f"lĩnh vực không hợp lệ: {d!r}"))
+            continue
+        groups = tuple(Group(str(g["code"]), str(g["title"])) for g in d.get("groups") or [])
+        out.append(Domain(str(d["code"]), str(d["title"]), groups))
+    return tuple(out)
+
+
+def _parse_criterion(raw: Any, cat: dict[str, Any], path: str, errors: list[Problem]) -> Criterion | None:
+    if not isinstance(raw, Mapping) or "code" not in raw:
+        errors.append(_problem(path, f"tiêu chí không có mã: {raw!r}"))
+        return None
+    code = str(raw["code"])
+    where = f"tiêu chí {code}: "
+    before = len(errors)
+
+    def err(msg: str) -> None:
+        errors.append(_problem(path, where + msg))
+
+    domains = {d.code: d for d in cat["domains"]}
+    domain = str(raw.get("domain"))
+    if domain not in domains:
+        err(f"lĩnh vực không tồn tại '{domain}'")
+    group = raw.get("group")
+    if group is not None and domain in domains and str(group) not in {g.code for g in domains[domain].groups}:
+        err(f"nhóm không tồn tại '{group}' trong lĩnh vực {domain}")
+    if not isinstance(raw.get("title"), str):
+        err("thiếu tên tiêu chí (title)")
+    try:
+        max_points = to_fraction(raw.get("max"))
+        if max_points < 0:
+            raise ValueError
+    except ValueError:
+        err("điểm tối đa (max) phải là số ≥ 0")
+        max_points = Fraction(0)
+    responsible = raw.get("responsible") or []
+    for kind in responsible:
+        if kind not in cat["unit_kinds"]:
+            err(f"loại đơn vị không tồn tại '{kind}' (các loại: {', '.join(cat['unit_kinds'])})")
+    rule_name = str(raw.get("rule"))
+    try:
+        rule = get_rule(rule_name)
+    except KeyError as e:
+        err(e.args[0])
+        return None
+    try:
+        spec = rule.compile(raw.get("params") or {}, Context(cat["indicators"]))
+    except SpecError as e:
+        for m in e.messages:
+            err(m)
+        return None
+    when_none = raw.get("when_none")
+    if rule.needs_when_none:
+        if rule.scores and when_none not in WHEN_NONE:
+            err(f"cần 'when_none' là một trong: {', '.join(WHEN_NONE)}")
+    elif when_none is not None:
+        err(f"quy tắc {rule_name} không dùng 'when_none'")
+    reach, bound = rule.ceiling(spec)
+    if bound > max_points:
+        err(f"điểm tối đa {float(max_points):g} nhưng quy tắc {rule_name} có thể cho tới {float(bound):g} (vượt tối đa)")
+    elif reach != max_points:
+        err(f"điểm tối đa {float(max_points):g} nhưng quy tắc {rule_name} cho tối đa {float(reach):g} (không đạt được)")
+    if len(errors) > before:
+        return None
+    return Criterion(code, domain, str(raw["title"]), max_points, rule_name, spec, dict(raw.get("params") or {}),
+                     tuple(responsible), str(raw.get("scoring_text", "")).strip(),
+                     str(when_none) if when_none is not None else None, str(group) if group is not None else None)
+
+
+def parse_catalogue(doc: Any, path: str = "<catalogue>") -> Catalogue:
+    """Validate a parsed YAML document; raise CatalogueError with every problem."""
+    errors: list[Problem] = []
+    if not isinstance(doc, Mapping):
+        raise CatalogueError([_problem(path, "tệp danh mục phải là một bảng YAML")])
+    unit_kinds = doc.get("unit_kinds") or {}
+    if not isinstance(unit_kinds, Mapping) or not unit_kinds:
+        errors.append(_problem(path, "thiếu mục 'unit_kinds'"))
+        unit_kinds = {}
+    cat: dict[str, Any] = {
+        "unit_kinds": {str(k): str(v) for k, v in unit_kinds.items()},
+        "indicators": _parse_indicators(doc.get("indicators"), path, errors),
+        "domains": _parse_domains(doc.get("domains"), path, errors),
+    }
+    criteria: list[Criterion] = []
+    seen: set[str] = set()
+    raw_criteria = doc.get("criteria")
+    if not isinstance(raw_criteria, list) or not raw_criteria:
+        errors.append(_problem(path, "thiếu mục 'criteria'"))
+        raw_criteria = []
+    for raw in raw_criteria:
+        code = str(raw.get("code")) if isinstance(raw, Mapping) else None
+        if code in seen:
+            errors.append(_problem(path, f"tiêu chí {code}: mã bị trùng"))
+            continue
+        if code:
+            seen.add(code)
+        crit = _parse_criterion(raw, cat, path, errors)
+        if crit:
+            criteria.append(crit)
+    limits = []
+    for raw in doc.get("constraints") or []:
+        parts, whole = raw.get("indicators") if isinstance(raw, Mapping) else None, raw.get("at_most") if isinstance(raw, Mapping) else None
+        names = list(parts or []) + [whole]
+        unknown = [n for n in names if n not in cat["indicators"] or cat["indicators"][n].kind != "count"]
+        if not parts or unknown:
+            errors.append(_problem(path, f"ràng buộc không hợp lệ {raw!r}: chỉ số không tồn tại hoặc không phải count: {unknown}"))
+            continue
+        limits.append(Limit(tuple(parts), str(whole)))
+    if errors:
+        raise CatalogueError(errors)
+    for c in criteria:
+        for parts, whole in c.rule.limits(c.spec):
+            limits.append(Limit(tuple(parts), whole))
+    unique = tuple(dict.fromkeys(limits))
+    return Catalogue(int(doc.get("year", 0)), str(doc.get("title", "")), str(doc.get("source", "")),
+                     cat["unit_kinds"], cat["indicators"], cat["domains"], tuple(criteria), unique, path)
+
+
+def default_catalogue_path(year: int = 2023) -> Path:
+    return DATA_DIR / f"catalogue_{year}.yaml"
+
+
+@lru_cache(maxsize=8)
+def _load_cached(path: str, mtime: float) -> Catalogue:
+    text = Path(path).read_text(encoding="utf-8")
+    try:
+        doc = yaml.safe_load(text)
+    except yaml.YAMLError as e:
+        raise CatalogueError([yaml_problem(e, path)]) from None
+    return parse_catalogue(doc, Path(path).name)
+
+
+def yaml_problem(e: yaml.YAMLError, file: str) -> Problem:
+    """A YAML syntax error (or a refused `!!python` tag) as one line, with
+    the line number where the parser stopped."""
+    mark = getattr(e, "problem_mark", None)
+    what = " ".join(str(getattr(e, "problem", None) or e).split())
+    return Problem(f"YAML không hợp lệ: {what}", file=file, row=mark.line + 1 if mark else None)
+
+
+def load_catalogue(path: str | Path | None = None) -> Catalogue:
+    """Load and validate a catalogue (default: the shipped 2023 one)."""
+    p = Path(path) if path else default_catalogue_path()
+    if not p.is_file():
+        raise CatalogueError([Problem("không tìm thấy tệp danh mục", file=str(p))])
+    return _load_cached(str(p.resolve()), p.stat().st_mtime)

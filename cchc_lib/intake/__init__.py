@@ -1,0 +1,1 @@
+"""Data coming in: long tables (CSV/XLSX), the monthly Excel forms, ingestion, sample data."""

@@ -1,0 +1,454 @@
+"""Batches of reports: the batch file, the plan, the run.
+
+A batch file (`params/*.yaml`) says which periods, units, notebooks and
+formats to render, and may carry the analyst's commentary per unit:
+
+    periods: [2023-Q1]            # or `period: 2023-Q1`
+    units: all                    # all | [VP, GDTRH] | {kinds: [phong, truc_thuoc]}
+    notebooks: [department, unit] # or {unit: path.ipynb, department: path.ipynb}
+    formats: [html, pdf]
+    data: data/cchc.sqlite        # optional (default: the project database, else the sample)
+    commentary:
+      department: |
+        Markdown …
+      GDTRH: |
+        Markdown …
+
+`plan()` turns a `BatchSpec` into `render.Job`s with their input
+fingerprints, `run_batch()` skips the fresh ones, renders the rest with an
+executor, writes each result atomically as it arrives, rewrites
+`output/index.html` and returns a `BatchReport`.
+"""
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable, Mapping, Sequence
+
+import yaml
+
+from cchc_lib.render import freeze
+
+from cchc_lib import project
+from cchc_lib.errors import CchcError, UsageError
+from cchc_lib.core.periods import parse_period
+from cchc_lib.render.worker import DEPARTMENT, FORMATS, Job, Result, WorkerOptions
+
+NOTEBOOKS = {"unit": Path("notebooks") / "unit_report.ipynb",
+             "department": Path("notebooks") / "department_report.ipynb"}
+KINDS_ORDER = ("department", "unit")
+
+
+class BatchError(UsageError):
+    """A batch file or render option that does not make sense."""
+
+
+@dataclass(frozen=True)
+class BatchSpec:
+    periods: tuple[str, ...]
+    units: Any = "all"  # "all" | tuple of codes | {"kinds": (...), "codes": (...)}
+    notebooks: tuple[tuple[str, str], ...] = (("department", ""), ("unit", ""))  # kind → path ("" = default)
+    formats: tuple[str, ...] = ("html",)
+    commentary: tuple[tuple[str, str], ...] = ()  # key ("VP", "department", "2023-Q1/VP") → Markdown
+    data: str = ""
+    catalogue: str = ""
+    registry: str = ""
+    output: str = ""
+    source: str = ""
+
+
+def _err(source: str, message: str) -> BatchError:
+    return BatchError(f"{source}: {message}" if source else message)
+
+
+def parse_formats(value: Any, source: str = "") -> tuple[str, ...]:
+    items = value.split(",") if isinstance(value, str) else list(value or [])
+    out = []
+    for f in items:
+        f = str(f).strip().lower()
+        if not f:
+            continue
+        if f not in FORMATS:
+            raise _err(source, f"định dạng không hỗ trợ {f!r} (dùng: {', '.join(FORMATS)})")
+        if f not in out:
+            out.append(f)
+    if not out:
+        raise _err(source, "cần ít nhất một định dạng (html, pdf)")
+    return tuple(out)
+
+
+def parse_spec(doc: Any, source: str = "") -> BatchSpec:
+    """Validate a parsed batch file."""
+    if not isinstance(doc, Mapping):
+        raise _err(source, "tệp lô phải là một bảng YAML")
+    known = {"period", "periods", "units", "notebooks", "formats", "commentary", "data", "catalogue", "registry",
+             "output"}
+    unknown = sorted(set(map(str, doc)) - known)
+    if unknown:
+        raise _err(source, f"khóa không hỗ trợ: {', '.join(unknown)} (các khóa: {', '.join(sorted(known))})")
+    raw_periods = doc.get("periods", doc.get("period"))
+    raw_periods = [raw_periods] if isinstance(raw_periods, (str, int)) else list(raw_periods or [])
+    if not raw_periods:
+        raise _err(source, "thiếu kỳ báo cáo (period hoặc periods)")
+    periods = []
+    for p in raw_periods:
+        try:
+            periods.append(str(parse_period(str(p))))
+        except CchcError as e:
+            raise _err(source, str(e)) from None
+    units = doc.get("units", "all")
+    if isinstance(units, str) and units.strip().lower() in ("all", "tất cả"):
+        units = "all"
+    elif isinstance(units, str):
+        units = tuple(u.strip() for u in units.split(",") if u.strip())
+    elif isinstance(units, list):
+        units = tuple(str(u) for u in units)
+    elif isinstance(units, Mapping):
+        bad = set(units) - {"kinds", "codes"}
+        if bad:
+            raise _err(source, f"units: chỉ dùng 'kinds' và 'codes', không dùng {', '.join(map(str, bad))}")
+        units = {"kinds": tuple(map(str, units.get("kinds") or ())), "codes": tuple(map(str, units.get("codes") or ()))}
+    else:
+        raise _err(source, "units phải là all, một danh sách mã, hoặc {kinds: [...]}")
+    nbs = doc.get("notebooks", ["department", "unit"])
+    if isinstance(nbs, str):
+        nbs = [n.strip() for n in nbs.split(",")]
+    if isinstance(nbs, list):
+        pairs = [(str(n), "") for n in nbs]
+    elif isinstance(nbs, Mapping):
+        pairs = [(str(k), str(v or "")) for k, v in nbs.items()]
+    else:
+        raise _err(source, "notebooks phải là danh sách (unit, department) hoặc bảng loại: đường dẫn")
+    for kind, _ in pairs:
+        if kind not in NOTEBOOKS:
+            raise _err(source, f"loại notebook không hỗ trợ {kind!r} (dùng: unit, department)")
+    pairs.sort(key=lambda kv: KINDS_ORDER.index(kv[0]))
+    comm = doc.get("commentary") or {}
+    if not isinstance(comm, Mapping):
+        raise _err(source, "commentary phải là bảng mã đơn vị: nhận xét (Markdown)")
+    flat: list[tuple[str, str]] = []
+    for k, v in comm.items():
+        if isinstance(v, Mapping):  # per period: {2023-Q1: {VP: "..."}}
+            try:
+                key_period = parse_period(str(k))
+            except CchcError as e:
+                raise _err(source, f"commentary: {e}") from None
+            for k2, v2 in v.items():
+                flat.append((f"{key_period}/{k2}", str(v2 or "")))
+        else:
+            flat.append((str(k), str(v or "")))
+    periods = list(dict.fromkeys(periods))  # the same report twice is once
+    if isinstance(units, tuple):
+        units = tuple(dict.fromkeys(units))
+    return BatchSpec(tuple(periods), units, tuple(pairs), parse_formats(doc.get("formats", ["html"]), source),
+                     tuple(flat), str(doc.get("data") or ""), str(doc.get("catalogue") or ""),
+                     str(doc.get("registry") or ""), str(doc.get("output") or ""), source)
+
+
+def load_spec(path: str | Path) -> BatchSpec:
+    p = Path(path)
+    if not p.is_file():
+        raise BatchError(f"không tìm thấy tệp lô: {p}")
+    try:
+        doc = yaml.safe_load(p.read_text(encoding="utf-8"))
+    except yaml.YAMLError as e:
+        raise BatchError(f"{p.name}: YAML không hợp lệ: {e}") from None
+    return parse_spec(doc, p.name)
+
+
+# --- plan ----------------------------------------------------------------------------
+
+@dataclass
+class Plan:
+    jobs: list[Job]
+    output: Path
+    root: Path
+    data: Path
+
+
+def _resolve(root: Path, value: str) -> Path:
+    p = Path(value).expanduser()
+    return p if p.is_absolute() else (root / p)
+
+
+def commentary_for(spec: BatchSpec, period: str, name: str) -> str:
+    c = dict(spec.commentary)
+    return c.get(f"{period}/{name}", c.get(name, ""))
+
+
+def check_commentary(spec: BatchSpec, registry) -> None:
+    """Every commentary key names the department or a unit of the registry:
+    a typo must not drop a text.  Commentary kept under another period is
+    simply not used (`--period` may pick other periods of a batch file)."""
+    for key, _ in spec.commentary:
+        name = key.rpartition("/")[2]
+        if name != DEPARTMENT and name not in registry:
+            raise _err(spec.source, f"commentary: {name!r} không phải mã đơn vị trong danh mục "
+                                    f"hoặc '{DEPARTMENT}'")
+
+
+def select_units(spec: BatchSpec, registry) -> list:
+    if spec.units == "all":
+        return list(registry)
+    if isinstance(spec.units, dict):
+        unknown_kinds = [k for k in spec.units["kinds"] if k not in {u.kind for u in registry}]
+        codes = set(spec.units["codes"])
+        chosen = [u for u in registry if u.kind in spec.units["kinds"] or u.code in codes]
+        if unknown_kinds and not chosen:
+            raise _err(spec.source, f"không có đơn vị thuộc loại: {', '.join(unknown_kinds)}")
+        missing = sorted(codes - {u.code for u in registry})
+    else:
+        chosen = [u for u in registry if u.code in spec.units]
+        missing = [c for c in spec.units if c not in registry]
+    if missing:
+        raise _err(spec.source, f"đơn vị không có trong danh mục: {', '.join(missing)}")
+    return chosen
+
+
+def plan(spec: BatchSpec, root: Path | None = None, output: str | Path | None = None) -> Plan:
+    """The jobs of a batch, each with the fingerprint of its inputs."""
+    from cchc_lib.reports.data import default_data, months_read, open_context, rank_units, reporting_status
+
+    root = Path(root or project.project_root()).resolve()
+    data = _resolve(root, spec.data) if spec.data else default_data(root)
+    catalogue = _resolve(root, spec.catalogue) if spec.catalogue else None
+    registry = _resolve(root, spec.registry) if spec.registry else project.units_path(root)
+    out = Path(output) if output else (_resolve(root, spec.output) if spec.output else project.output_dir(root))
+    ctx = open_context(data, catalogue or "", registry)
+    notebooks = {kind: (_resolve(root, path) if path else root / NOTEBOOKS[kind]) for kind, path in spec.notebooks}
+    for kind, nb in notebooks.items():
+        if not nb.is_file():
+            raise _err(spec.source, f"không tìm thấy notebook {kind}: {nb}")
+    units = select_units(spec, ctx.registry)
+    check_commentary(spec, ctx.registry)
+    from cchc_lib.core.catalogue import default_catalogue_path
+
+    common = {"library": freeze.library_digest(),
+              "catalogue": freeze.file_digest(catalogue or default_catalogue_path())}
+    base_params = {"data": str(data.resolve()), "catalogue": str(catalogue.resolve()) if catalogue else "",
+                   "units": str(registry.resolve())}
+    jobs: list[Job] = []
+    for period in spec.periods:
+        ranks = None
+        window = months_read(parse_period(period))
+        # The department report also shows who reported late or not at all.
+        all_data = freeze.digest([freeze.data_digest(ctx.dataset, None, window),
+                                  reporting_status(ctx, parse_period(period))])
+        for kind, nb in notebooks.items():
+            nb_digest = freeze.file_digest(nb)
+            targets = [None] if kind == "department" else units
+            if kind == "unit" and ranks is None:
+                ranked = rank_units(ctx, parse_period(period))
+                n = sum(1 for r, _ in ranked if r)
+                ranks = {c.unit_code: (r, n) for r, c in ranked}
+            for u in targets:
+                name = DEPARTMENT if u is None else u.code
+                text = commentary_for(spec, period, name)
+                params = ({"unit": u.code} if u else {}) | {"period": period} | base_params | {"commentary": text}
+                parts = {**common, "notebook": nb_digest, "params": params,
+                         "registry": freeze.registry_digest(ctx.registry, None if u is None else u.code),
+                         "data": all_data if u is None else freeze.data_digest(ctx.dataset, u.code, window),
+                         "rank": None if u is None else ranks.get(u.code)}
+                fp = freeze.fingerprint(parts)
+                jobs.append(Job(name, kind, period, str(nb), tuple(params.items()), spec.formats,
+                                str(out / period), str(root), fp, f"{name} {period}"))
+    return Plan(jobs, out, root, data)
+
+
+# --- run -----------------------------------------------------------------------------
+
+def outputs_of(job: Job) -> list[Path]:
+    return [job.path(".ipynb"), job.path(".json")] + [job.path(f".{f}") for f in job.formats]
+
+
+def is_fresh(job: Job) -> bool:
+    return freeze.is_fresh(job.path(freeze.STAMP_SUFFIX), job.fingerprint, job.formats, outputs_of(job))
+
+
+def write_result(result: Result) -> list[Path]:
+    """Write one result's files atomically; the stamp last, and only when
+    every asked format was made (so an interrupted or failed report is redone)."""
+    from cchc_lib.files import write_bytes
+
+    job = result.job
+    written = []
+    order = [".ipynb", ".json", ".html", ".pdf"]
+    for suffix in order:
+        if suffix not in result.files:
+            continue
+        if result.failure is not None and suffix != ".ipynb":
+            continue
+        if suffix == ".html" and "html" not in job.formats:
+            continue
+        written.append(write_bytes(job.path(suffix), result.files[suffix]))
+    # What an earlier run made from other inputs must not pass for this run's
+    # result (the index would list it as current): a failed report keeps only
+    # its partial notebook; a format that failed, or was not asked for this
+    # time, loses its older file.
+    stale = [".json", ".html", ".pdf"] if result.failure is not None else [
+        f".{f}" for f in FORMATS if f in result.format_failures or f not in job.formats]
+    for suffix in stale:
+        job.path(suffix).unlink(missing_ok=True)
+    stamp_path = job.path(freeze.STAMP_SUFFIX)
+    if result.failure is None:
+        made = [f for f in job.formats if f".{f}" in result.files and f not in result.format_failures]
+        if made == list(job.formats):
+            write_bytes(stamp_path, freeze.stamp(job.fingerprint, made, {"label": job.label}))
+        elif stamp_path.exists():
+            os.unlink(stamp_path)
+    elif stamp_path.exists():
+        os.unlink(stamp_path)
+    return written
+
+
+@dataclass
+class BatchReport:
+    planned: int = 0
+    skipped: int = 0
+    rendered: list[Result] = field(default_factory=list)
+    failed: list[Result] = field(default_factory=list)
+    index: Path | None = None
+    seconds: float = 0.0
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def exit_code(self) -> int:
+        return 1 if self.failed else 0
+
+    def text(self) -> str:
+        ok = len(self.rendered) - len(self.failed)
+        seconds = f"{self.seconds:.1f}".replace(".", ",")
+        if self.rendered:
+            head = f"Đã tạo {ok}/{len(self.rendered)} báo cáo trong {seconds} giây"
+            only_html = sum(1 for r in self.failed if r.failure is None and ".html" in r.files)
+            if only_html:
+                head += f" ({only_html} báo cáo chỉ có HTML, thiếu PDF)"
+        else:
+            head = "Không có báo cáo nào cần tạo lại"
+        if self.skipped:
+            head += f"; bỏ qua {self.skipped} báo cáo không thay đổi (dùng --force để tạo lại)"
+        lines = [head + "."]
+        lines.extend(self.notes)
+        if self.failed:
+            lines.append(f"{len(self.failed)} báo cáo lỗi:")
+            for r in self.failed:
+                if r.failure is not None:
+                    where = r.job.path(".ipynb")
+                    kept = f" — notebook dở dang: {where}" if ".ipynb" in r.files else ""
+                    lines.append(f"  ✗ {r.job.label}: {r.failure.one_line()}{kept}")
+                for fmt, msg in r.format_failures.items():
+                    lines.append(f"  ✗ {r.job.label} ({fmt.upper()}): {msg}")
+        if self.index:
+            lines.append(f"Mục lục báo cáo: {self.index}")
+        return "\n".join(lines)
+
+
+class ExitText(str):
+    """Text for the CLI to print, with the exit status it asks for."""
+
+    exit_code = 0
+
+    def __new__(cls, text: str, exit_code: int = 0) -> "ExitText":
+        s = super().__new__(cls, text)
+        s.exit_code = exit_code
+        return s
+
+
+def write_index(output: Path) -> Path:
+    from cchc_lib.files import write_text
+    from cchc_lib.render.index_page import collect, index_html
+
+    return write_text(output / "index.html", index_html(collect(output)))
+
+
+def run_batch(spec: BatchSpec, *, root: Path | None = None, output: str | Path | None = None, workers: int | None = None,
+              force: bool = False, executor: str = "local", chromium: str | None = None, progress: bool = True,
+              timeout: int = 600, scheduler: str | None = None, kernel: str = "warm") -> BatchReport:
+    """Render a batch: skip fresh reports, never stop at a failure."""
+    from cchc_lib.render.executors import make_executor
+
+    start = time.perf_counter()
+    p = plan(spec, root, output)
+    report = BatchReport(planned=len(p.jobs))
+    todo = [j for j in p.jobs if force or not is_fresh(j)]
+    report.skipped = len(p.jobs) - len(todo)
+    if "pdf" in spec.formats and todo:
+        from cchc_lib.render.pdf import find_browser
+
+        try:
+            found = find_browser(chromium)
+        except CchcError as e:
+            found, msg = None, str(e)
+        else:
+            from cchc_lib.render.pdf import INSTALL_HINT
+
+            msg = INSTALL_HINT
+        if not found:
+            # Fail that format only: HTML is still made when asked, each PDF is reported.
+            also = "; báo cáo HTML vẫn được tạo" if "html" in spec.formats else ""
+            report.notes.append(f"PDF: {msg}{also}")
+    if todo:
+        n = workers or os.cpu_count() or 1
+        options = WorkerOptions(chromium=chromium, timeout=timeout, kernel=kernel)
+        bar = _progress(len(todo), progress)
+        try:
+            with make_executor(executor, min(n, len(todo)), options, scheduler) as ex:
+                for result in ex.run(todo):
+                    write_result(result)
+                    report.rendered.append(result)
+                    if not result.ok:
+                        report.failed.append(result)
+                    bar.update(1)
+                    bar.set_postfix_str(result.job.label, refresh=False)
+        finally:
+            bar.close()
+    report.index = write_index(p.output)
+    report.seconds = time.perf_counter() - start
+    return report
+
+
+def _progress(total: int, enabled: bool):
+    from tqdm import tqdm
+
+    return tqdm(total=total, desc="Tạo báo cáo", unit="bc", file=sys.stderr, disable=not enabled,
+                dynamic_ncols=True, leave=True)
+
+
+def spec_from_options(batch: str | None, periods: Sequence[str] = (), units: Sequence[str] = (),
+                      formats: str | None = None, data: str | None = None) -> BatchSpec:
+    """A batch file, overridden by command-line options (or options alone)."""
+    if batch:
+        spec = load_spec(batch)
+    elif periods:
+        spec = parse_spec({"periods": list(periods)}, "")
+    else:
+        raise BatchError("cần một tệp lô (params/*.yaml) hoặc --period")
+    changes: dict[str, Any] = {}
+    if periods:
+        changes["periods"] = tuple(dict.fromkeys(str(parse_period(x)) for x in periods))
+    if units:
+        # `--unit VP` renders VP's reports only; `--unit department` asks for
+        # the department's (so one unit's re-render does not silently redo the
+        # department report without the batch file's commentary).
+        codes = tuple(dict.fromkeys(u for u in units if u != DEPARTMENT))
+        kinds = (["department"] if DEPARTMENT in units else []) + (["unit"] if codes else [])
+        changes["notebooks"] = tuple((k, p) for k, p in spec.notebooks if k in kinds)
+        if codes:
+            changes["units"] = codes
+    if formats:
+        changes["formats"] = parse_formats(formats)
+    if data:
+        changes["data"] = str(Path(data).resolve())
+    if changes:
+        from dataclasses import replace
+
+        spec = replace(spec, **changes)
+    return spec
+
+
+__all__ = ["BatchSpec", "BatchError", "parse_spec", "load_spec", "plan", "run_batch", "BatchReport", "ExitText",
+           "spec_from_options", "write_index", "json"]

@@ -1,0 +1,134 @@
+"""HTML → PDF (A4) through headless Chromium driven by Playwright.
+
+One `PdfPrinter` holds one browser and prints any number of pages with it
+(a worker keeps one for all its reports).  The browser is found the way a
+user's machine has it: an executable given explicitly or in `CCHC_CHROMIUM`,
+else Debian's `/usr/lib/chromium/chromium` or `/usr/bin/chromium`, else
+Playwright's own download.  `to_pdf` returns bytes and writes nothing.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+from cchc_lib.errors import CchcError
+
+ENV_VAR = "CCHC_CHROMIUM"
+SYSTEM_PATHS = ("/usr/lib/chromium/chromium", "/usr/bin/chromium", "/usr/bin/chromium-browser")
+LAUNCH_ARGS = ("--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
+               "--disable-component-update", "--disable-sync", "--no-first-run")
+INSTALL_HINT = ("không tìm thấy trình duyệt Chromium để xuất PDF: cài bằng "
+                "`apt-get install chromium fonts-noto-core fonts-noto-mono` (hoặc chạy scripts/install-pdf-deps.sh), "
+                f"hoặc chỉ đường dẫn bằng biến môi trường {ENV_VAR}")
+
+
+class BrowserNotFound(CchcError):
+    def __init__(self, detail: str = ""):
+        super().__init__(INSTALL_HINT + (f" ({detail})" if detail else ""))
+
+
+def _executable(path: str | os.PathLike | None) -> str | None:
+    if not path:
+        return None
+    p = Path(path)
+    if p.is_file() and os.access(p, os.X_OK):
+        return str(p)
+    found = shutil.which(str(path))
+    return found
+
+
+def _playwright_own() -> str | None:
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        return None
+    try:
+        with sync_playwright() as pw:
+            path = pw.chromium.executable_path
+    except Exception:
+        return None
+    return path if path and Path(path).is_file() else None
+
+
+def find_browser(explicit: str | os.PathLike | None = None, include_playwright: bool = True) -> str | None:
+    """Path of a Chromium executable, or None.  An explicit path (argument or
+    environment variable) that does not exist is an error, not a fallback."""
+    for given in (explicit, os.environ.get(ENV_VAR)):
+        if given:
+            exe = _executable(given)
+            if not exe:
+                raise BrowserNotFound(f"không chạy được: {given}")
+            return exe
+    for p in SYSTEM_PATHS:
+        exe = _executable(p)
+        if exe:
+            return exe
+    return _playwright_own() if include_playwright else None
+
+
+class PdfPrinter:
+    """A headless browser kept open to print many HTML pages as A4 PDFs."""
+
+    def __init__(self, executable: str | os.PathLike | None = None, timeout_ms: int = 60_000):
+        self.executable = executable
+        self.timeout_ms = timeout_ms
+        self._pw = None
+        self._browser = None
+        self._page = None
+
+    def start(self) -> "PdfPrinter":
+        if self._browser is not None:
+            return self
+        exe = find_browser(self.executable)
+        if exe is None:
+            raise BrowserNotFound()
+        from playwright.sync_api import sync_playwright
+
+        self._pw = sync_playwright().start()
+        try:
+            self._browser = self._pw.chromium.launch(executable_path=exe, headless=True, args=list(LAUNCH_ARGS))
+        except Exception as e:
+            self.close()
+            raise BrowserNotFound(str(e).splitlines()[0] if str(e) else type(e).__name__) from None
+        return self
+
+    def _blank_page(self):
+        """One page reused for every PDF (a new page costs more than the print).
+        Its context is offline and runs no script: the HTML is self-contained."""
+        if self._page is None:
+            context = self._browser.new_context(offline=True, java_script_enabled=False)
+            context.set_default_timeout(self.timeout_ms)
+            self._page = context.new_page()
+            self._page.emulate_media(media="print")
+        return self._page
+
+    def to_pdf(self, html: str) -> bytes:
+        """The page printed on A4 with its own @page margins and backgrounds."""
+        self.start()
+        page = self._blank_page()
+        try:
+            page.set_content(html, wait_until="load")
+            return page.pdf(format="A4", print_background=True, prefer_css_page_size=True,
+                            display_header_footer=True, header_template="<span></span>",
+                            footer_template='<div style="width:100%;font-size:8px;text-align:center;'
+                                            'font-family:\'Noto Sans\',\'DejaVu Sans\',sans-serif;color:#777">'
+                                            'Trang <span class="pageNumber"></span>/<span class="totalPages"></span></div>')
+        except Exception:
+            self._page = None  # a fresh page for the next report
+            raise
+
+    def close(self) -> None:
+        for closer in (getattr(self._browser, "close", None), getattr(self._pw, "stop", None)):
+            if closer:
+                try:
+                    closer()
+                except Exception:
+                    pass
+        self._browser = self._pw = self._page = None
+
+    def __enter__(self) -> "PdfPrinter":
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.close()

@@ -1,0 +1,275 @@
+"""Generated Vietnamese commentary on scorecards, as data.
+
+Pure functions of scorecards and the catalogue: they return `Commentary`
+(sections of remarks) and never print or format HTML.  A remark quotes the
+plan's own words (the criterion's `scoring_text`) where points were lost and
+says what it takes to win them back (the rule's `Gap`).  The department's
+commentary names the unit kinds the plan makes responsible and proposes
+remedies, as the plan asks each review meeting to "đánh giá, đề xuất các
+biện pháp khắc phục".
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Iterable, Sequence
+
+from cchc_lib.core.catalogue import Catalogue, Criterion
+from cchc_lib.fmt import count_vi, percent_vi, points_vi
+from cchc_lib.core.rules import MISSING, NOT_APPLICABLE, SCORED
+from cchc_lib.core.scoring import CriterionScore, Scorecard
+from cchc_lib.reports.text import indicator_names, value_text
+from cchc_lib.core.units import DEPARTMENT_NAME
+
+#: How many criteria the department's "largest losses" lists.
+TOP_LOSSES = 8
+#: How many units are named for one criterion.
+TOP_UNITS = 4
+
+
+@dataclass(frozen=True)
+class Remark:
+    """One sentence about one criterion (or the whole scorecard)."""
+
+    text: str
+    code: str | None = None
+    title: str | None = None
+    quote: str | None = None  # the plan's words (scoring_text)
+    points: float | None = None  # points lost, or at stake
+
+
+@dataclass(frozen=True)
+class Section:
+    key: str  # strengths | losses | remedies | missing | ...
+    heading: str
+    remarks: tuple[Remark, ...]
+    empty: str = ""  # what to say when there is no remark
+
+
+@dataclass(frozen=True)
+class Commentary:
+    summary: str
+    sections: tuple[Section, ...]
+
+    def section(self, key: str) -> Section:
+        return next(s for s in self.sections if s.key == key)
+
+    def to_dict(self) -> dict:
+        return {"summary": self.summary,
+                "sections": [{"key": s.key, "heading": s.heading, "empty": s.empty,
+                              "remarks": [r.__dict__ for r in s.remarks]} for s in self.sections]}
+
+
+def who(card: Scorecard) -> str:
+    return card.unit.name if card.unit else DEPARTMENT_NAME
+
+
+def _pct(card: Scorecard) -> str:
+    return percent_vi(card.percent / 100) if card.percent is not None else "–"
+
+
+def _quote(c: Criterion) -> str | None:
+    lines = [" ".join(line.split()) for line in c.scoring_text.splitlines()]
+    return "; ".join(line.rstrip(";.") for line in lines if line) or None
+
+
+def change_sentence(card: Scorecard, previous: Scorecard | None) -> str:
+    """'tăng 0,45 điểm (từ 80,1% lên 82,0%) so với Quý IV/2022', or why there is no comparison."""
+    prev_label = card.period.previous().label_vi_lower
+    if previous is None or previous.percent is None or card.percent is None:
+        return f"chưa có số liệu {prev_label} để so sánh"
+    delta = card.points - previous.points
+    verb = "giữ nguyên số điểm" if delta == 0 else f"{'tăng' if delta > 0 else 'giảm'} {points_vi(abs(delta))} điểm"
+    direction = "lên" if card.percent > previous.percent else "xuống" if card.percent < previous.percent else "vẫn"
+    move = f"từ {_pct(previous)} {direction} {_pct(card)}" if direction != "vẫn" else f"vẫn {_pct(card)}"
+    return f"{verb} ({move}) so với {prev_label}"
+
+
+def domain_name(code: str, title: str, keep: set[str] = frozenset()) -> str:
+    """'Lĩnh vực 3 — Cải cách thủ tục hành chính (TTHC)': a domain named inside
+    a sentence, its upper-case title in sentence case (the acronyms in `keep`
+    stay as they are), never nested in brackets."""
+    from cchc_lib.reports.data import sentence_case  # report_data imports this module
+
+    return f"Lĩnh vực {code} — {sentence_case(title, set(keep))}"
+
+
+def _acronyms(card: Scorecard, catalogue: Catalogue | None) -> set[str]:
+    """TTHC, UBND, …: from the catalogue's criteria titles (the card's when none is given)."""
+    from cchc_lib.reports.data import acronyms
+
+    if catalogue is not None:
+        return acronyms(catalogue)
+    words = (w.strip("().,;:") for c in card.criteria for w in c.criterion.title.split())
+    return {w for w in words if len(w) >= 2 and w.isupper()}
+
+
+def strengths(card: Scorecard, catalogue: Catalogue | None = None) -> Section:
+    full = [c for c in card.criteria if c.status == SCORED and c.max_points > 0 and c.points == c.max_points]
+    scored = [c for c in card.criteria if c.counts_toward_max and c.max_points > 0]
+    remarks = []
+    if full:
+        remarks.append(Remark(f"Đạt điểm tối đa ở {count_vi(len(full))}/{count_vi(len(scored))} tiêu chí được chấm, "
+                              f"tổng {points_vi(sum((c.points for c in full), Fraction(0)))} điểm."))
+    keep = _acronyms(card, catalogue)
+    for d in card.domains:
+        if d.max_points and d.points == d.max_points:
+            remarks.append(Remark(f"{domain_name(d.code, d.title, keep)} — đạt trọn {points_vi(d.max_points)} điểm."))
+    heavy = sorted(full, key=lambda c: (-c.max_points, c.code))[:5]
+    for c in heavy:
+        remarks.append(Remark(f"{c.code} {c.criterion.title}: {value_text(c, catalogue)} — đạt {points_vi(c.points)} điểm.",
+                              c.code, c.criterion.title, points=float(c.points)))
+    return Section("strengths", "Điểm mạnh", tuple(remarks), "Chưa có tiêu chí nào đạt điểm tối đa.")
+
+
+def lost_criteria(card: Scorecard) -> list[CriterionScore]:
+    """Scored criteria below their maximum, largest loss first."""
+    return sorted((c for c in card.criteria if c.status == SCORED and c.lost > 0),
+                  key=lambda c: (-c.lost, c.code))
+
+
+def losses(card: Scorecard) -> Section:
+    remarks = []
+    for c in lost_criteria(card):
+        text = (f"{c.code} {c.criterion.title}: mất {points_vi(c.lost)}/{points_vi(c.max_points)} điểm "
+                f"— kết quả: {value_text(c)}.")
+        remarks.append(Remark(text, c.code, c.criterion.title, _quote(c.criterion), float(c.lost)))
+    return Section("losses", "Điểm bị mất và lý do", tuple(remarks), "Không mất điểm ở tiêu chí nào đã chấm.")
+
+
+def remedies(card: Scorecard) -> Section:
+    remarks = []
+    for c in lost_criteria(card):
+        how = c.gap.text if c.gap else "rà soát, thực hiện đầy đủ yêu cầu của tiêu chí theo Kế hoạch"
+        remarks.append(Remark(f"{c.code}: {how[0].upper() + how[1:]} (có thể lấy lại tới {points_vi(c.lost)} điểm).",
+                              c.code, c.criterion.title, points=float(c.lost)))
+    return Section("remedies", "Cần làm để lấy lại điểm", tuple(remarks), "Không có điểm cần lấy lại.")
+
+
+def _labels(catalogue: Catalogue, indicators: Iterable[str]) -> str:
+    return indicator_names(indicators, catalogue)
+
+
+def missing(card: Scorecard, catalogue: Catalogue) -> Section:
+    remarks = []
+    for c in card.by_status(MISSING):
+        remarks.append(Remark(f"{c.code} {c.criterion.title}: chưa có số liệu — {_labels(catalogue, c.outcome.missing)} "
+                              f"({points_vi(c.max_points)} điểm chưa được chấm).",
+                              c.code, c.criterion.title, points=float(c.max_points)))
+    return Section("missing", "Tiêu chí thiếu số liệu", tuple(remarks), "Đủ số liệu cho mọi tiêu chí.")
+
+
+def unit_summary(card: Scorecard, rank: int | None, ranked: int, previous: Scorecard | None) -> str:
+    parts = [f"{who(card)} đạt {points_vi(card.points)}/{points_vi(card.max_points)} điểm áp dụng ({_pct(card)}) "
+             f"trong {card.period.label_vi_lower}"]
+    if rank:
+        parts.append(f"xếp thứ {count_vi(rank)}/{count_vi(ranked)} đơn vị")
+    parts.append(change_sentence(card, previous))
+    lost = lost_criteria(card)
+    total_lost = sum((c.lost for c in lost), Fraction(0))
+    text = ", ".join(parts) + "."
+    if lost:
+        text += (f" Mất {points_vi(total_lost)} điểm ở {count_vi(len(lost))} tiêu chí, nhiều nhất ở "
+                 f"{lost[0].code} ({points_vi(lost[0].lost)} điểm).")
+    n_missing = len(card.by_status(MISSING))
+    if n_missing:
+        text += f" {count_vi(n_missing)} tiêu chí thiếu số liệu."
+    return text
+
+
+def unit_commentary(card: Scorecard, catalogue: Catalogue, rank: int | None = None, ranked: int = 0,
+                    previous: Scorecard | None = None) -> Commentary:
+    """Strengths, points lost and why, what wins them back, missing data."""
+    return Commentary(unit_summary(card, rank, ranked, previous),
+                      (strengths(card, catalogue), losses(card), remedies(card), missing(card, catalogue)))
+
+
+# --- department -------------------------------------------------------------
+
+def responsible_kinds(catalogue: Catalogue, criterion: Criterion) -> str:
+    return ", ".join(catalogue.unit_kinds.get(k, k) for k in criterion.responsible)
+
+
+def units_losing(code: str, cards: Sequence[Scorecard]) -> list[tuple[Scorecard, CriterionScore]]:
+    """Units that lost points (or lack data) on one criterion, worst first."""
+    out = []
+    for card in cards:
+        c = next((x for x in card.criteria if x.code == code), None)
+        if c is not None and c.counts_toward_max and c.lost > 0:
+            out.append((card, c))
+    return sorted(out, key=lambda t: (-t[1].lost, t[1].status != MISSING, t[0].unit_code or ""))
+
+
+def _unit_list(pairs: Sequence[tuple[Scorecard, CriterionScore]]) -> str:
+    shown = [f"{card.unit.name} ({'thiếu số liệu' if c.status == MISSING else '−' + points_vi(c.lost)})"
+             for card, c in pairs[:TOP_UNITS] if card.unit]
+    more = len(pairs) - TOP_UNITS
+    return "; ".join(shown) + (f" và {count_vi(more)} đơn vị khác" if more > 0 else "")
+
+
+def department_losses(dept: Scorecard, cards: Sequence[Scorecard], catalogue: Catalogue) -> Section:
+    remarks = []
+    for c in lost_criteria(dept)[:TOP_LOSSES]:
+        text = (f"{c.code} {c.criterion.title}: mất {points_vi(c.lost)}/{points_vi(c.max_points)} điểm "
+                f"— kết quả toàn Sở: {value_text(c, catalogue)}. Đơn vị chịu trách nhiệm theo Kế hoạch: "
+                f"{responsible_kinds(catalogue, c.criterion)}.")
+        losing = units_losing(c.code, cards)
+        if losing:
+            text += f" Đơn vị chưa đạt: {_unit_list(losing)}."
+        remarks.append(Remark(text, c.code, c.criterion.title, _quote(c.criterion), float(c.lost)))
+    return Section("losses", "Những tiêu chí mất nhiều điểm nhất", tuple(remarks),
+                   "Toàn Sở không mất điểm ở tiêu chí nào đã chấm.")
+
+
+def department_remedies(dept: Scorecard, cards: Sequence[Scorecard], catalogue: Catalogue) -> Section:
+    remarks = []
+    for c in lost_criteria(dept)[:TOP_LOSSES]:
+        how = c.gap.text if c.gap else "rà soát, thực hiện đầy đủ yêu cầu của tiêu chí"
+        losing = [card.unit.name for card, _ in units_losing(c.code, cards) if card.unit][:TOP_UNITS]
+        text = f"{c.code}: {how[0].upper() + how[1:]}. Giao: {responsible_kinds(catalogue, c.criterion)}"
+        if losing:
+            text += f"; tập trung đôn đốc: {', '.join(losing)}"
+        remarks.append(Remark(text + f" (có thể lấy lại tới {points_vi(c.lost)} điểm).", c.code,
+                              c.criterion.title, points=float(c.lost)))
+    missing_units = [card for card in cards if card.by_status(MISSING)]
+    if missing_units:
+        names = ", ".join(card.unit.name for card in missing_units[:6] if card.unit)
+        more = len(missing_units) - 6
+        remarks.append(Remark(f"Đôn đốc {count_vi(len(missing_units))} đơn vị nộp đủ số liệu trước khi tổng hợp: "
+                              f"{names}" + (f" và {count_vi(more)} đơn vị khác" if more > 0 else "") + "."))
+    return Section("remedies", "Đề xuất các biện pháp khắc phục", tuple(remarks),
+                   "Duy trì kết quả; không có tiêu chí cần khắc phục.")
+
+
+def department_missing(dept: Scorecard, cards: Sequence[Scorecard], catalogue: Catalogue) -> Section:
+    remarks = [Remark(f"{c.code} {c.criterion.title}: toàn Sở chưa có số liệu — {_labels(catalogue, c.outcome.missing)}.",
+                      c.code, c.criterion.title, points=float(c.max_points)) for c in dept.by_status(MISSING)]
+    for card in cards:
+        gaps = card.by_status(MISSING)
+        if gaps and card.unit:
+            remarks.append(Remark(f"{card.unit.name}: thiếu số liệu {count_vi(len(gaps))} tiêu chí "
+                                  f"({', '.join(c.code for c in gaps)}).", None, card.unit.name))
+    return Section("missing", "Số liệu còn thiếu", tuple(remarks), "Mọi đơn vị đã có đủ số liệu.")
+
+
+def department_summary(dept: Scorecard, previous: Scorecard | None, cards: Sequence[Scorecard]) -> str:
+    domains = "; ".join(f"lĩnh vực {d.code}: {points_vi(d.points)}/{points_vi(d.max_points)}" for d in dept.domains)
+    text = (f"{DEPARTMENT_NAME} đạt {points_vi(dept.points)}/{points_vi(dept.max_points)} điểm áp dụng ({_pct(dept)}) "
+            f"trong {dept.period.label_vi_lower} ({domains}), {change_sentence(dept, previous)}.")
+    lost = lost_criteria(dept)
+    if lost:
+        text += (f" Mất {points_vi(sum((c.lost for c in lost), Fraction(0)))} điểm ở {count_vi(len(lost))} "
+                 f"tiêu chí; {count_vi(len(cards))} đơn vị được chấm.")
+    return text
+
+
+def department_commentary(dept: Scorecard, cards: Sequence[Scorecard], catalogue: Catalogue,
+                          previous: Scorecard | None = None) -> Commentary:
+    """Largest losses with the responsible unit kinds, remedies, missing data."""
+    return Commentary(department_summary(dept, previous, cards),
+                      (strengths(dept, catalogue), department_losses(dept, cards, catalogue),
+                       department_remedies(dept, cards, catalogue), department_missing(dept, cards, catalogue)))
+
+
+__all__ = ["Remark", "Section", "Commentary", "unit_commentary", "department_commentary", "lost_criteria",
+           "units_losing", "change_sentence", "NOT_APPLICABLE"]

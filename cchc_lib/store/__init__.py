@@ -1,0 +1,1 @@
+"""The project database (SQLite): submissions, values, history and reporting status."""

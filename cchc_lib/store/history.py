@@ -1,0 +1,84 @@
+"""History of a unit's figures: every accepted version, who sent it and when,
+and what each version changed compared with the values current before it."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from cchc_lib.core.catalogue import Catalogue
+from cchc_lib.core.dataset import Observation
+from cchc_lib.core.periods import Period
+from cchc_lib.store.db import Store, StoredValue, SubmissionRecord, decode
+from cchc_lib.core.units import Registry
+
+KIND_LABEL = {"form": "biểu mẫu", "table": "bảng số liệu"}
+
+
+
+@dataclass(frozen=True)
+class Change:
+    indicator: str
+    old: StoredValue | None  # None: the first value of this indicator
+    new: StoredValue
+
+
+@dataclass
+class Version:
+    submission: SubmissionRecord
+    values: int
+    changes: list[Change] = field(default_factory=list)
+
+
+def history(store: Store, unit: str, month: Period | None = None) -> dict[Period, list[Version]]:
+    """Month → versions in ingestion order, each with its changes."""
+    out: dict[Period, list[Version]] = {}
+    state: dict[Period, dict[str, StoredValue]] = {}
+    for sub in store.submissions(unit=unit, months=[month] if month else None):
+        before = state.setdefault(sub.month, {})
+        values = store.values_of(sub.id)
+        changes = [Change(ind, before.get(ind), v) for ind, v in values.items()
+                   if before.get(ind) is None or before[ind].value != v.value or before[ind].evidence != v.evidence]
+        before.update(values)
+        out.setdefault(sub.month, []).append(Version(sub, len(values), changes))
+    return dict(sorted(out.items()))
+
+
+def _show(catalogue: Catalogue, unit: str, month: Period, ind: str, sv: StoredValue | None) -> str:
+    if sv is None:
+        return "(trống)"
+    indicator = catalogue.indicators.get(ind)
+    value: Any = sv.value
+    if indicator is not None:
+        value = indicator.display(decode(indicator.kind, sv.value))
+    return str(value)
+
+
+def format_history(versions: dict[Period, list[Version]], catalogue: Catalogue, registry: Registry, unit: str,
+                   month: Period | None = None) -> str:
+    name = registry.get(unit).name if unit in registry else unit
+    title = f"Lịch sử số liệu: {unit} — {name}" + (f", {month.label_vi_lower}" if month else "")
+    if not versions:
+        return title + "\nChưa có số liệu nào được nạp."
+    out = [title]
+    for m, vs in versions.items():
+        out.append("")
+        out.append(f"{m.label_vi} — {len(vs)} phiên bản")
+        for i, v in enumerate(vs, 1):
+            f = v.submission.file
+            who = f.submitted_by or "không rõ"
+            out.append(f"  [{i}] lần nạp #{v.submission.id}, nhận {f.received_at:%d/%m/%Y %H:%M}, người nạp: {who}, "
+                       f"{KIND_LABEL.get(f.kind, f.kind)} '{f.name}' (SHA-256 {f.sha256[:12]}…), {v.values} giá trị")
+            if i == 1:
+                continue
+            if not v.changes:
+                out.append("      không thay đổi giá trị nào")
+            for c in v.changes:
+                label = catalogue.indicators[c.indicator].label if c.indicator in catalogue.indicators else c.indicator
+                old = _show(catalogue, unit, m, c.indicator, c.old)
+                new = _show(catalogue, unit, m, c.indicator, c.new)
+                if c.old is not None and c.old.value == c.new.value:
+                    out.append(f"      {label} ({c.indicator}): tài liệu kiểm chứng '{c.old.evidence or ''}' → "
+                               f"'{c.new.evidence or ''}'")
+                else:
+                    out.append(f"      {label} ({c.indicator}): {old} → {new}")
+    return "\n".join(out)
