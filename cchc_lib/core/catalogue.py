@@ -20,6 +20,23 @@ from cchc_lib.project import PACKAGE_DIR
 from cchc_lib.core.rules import Context, Rule, SpecError, get_rule, to_fraction
 
 KINDS = ("count", "bool", "level")
+#: Behaviour over time (contract v2, 3.1) → the value kinds it fits, and how
+#: the monthly form describes such a figure to a unit.
+BEHAVIOURS: dict[str, tuple[tuple[str, ...], str]] = {
+    "flow": (("count",), "trong tháng"),
+    "stock": (("count",), "tính đến ngày chốt số liệu"),
+    "ytd": (("count",), "lũy kế từ đầu năm"),
+    "state": (("bool", "level"), "tính đến ngày chốt số liệu"),
+    "event": (("bool",), "đã thực hiện trong năm chưa"),
+    "compliance": (("bool",), "trong tháng, khi có phát sinh (hoặc «không phát sinh»)"),
+}
+#: Department rule (contract v2, 3.4) → the value kinds it fits.
+DEPARTMENT_RULES: dict[str, tuple[str, ...]] = {
+    "vp": ("count", "bool", "level"),
+    "any": ("bool",),
+    "all": ("bool", "level"),
+    "sum": ("count",),
+}
 WHEN_NONE = ("full", "n/a")
 DATA_DIR = PACKAGE_DIR / "data"
 
@@ -46,6 +63,13 @@ class Indicator:
     unit: str | None = None
     short: str | None = None
     levels: tuple[Level, ...] = ()
+    behaviour: str = "flow"
+    department: str = "sum"
+
+    @property
+    def form_hint(self) -> str:
+        """What kind of figure this is, in a unit's words ("trong tháng", ...)."""
+        return BEHAVIOURS[self.behaviour][1]
 
     def level_label(self, code: str) -> str:
         return next((lv.label for lv in self.levels if lv.code == code), code)
@@ -195,7 +219,24 @@ def _parse_indicators(raw: Any, path: str, errors: list[Problem]) -> dict[str, I
                 errors.append(_problem(path, where + "cần ít nhất hai mức, mã không trùng nhau"))
         if not isinstance(spec.get("label"), str):
             errors.append(_problem(path, where + "thiếu nhãn (label)"))
-        out[str(iid)] = Indicator(str(iid), kind, str(spec.get("label", iid)), spec.get("unit"), spec.get("short"), levels)
+        behaviour = spec.get("behaviour")
+        if behaviour not in BEHAVIOURS:
+            errors.append(_problem(path, where + f"thiếu hoặc sai 'behaviour' ({behaviour!r}; các loại: "
+                                   f"{', '.join(BEHAVIOURS)})"))
+        elif kind not in BEHAVIOURS[behaviour][0]:
+            fits = [b for b, (kinds, _) in BEHAVIOURS.items() if kind in kinds]
+            errors.append(_problem(path, where + f"behaviour '{behaviour}' không dùng cho kiểu {kind} "
+                                   f"(kiểu {kind} dùng: {', '.join(fits)})"))
+        department = spec.get("department")
+        if department not in DEPARTMENT_RULES:
+            errors.append(_problem(path, where + f"thiếu hoặc sai 'department' ({department!r}; các quy tắc: "
+                                   f"{', '.join(DEPARTMENT_RULES)})"))
+        elif kind not in DEPARTMENT_RULES[department]:
+            fits = [d for d, kinds in DEPARTMENT_RULES.items() if kind in kinds]
+            errors.append(_problem(path, where + f"department '{department}' không dùng cho kiểu {kind} "
+                                   f"(kiểu {kind} dùng: {', '.join(fits)})"))
+        out[str(iid)] = Indicator(str(iid), kind, str(spec.get("label", iid)), spec.get("unit"), spec.get("short"),
+                                  levels, str(behaviour), str(department))
     return out
 
 
