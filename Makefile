@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test bench clean pdf-deps
+.PHONY: demo test quick bench clean pdf-deps
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -21,8 +21,15 @@ pdf-deps:
 demo: $(STAMP) pdf-deps
 	$(BIN)/cchc demo
 
+# The whole suite, with the architecture's import contracts (pyproject.toml).
 test: $(STAMP) pdf-deps
+	$(BIN)/lint-imports
 	$(BIN)/python -m pytest -q
+
+# The edit-test loop: everything but kernels, Chromium, Dask and subprocesses.
+quick: $(STAMP)
+	$(BIN)/lint-imports
+	$(BIN)/python -m pytest -q -m "not slow"
 
 bench: $(STAMP)
 	for b in bench/bench_*.py; do $(BIN)/python $$b || exit 1; done

@@ -1,9 +1,9 @@
-"""Vietnamese number style: decimal comma, thousands dot (1,46; 96,5%; 1.234)."""
+"""Vietnamese number style (decimal comma, thousands dot: 1,46; 96,5%; 1.234) and small text helpers."""
 from __future__ import annotations
 
 from decimal import Decimal
 from fractions import Fraction
-from typing import Union
+from typing import Iterable, Union
 
 Number = Union[int, float, Fraction, Decimal]
 
@@ -65,3 +65,21 @@ def count_vi(n: int | None) -> str:
     if type(n) is int:
         return f"{n:,}".replace(",", ".")
     return number_vi(n, 0)
+
+
+def acronyms(titles: Iterable[str]) -> set[str]:
+    """Upper-case words of these titles (TTHC, UBND, ISO, …): kept as they are in sentence case."""
+    words = (w.strip("().,;:") for t in titles for w in t.split())
+    return {w for w in words if len(w) >= 2 and w.isupper()}
+
+
+def sentence_case(title: str, keep: set[str]) -> str:
+    """'CẢI CÁCH THỦ TỤC HÀNH CHÍNH (TTHC)' → 'Cải cách thủ tục hành chính (TTHC)'."""
+    if not title.isupper():
+        return title
+    out = []
+    for i, w in enumerate(title.split()):
+        core = w.strip("().,;:")
+        word = w if core in keep else w.lower()
+        out.append(word[:1].upper() + word[1:] if i == 0 else word)
+    return " ".join(out)

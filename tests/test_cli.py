@@ -12,6 +12,8 @@ import pytest
 from cchc_lib.intake.long_table import load_table
 from scoring_helpers import CAT, REG, ROOT, write_sample
 
+pytestmark = pytest.mark.slow  # kernels, Chromium, Dask or the CLI as a subprocess
+
 
 @pytest.fixture(scope="module")
 def sample(tmp_path_factory):

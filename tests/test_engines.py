@@ -16,6 +16,8 @@ from cchc_lib.render.worker import Job, WorkerOptions
 
 from reports_helpers import batch_doc, make_project
 
+pytestmark = pytest.mark.slow  # kernels, Chromium, Dask or the CLI as a subprocess
+
 
 def notebook(path: Path, *sources: str) -> str:
     nb = nbformat.v4.new_notebook()

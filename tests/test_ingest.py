@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 
 import openpyxl
+import pytest
 
 from cchc_lib.cli import commands
 
@@ -178,6 +179,7 @@ def _big_table(path: Path, vp_march: dict) -> Path:
     return write_long_table(path, CAT, obs)
 
 
+@pytest.mark.slow
 def test_killed_ingest_leaves_database_consistent(tmp_path):
     db = tmp_path / "cchc.sqlite"
     run_ingest([filled_form(tmp_path, "VP", "2023-03")], db)
@@ -203,6 +205,7 @@ def test_killed_ingest_leaves_database_consistent(tmp_path):
     assert _values(db, "VP", "2023-03")["docs_out_total"] == 12345
 
 
+@pytest.mark.slow
 def test_two_concurrent_ingests_both_land(tmp_path):
     db = tmp_path / "cchc.sqlite"
     run_ingest([filled_form(tmp_path, "TTR", "2023-01")], db)
@@ -223,6 +226,7 @@ def test_two_concurrent_ingests_both_land(tmp_path):
     assert _values(db, "VP", "2023-05") and _values(db, "GDMN", "2023-05")
 
 
+@pytest.mark.slow
 def test_cli_exit_codes(tmp_path):
     db = tmp_path / "cchc.sqlite"
     good = filled_form(tmp_path, "VP", "2023-03")
@@ -260,6 +264,7 @@ def _stored_counts(db):
         return s.counts()
 
 
+@pytest.mark.slow
 def test_correction_that_breaks_a_limit_with_stored_values_is_refused(tmp_path):
     db = tmp_path / "db.sqlite"
     l1 = _csv(tmp_path / "l1.csv", [("GDTRH", "2023-03", "dossiers_resolved", 10),
@@ -343,6 +348,7 @@ def test_export_keeps_evidence_and_extra_columns(tmp_path):
         assert s.current()[("GDTRH", month("2023-02"), "portal_news_posts")].extra == (("ghi_chu", "đã sửa"),)
 
 
+@pytest.mark.slow
 def test_reading_commands_refuse_a_missing_database(tmp_path):
     typo = tmp_path / "typo.sqlite"
     errors = set()

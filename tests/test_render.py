@@ -27,6 +27,8 @@ from cchc_lib.reports.views import markdown_html
 
 from reports_helpers import NOTEBOOKS, batch_doc, make_project
 
+pytestmark = pytest.mark.slow  # kernels, Chromium, Dask or the CLI as a subprocess
+
 TWO_UNITS = """units:
   - {code: VP, name: "Văn phòng Sở", kind: van_phong}
   - {code: GDTRH, name: "Phòng Giáo dục Trung học", kind: phong}

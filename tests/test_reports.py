@@ -24,6 +24,8 @@ from cchc_lib.render.pdf import find_browser
 
 from reports_helpers import NOTEBOOKS, XSS_NAME, batch_doc, make_project
 
+pytestmark = pytest.mark.slow  # kernels, Chromium, Dask or the CLI as a subprocess
+
 BROWSER = find_browser(include_playwright=False)
 needs_browser = pytest.mark.skipif(BROWSER is None, reason="không có Chromium (apt-get install chromium "
                                                            "fonts-noto-core fonts-noto-mono): bỏ qua kiểm thử PDF")

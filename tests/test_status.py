@@ -81,6 +81,7 @@ def test_no_database_everything_missing(tmp_path):
     assert not (tmp_path / "none.sqlite").exists()
 
 
+@pytest.mark.slow
 def test_sample_database_through_ingestion(tmp_path):
     db = tmp_path / "sample.sqlite"
     text = commands.sample_data(tmp_path / "unused.csv", db=db)

@@ -19,7 +19,7 @@ import threading
 import traceback
 from typing import Any, Iterator, Sequence
 
-from cchc_lib.render.executors import Executor
+from cchc_lib.render.executors import Executor, make_worker
 from cchc_lib.render.worker import Failure, Job, Result, Worker, WorkerOptions
 
 _LOCAL = threading.local()  # one render.Worker per Dask worker thread
@@ -31,8 +31,6 @@ def render_on_dask(job: Job, options: WorkerOptions) -> Result:
 
     worker: Worker | None = getattr(_LOCAL, "worker", None)
     if worker is None or getattr(_LOCAL, "options", None) != options:
-        from cchc_lib.render.executors import make_worker
-
         worker = _LOCAL.worker = make_worker(options)
         _LOCAL.options = options
     try:

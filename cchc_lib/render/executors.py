@@ -9,20 +9,22 @@ writes the results and does not care which executor produced them.
 - `ProcessPoolExecutor`: N worker processes, each holding one `render.Worker`
   (one PDF browser per worker, reused for all its reports).
 
-The next steps (issue 5) add executors behind the same interface, e.g. a
-pool of warm-kernel workers (a `render.NotebookRunner` that reuses a kernel)
-and a Dask executor (`client.submit(render_one, job)` on a cluster); register
-them in `EXECUTORS`.
+- `DaskExecutor` (`render.dask`): the same jobs as tasks on a Dask cluster.
+
+A new executor subclasses `Executor` and is named in `EXECUTORS`.
 """
 from __future__ import annotations
 
 import abc
+import importlib
 import multiprocessing
 import os
 import traceback
 from concurrent import futures
 from typing import Callable, Iterator, Sequence
 
+from cchc_lib.errors import UsageError
+from cchc_lib.render.engines import WarmKernelRunner
 from cchc_lib.render.worker import Failure, Job, Result, Worker, WorkerOptions
 
 
@@ -76,8 +78,6 @@ def make_worker(options: WorkerOptions) -> Worker:
     """A render worker with the runner the options ask for (warm kernel by default)."""
     if options.kernel == "fresh":
         return Worker(options)
-    from cchc_lib.render.engines import WarmKernelRunner
-
     return Worker(options, WarmKernelRunner(options))
 
 
@@ -134,30 +134,30 @@ class ProcessPoolExecutor(Executor):
             self._pool = None
 
 
-#: Executors by name (`cchc render --executor NAME`); issue 5 adds more.
-def _dask(workers: int | None = None, options: WorkerOptions | None = None, scheduler: str | None = None) -> Executor:
-    from cchc_lib.render.dask import DaskExecutor  # dask is imported only when asked for
-
-    return DaskExecutor(workers, options, scheduler)
-
-
-EXECUTORS: dict[str, Callable[..., Executor]] = {
-    "local": ProcessPoolExecutor,
-    "inline": InlineExecutor,
-    "dask": _dask,
+#: Executors by name (`cchc render --executor NAME`), as "module:class" so that
+#: an executor's heavy dependency (Dask) is imported only when it is asked for,
+#: the way papermill finds its engines.
+EXECUTORS: dict[str, str] = {
+    "local": "cchc_lib.render.executors:ProcessPoolExecutor",
+    "inline": "cchc_lib.render.executors:InlineExecutor",
+    "dask": "cchc_lib.render.dask:DaskExecutor",
 }
+
+
+def executor_class(name: str) -> Callable[..., Executor]:
+    if name not in EXECUTORS:
+        raise UsageError(f"không có bộ thực thi {name!r} (có: {', '.join(EXECUTORS)})")
+    module, _, attr = EXECUTORS[name].partition(":")
+    return getattr(importlib.import_module(module), attr)
 
 
 def make_executor(name: str = "local", workers: int | None = None, options: WorkerOptions | None = None,
                   scheduler: str | None = None) -> Executor:
-    from cchc_lib.errors import UsageError
-
-    if name not in EXECUTORS:
-        raise UsageError(f"không có bộ thực thi {name!r} (có: {', '.join(EXECUTORS)})")
+    cls = executor_class(name)
     if scheduler and name != "dask":
         raise UsageError("--scheduler chỉ dùng với --executor dask")
     if name == "dask":
-        return _dask(workers, options, scheduler)
+        return cls(workers, options, scheduler)
     if name == "local" and (workers or os.cpu_count() or 1) == 1:
         return InlineExecutor(1, options)  # one worker: no process to spawn
-    return EXECUTORS[name](workers, options)
+    return cls(workers, options)

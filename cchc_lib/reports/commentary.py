@@ -15,7 +15,7 @@ from fractions import Fraction
 from typing import Iterable, Sequence
 
 from cchc_lib.core.catalogue import Catalogue, Criterion
-from cchc_lib.fmt import count_vi, percent_vi, points_vi
+from cchc_lib.fmt import acronyms, count_vi, percent_vi, points_vi, sentence_case
 from cchc_lib.core.rules import MISSING, NOT_APPLICABLE, SCORED
 from cchc_lib.core.scoring import CriterionScore, Scorecard
 from cchc_lib.reports.text import indicator_names, value_text
@@ -89,19 +89,13 @@ def domain_name(code: str, title: str, keep: set[str] = frozenset()) -> str:
     """'Lĩnh vực 3 — Cải cách thủ tục hành chính (TTHC)': a domain named inside
     a sentence, its upper-case title in sentence case (the acronyms in `keep`
     stay as they are), never nested in brackets."""
-    from cchc_lib.reports.data import sentence_case  # report_data imports this module
-
     return f"Lĩnh vực {code} — {sentence_case(title, set(keep))}"
 
 
 def _acronyms(card: Scorecard, catalogue: Catalogue | None) -> set[str]:
     """TTHC, UBND, …: from the catalogue's criteria titles (the card's when none is given)."""
-    from cchc_lib.reports.data import acronyms
-
-    if catalogue is not None:
-        return acronyms(catalogue)
-    words = (w.strip("().,;:") for c in card.criteria for w in c.criterion.title.split())
-    return {w for w in words if len(w) >= 2 and w.isupper()}
+    source = catalogue.criteria if catalogue is not None else [c.criterion for c in card.criteria]
+    return acronyms(c.title for c in source)
 
 
 def strengths(card: Scorecard, catalogue: Catalogue | None = None) -> Section:

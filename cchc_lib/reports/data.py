@@ -17,7 +17,7 @@ from typing import Any
 from cchc_lib import project
 from cchc_lib.core.catalogue import Catalogue, load_catalogue
 from cchc_lib.reports.commentary import Commentary, department_commentary, unit_commentary
-from cchc_lib.fmt import percent_vi, points_vi
+from cchc_lib.fmt import acronyms, percent_vi, points_vi, sentence_case
 from cchc_lib.core.dataset import Dataset
 from cchc_lib.core.periods import Period, parse_period
 from cchc_lib.core.rules import MISSING, NOT_APPLICABLE, SCORED, STATUS_VI, TRACKED, to_fraction
@@ -141,26 +141,8 @@ def criterion_row(c: CriterionScore, catalogue: Catalogue | None = None) -> dict
     }
 
 
-def acronyms(catalogue: Catalogue) -> set[str]:
-    """Upper-case words of the criteria titles (TTHC, UBND, ISO, …): kept as they are."""
-    words = (w.strip("().,;:") for c in catalogue.criteria for w in c.title.split())
-    return {w for w in words if len(w) >= 2 and w.isupper()}
-
-
-def sentence_case(title: str, keep: set[str]) -> str:
-    """'CẢI CÁCH THỦ TỤC HÀNH CHÍNH (TTHC)' → 'Cải cách thủ tục hành chính (TTHC)'."""
-    if not title.isupper():
-        return title
-    out = []
-    for i, w in enumerate(title.split()):
-        core = w.strip("().,;:")
-        word = w if core in keep else w.lower()
-        out.append(word[:1].upper() + word[1:] if i == 0 else word)
-    return " ".join(out)
-
-
 def domain_rows(card: Scorecard, catalogue: Catalogue | None = None) -> list[dict[str, Any]]:
-    keep = acronyms(catalogue) if catalogue else set()
+    keep = acronyms(c.title for c in catalogue.criteria) if catalogue else set()
     return [{"code": d.code, "title": d.title, "short_title": sentence_case(d.title, keep), "points": float(d.points),
              "max_points": float(d.max_points), "percent": d.percent} for d in card.domains]
 
