@@ -8,7 +8,7 @@ from typing import Sequence
 
 from cchc_lib.cli import commands
 
-from cchc_lib.cli import monthly
+from cchc_lib.cli import monthly, year
 from cchc_lib.errors import CchcError, ProblemsError
 
 
@@ -75,6 +75,32 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--db", metavar="PATH")
     _common(p)
     p.set_defaults(run=lambda a: monthly.status(a.period, a.db, a.catalogue, a.units))
+
+    # Through the year: the plan's tasks, the year-end projection.
+    p = sub.add_parser("tasks", help="sổ nhiệm vụ: việc quá hạn, đến hạn, đã xong theo đơn vị chủ trì; biểu Excel")
+    p.add_argument("--period", metavar="PERIOD", help="kỳ: nhiệm vụ quá hạn, đến hạn, hoàn thành trong kỳ, tính "
+                                                      "đến ngày cuối kỳ (bỏ trống: mọi nhiệm vụ của năm, đến hôm nay)")
+    p.add_argument("--unit", metavar="CODE", help="chỉ nhiệm vụ đơn vị chủ trì, phối hợp hoặc phải tự làm")
+    p.add_argument("--late", action="store_true", help="chỉ nhiệm vụ quá hạn")
+    p.add_argument("--on", metavar="YYYY-MM-DD", help="xem tình hình vào ngày này")
+    p.add_argument("--tasks", metavar="PATH", help="sổ nhiệm vụ .yaml hoặc biểu .xlsx (mặc định: params/tasks.yaml)")
+    p.add_argument("--form", metavar="FILE.xlsx", help="ghi biểu Excel của sổ nhiệm vụ để sửa")
+    p.add_argument("--import", dest="import_from", metavar="FILE.xlsx",
+                   help="đọc biểu Excel đã sửa, kiểm tra, ghi vào sổ nhiệm vụ YAML (--tasks)")
+    _common(p)
+    p.set_defaults(run=lambda a: year.tasks(a.period, a.unit, a.late, a.on, a.tasks, a.form, a.import_from,
+                                            a.catalogue, a.units))
+
+    p = sub.add_parser("project", help="dự báo điểm đến ngày chốt cuối năm theo nhịp các tháng đã qua")
+    p.add_argument("--year", required=True, type=int, metavar="YYYY")
+    p.add_argument("--unit", metavar="CODE", help="mã đơn vị (bỏ trống: toàn Sở)")
+    p.add_argument("--through", metavar="YYYY-MM", help="tháng cuối được dùng (mặc định: tháng mới nhất có số liệu)")
+    p.add_argument("--format", default="table", choices=year.FORMATS)
+    p.add_argument("--data", metavar="PATH", help="cơ sở dữ liệu hoặc bảng số liệu (mặc định: của dự án)")
+    p.add_argument("--official", metavar="PATH", help="kết quả chính thức (mặc định: params/official.yaml)")
+    _common(p)
+    p.set_defaults(run=lambda a: year.project(a.year, a.unit, a.through, a.format, a.data, a.official, a.catalogue,
+                                              a.units))
 
     p = sub.add_parser("render", help="tạo báo cáo HTML/PDF theo đơn vị và kỳ (tệp lô params/*.yaml hoặc --period)")
     p.add_argument("batch", nargs="?", metavar="BATCH.yaml", help="tệp lô, ví dụ params/2023-Q1.yaml")

@@ -231,6 +231,12 @@ def plan(spec: BatchSpec, root: Path | None = None, output: str | Path | None = 
               "catalogue": freeze.file_digest(catalogue or default_catalogue_path())}
     base_params = {"data": str(data.resolve()), "catalogue": str(catalogue.resolve()) if catalogue else "",
                    "units": str(registry.resolve())}
+    base_params.update(year_inputs(root, ctx))
+    from cchc_lib.core.projection import cutoff_day
+    from cchc_lib.core.tasks import as_of_day
+
+    common["year"] = [freeze.file_digest(base_params["tasks"]), freeze.file_digest(base_params["official"]),
+                      cutoff_day(root)]
     jobs: list[Job] = []
     for period in spec.periods:
         ranks = None
@@ -250,6 +256,7 @@ def plan(spec: BatchSpec, root: Path | None = None, output: str | Path | None = 
                 text = commentary_for(spec, period, name)
                 params = ({"unit": u.code} if u else {}) | {"period": period} | base_params | {"commentary": text}
                 parts = {**common, "notebook": nb_digest, "params": params,
+                         "tasks_day": str(as_of_day(parse_period(period))),
                          "registry": freeze.registry_digest(ctx.registry, None if u is None else u.code),
                          "data": all_data if u is None else freeze.data_digest(ctx.dataset, u.code, window),
                          "rank": None if u is None else ranks.get(u.code)}
@@ -257,6 +264,21 @@ def plan(spec: BatchSpec, root: Path | None = None, output: str | Path | None = 
                 jobs.append(Job(name, kind, period, str(nb), tuple(params.items()), spec.formats,
                                 str(out / period), str(root), fp, f"{name} {period}"))
     return Plan(jobs, out, root, data)
+
+
+def year_inputs(root: Path, ctx) -> dict[str, str]:
+    """The task register and the official results of the project (paths, "" when
+    absent), checked before anything renders: a bad row stops the batch with
+    its location, as bad data does."""
+    from cchc_lib.intake.official import official_path
+    from cchc_lib.intake.tasks import tasks_path
+    from cchc_lib.reports.year import read_official, read_register
+
+    tasks, official = tasks_path(root), official_path(root)
+    read_register(tasks, ctx.catalogue, ctx.registry)
+    read_official(official, ctx.catalogue)
+    return {"tasks": str(tasks.resolve()) if tasks.is_file() else "",
+            "official": str(official.resolve()) if official.is_file() else ""}
 
 
 # --- run -----------------------------------------------------------------------------

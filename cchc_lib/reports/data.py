@@ -25,6 +25,7 @@ from cchc_lib.core.scoring import CriterionScore, Scorecard, ranking, score_depa
 from cchc_lib.intake.sources import DB_SUFFIXES, open_dataset
 from cchc_lib.reports.text import value_text
 from cchc_lib.core.units import DEPARTMENT_NAME, Registry, Unit, load_registry
+from cchc_lib.reports import year as _year
 
 #: The rates that carry most points, shown month by month (issue 4).
 TREND_CODES = ("3.4.2", "7.4.2", "3.5")
@@ -41,6 +42,7 @@ class Context:
     catalogue: Catalogue
     registry: Registry
     dataset: Dataset
+    params: Path | None = None  # the registry's folder: the task register and official results sit beside it
 
 
 def default_data(root: Path | None = None) -> Path:
@@ -65,7 +67,7 @@ def open_context(data: str | Path | None = "", catalogue: str | Path | None = ""
         reg = load_registry(reg_path, cat.unit_kinds)
         _OPENED[key] = (reg, open_dataset(path, cat, reg))
     reg, dataset = _OPENED[key]
-    return Context(path, cat, reg, dataset)
+    return Context(path, cat, reg, dataset, reg_path.parent)
 
 
 _OPENED: dict[tuple, tuple[Registry, Dataset]] = {}
@@ -269,6 +271,11 @@ class _Report:
     commentary: Commentary
     analyst: str
     note: dict[str, str]
+    # Through the year (reports.year): the tasks, the projection, the city's results, the three answers.
+    tasks: dict[str, Any] = field(default_factory=dict)
+    projection: dict[str, Any] | None = None
+    official: dict[str, Any] = field(default_factory=dict)
+    answers: _year.Answers | None = None
 
 
 @dataclass
@@ -293,7 +300,45 @@ class DepartmentReport(_Report):
         return f"Báo cáo chỉ số CCHC — {DEPARTMENT_NAME} — {self.period.label_vi}"
 
 
-def unit_report(ctx: Context, unit: str, period: str | Period, analyst: str = "") -> UnitReport:
+def year_paths(ctx: Context, tasks: str | Path | None = "", official: str | Path | None = "") -> tuple[Path, Path]:
+    """The task register and the official results: given, or beside the unit
+    registry (params/tasks.yaml, params/official.yaml)."""
+    from cchc_lib.intake.official import official_path
+    from cchc_lib.intake.tasks import tasks_path
+
+    root = ctx.params.parent if ctx.params is not None else None
+    return (Path(tasks) if tasks else tasks_path(root)), (Path(official) if official else official_path(root))
+
+
+def add_year(rep: "_Report", ctx: Context, unit: Unit | None, tasks: str | Path | None = "",
+             official: str | Path | None = "", day: _dt.date | None = None) -> None:
+    """The tasks, the year-end projection and the official results of the
+    report's year; every criterion that lost points gets its open tasks."""
+    from cchc_lib.core.projection import cutoff_day, project as project_year
+
+    tasks_file, official_file = year_paths(ctx, tasks, official)
+    register = _year.read_register(tasks_file, ctx.catalogue, ctx.registry)
+    off = _year.read_official(official_file, ctx.catalogue)
+    code = unit.code if unit else None
+    rep.tasks = _year.tasks_view(register, ctx.registry, ctx.catalogue, rep.period, code, day)
+    pr = None
+    if has_data(ctx.dataset, code, Period(rep.period.year, "year")):
+        root = ctx.params.parent if ctx.params is not None else None
+        pr = project_year(ctx.dataset, ctx.catalogue, ctx.registry, rep.period.months[-1], unit, cutoff_day(root))
+    rep.projection = _year.projection_view(pr, ctx.catalogue) if pr is not None else None
+    rep.official = _year.official_view(off, pr, ctx.catalogue, department=unit is None)
+    rep.answers = _year.answers(rep.tasks, rep.projection, rep.official)
+    for row, c in zip(rep.rows, rep.card.criteria):
+        lost = c.status == MISSING or (c.status == SCORED and c.points < c.max_points)
+        row["tasks"] = _year.criterion_tasks(rep.tasks, register, ctx.registry, ctx.catalogue, c.code, code) \
+            if lost else []
+    rep.figures["tasks"] = _year.tasks_figures(rep.tasks)
+    rep.figures["projection"] = _year.projection_figures(pr) if pr is not None else None
+    rep.figures["official"] = _year.official_figures(rep.official)
+
+
+def unit_report(ctx: Context, unit: str, period: str | Period, analyst: str = "", tasks: str | Path | None = "",
+                official: str | Path | None = "") -> UnitReport:
     p = period if isinstance(period, Period) else parse_period(period)
     u = ctx.registry.get(unit)
     card = score_unit(ctx.dataset, ctx.catalogue, u, p)
@@ -314,6 +359,7 @@ def unit_report(ctx: Context, unit: str, period: str | Period, analyst: str = ""
     rep.figures = {"kind": "unit", "title": rep.title, "unit_name": u.name, **card_figures(card),
                    "rank": rank, "ranked": n_ranked, "previous_points": head["previous_points"],
                    "change": head["change"], "no_data": not sent}
+    add_year(rep, ctx, u, tasks, official)
     return rep
 
 
@@ -367,7 +413,8 @@ def _when(x: Any) -> str:
     return str(x)
 
 
-def department_report(ctx: Context, period: str | Period, analyst: str = "") -> DepartmentReport:
+def department_report(ctx: Context, period: str | Period, analyst: str = "", tasks: str | Path | None = "",
+                      official: str | Path | None = "") -> DepartmentReport:
     p = period if isinstance(period, Period) else parse_period(period)
     card = score_department(ctx.dataset, ctx.catalogue, p, ctx.registry)
     prev_p = p.previous()
@@ -390,6 +437,7 @@ def department_report(ctx: Context, period: str | Period, analyst: str = "") -> 
                    "previous_points": head["previous_points"], "change": head["change"],
                    "ranking": [{k: r[k] for k in ("rank", "unit", "points", "max_points", "percent")}
                                for r in rank_rows]}
+    add_year(rep, ctx, None, tasks, official)
     return rep
 
 
