@@ -17,6 +17,7 @@ from cchc_lib.errors import PeriodError
 from cchc_lib.fmt import count_vi, percent_vi
 from cchc_lib.core.periods import lower_first, parse_period
 from cchc_lib.reports.data import FIGURES_MIME, DepartmentReport, UnitReport
+from cchc_lib.reports.year import OWNER_ROWS
 
 ROW_COLOURS = {"full": "#e6f4ea", "partial": "#fff4d6", "zero": "#fbe3e1", "missing": "#f3e5f5",
                "na": "#f2f2f2", "tracked": "#f2f2f2"}
@@ -173,7 +174,7 @@ def criterion_tasks(tasks: Sequence[dict]) -> str:
     """The open tasks of a criterion that lost points, under what it takes."""
     if not tasks:
         return ""
-    items = "".join(f'<li><span class="code">{e(t["id"])}</span> {e(", ".join(t["acting_names"]))}, hạn '
+    items = "".join(f'<li><span class="code">{e(t["id"])}</span> {e(t["who"])}, hạn '
                     f'{e(t["deadline_text"])}: <span class="state st-{e(t["css"])}">{e(t["state_label"].lower())}'
                     f'</span></li>' for t in tasks)
     return f'<ul class="crit-tasks" title="Nhiệm vụ trong sổ">{items}</ul>'
@@ -278,7 +279,7 @@ def answers(rep: UnitReport | DepartmentReport) -> Html:
 
 
 def _task_line(r: dict) -> str:
-    who = ", ".join(r["acting_names"])
+    who = r["who"]
     return (f'<span class="code">{e(r["id"])}</span> {e(r["title"])} — <b>{e(who)}</b>, hạn {e(r["deadline_text"])}: '
             f'<span class="state st-{e(r["css"])}">{e(r["state_label"].lower())}</span> ({e(r["detail"])})')
 
@@ -290,7 +291,7 @@ def _tasks_table(rows: Sequence[dict], show_serves: bool = True) -> str:
     for r in rows:
         serves = f'<div class="serves">{e(r["serves"])}' + (f' · kết luận {e(r["meeting"])}' if r["meeting"] else "") \
             + "</div>" if show_serves else ""
-        acting = ", ".join(r["acting_names"])
+        acting = r["who"]
         co = ", ".join(r["co_owner_names"]) or "–"
         evidence = f'<div class="evidence">Kiểm chứng: {e(r["evidence"])}</div>' if r["evidence"] else ""
         body.append(f'<tr class="task st-{e(r["css"])}" style="background:{TASK_STATE_COLOURS[r["css"]]}">'
@@ -317,13 +318,18 @@ def tasks_section(rep: UnitReport | DepartmentReport) -> Html:
         return Html(intro + '<p class="empty">Không có nhiệm vụ nào quá hạn, đến hạn hay hoàn thành trong kỳ.</p>')
     parts = [intro, _tasks_table(t["rows"])]
     if isinstance(rep, DepartmentReport) and len(t["owners"]) > 1:
+        busy = [o for o in t["owners"] if o["late"] or o["due_today"] or o["open"]]
+        shown = busy[:OWNER_ROWS]
         rows = "".join(f'<tr><td>{e(o["name"])}</td><td class="num">{count_vi(o["late"])}</td>'
                        f'<td class="num">{count_vi(o["due_today"])}</td><td class="num">{count_vi(o["open"])}</td>'
-                       f'<td class="num">{count_vi(o["done"] + o["done_late"])}</td></tr>'
-                       for o in t["owners"] if o["late"] or o["due_today"] or o["open"])
-        parts.append('<h3>Theo đơn vị chủ trì</h3><table class="owners"><thead><tr><th>Đơn vị</th>'
+                       f'<td class="num">{count_vi(o["done"] + o["done_late"])}</td></tr>' for o in shown)
+        more = busy[OWNER_ROWS:]
+        tail = (f'<p class="legend">và {count_vi(len(more))} đơn vị khác (quá hạn {count_vi(sum(o["late"] for o in more))}'
+                f' nhiệm vụ; danh sách đầy đủ: cchc tasks --period {e(t["period"])}).</p>' if more else "")
+        parts.append('<h3>Theo đơn vị chủ trì</h3><p>Nhiệm vụ quá hạn tính cho đơn vị phải làm (với việc mỗi đơn vị tự '
+                     'làm: đơn vị chưa xong).</p><table class="owners"><thead><tr><th>Đơn vị</th>'
                      '<th class="num">Quá hạn</th><th class="num">Đến hạn hôm nay</th><th class="num">Trong hạn</th>'
-                     f'<th class="num">Đã xong</th></tr></thead><tbody>{rows}</tbody></table>')
+                     f'<th class="num">Đã xong</th></tr></thead><tbody>{rows}</tbody></table>{tail}')
     return join(parts)
 
 

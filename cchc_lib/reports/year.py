@@ -34,6 +34,8 @@ from cchc_lib.fmt import count_vi, number_vi, percent_vi, points_vi
 SOON_DAYS = 30
 #: How many units an each-unit task names before "và N đơn vị khác".
 NAMED_UNITS = 6
+#: How many owners the per-owner table lists (most late tasks first).
+OWNER_ROWS = 15
 STATE_CSS = {LATE: "late", DUE_TODAY: "today", OPEN: "open", DONE: "done", DONE_LATE: "done-late",
              CANCELLED: "cancelled"}
 
@@ -118,7 +120,7 @@ def state_detail(s: TaskState, registry: Registry) -> str:
     if s.state == LATE:
         return f"quá hạn {count_vi(s.days_late)} ngày"
     if s.state == DUE_TODAY:
-        return "đến hạn hôm nay"
+        return "chưa hoàn thành"
     if s.state == OPEN:
         return f"còn {count_vi((due.deadline - day).days)} ngày"
     return f"hoàn thành {format_date(due.done)}" + (" (muộn)" if s.state == DONE_LATE else "")  # type: ignore[arg-type]
@@ -138,6 +140,10 @@ def task_row(s: TaskState, registry: Registry, catalogue: Catalogue) -> dict[str
         "section": t.section, "serves": f"tiêu chí {t.criterion}" if t.criterion else f"mục {t.section} Kế hoạch",
         "owner": t.owner, "owner_name": _names([t.owner], registry)[0],
         "acting": owners, "acting_names": _names(owners, registry),
+        # who to name in a table: an each-unit task is followed up by its owner, done by every unit
+        # (the late ones are named, a few at most, in `detail`)
+        "who": (f"{_names([t.owner], registry)[0]} đôn đốc; từng đơn vị thực hiện" if t.each_unit
+                else ", ".join(_names(owners, registry))),
         "co_owners": list(t.co_owners), "co_owner_names": _names(t.co_owners, registry),
         "deadline": s.deadline.isoformat() if s.deadline else None,
         "deadline_text": format_date(s.deadline) if s.deadline else "–",
@@ -419,7 +425,7 @@ def answers(tasks: dict[str, Any], projection: dict[str, Any] | None, official: 
     else:
         c = tasks["counts"]
         late = [o for o in tasks["owners"] if o[LATE]]
-        whose = "; ".join(f"{o['name']} {count_vi(o[LATE])}" for o in late[:5])
+        whose = "; ".join(f"{o['name']}: {count_vi(o[LATE])}" for o in late[:5])
         more = f" và {count_vi(len(late) - 5)} đơn vị khác" if len(late) > 5 else ""
         t = (f"Đến ngày {tasks['as_of_text']}: {count_vi(c.get(LATE, 0))} nhiệm vụ quá hạn"
              + (f" ({whose}{more})" if late else "")
