@@ -145,6 +145,24 @@ class Limit:
     whole: str
 
 
+@dataclass(frozen=True)
+class CarryOver:
+    """A handled/received pair whose handling may fall in a later month (3.3)."""
+
+    handled: str
+    received: str
+
+
+@dataclass(frozen=True)
+class PeriodNote:
+    """`below` < `minus[0]` − `minus[1]` over a period is noted on `criterion`."""
+
+    criterion: str
+    below: str
+    minus: tuple[str, str]
+    text: str
+
+
 @dataclass
 class Catalogue:
     year: int
@@ -156,6 +174,8 @@ class Catalogue:
     criteria: tuple[Criterion, ...]
     limits: tuple[Limit, ...]
     path: str = ""
+    carry_over: tuple[CarryOver, ...] = ()
+    period_notes: tuple[PeriodNote, ...] = ()
     context: Context = field(init=False)
 
     def __post_init__(self) -> None:
@@ -354,14 +374,53 @@ def parse_catalogue(doc: Any, path: str = "<catalogue>") -> Catalogue:
             errors.append(_problem(path, f"ràng buộc không hợp lệ {raw!r}: chỉ số không tồn tại hoặc không phải count: {unknown}"))
             continue
         limits.append(Limit(tuple(parts), str(whole)))
+    carry = _parse_carry_over(doc.get("carry_over"), cat["indicators"], path, errors)
+    notes = _parse_period_notes(doc.get("period_notes"), cat["indicators"], {c.code for c in criteria}, path, errors)
     if errors:
         raise CatalogueError(errors)
+    carried = {(c.handled, c.received) for c in carry}
     for c in criteria:
         for parts, whole in c.rule.limits(c.spec):
-            limits.append(Limit(tuple(parts), whole))
+            if not (len(parts) == 1 and (parts[0], whole) in carried):
+                limits.append(Limit(tuple(parts), whole))
     unique = tuple(dict.fromkeys(limits))
     return Catalogue(int(doc.get("year", 0)), str(doc.get("title", "")), str(doc.get("source", "")),
-                     cat["unit_kinds"], cat["indicators"], cat["domains"], tuple(criteria), unique, path)
+                     cat["unit_kinds"], cat["indicators"], cat["domains"], tuple(criteria), unique, path,
+                     carry, notes)
+
+
+def _count_flows(names: Iterable[Any], indicators: Mapping[str, Indicator]) -> list[str]:
+    """The names that are not count indicators with behaviour flow."""
+    return [str(n) for n in names
+            if n not in indicators or indicators[n].kind != "count" or indicators[n].behaviour != "flow"]
+
+
+def _parse_carry_over(raw: Any, indicators: Mapping[str, Indicator], path: str,
+                      errors: list[Problem]) -> tuple[CarryOver, ...]:
+    out = []
+    for item in raw or []:
+        if not isinstance(item, Mapping) or _count_flows([item.get("handled"), item.get("received")], indicators):
+            errors.append(_problem(path, f"carry_over không hợp lệ {item!r}: cần 'handled' và 'received' là "
+                                         "chỉ số count có behaviour flow"))
+            continue
+        out.append(CarryOver(str(item["handled"]), str(item["received"])))
+    return tuple(out)
+
+
+def _parse_period_notes(raw: Any, indicators: Mapping[str, Indicator], codes: set[str], path: str,
+                        errors: list[Problem]) -> tuple[PeriodNote, ...]:
+    out = []
+    for item in raw or []:
+        ok = (isinstance(item, Mapping) and str(item.get("criterion")) in codes and isinstance(item.get("text"), str)
+              and isinstance(item.get("minus"), list) and len(item["minus"]) == 2
+              and not _count_flows([item.get("below"), *item["minus"]], indicators))
+        if not ok:
+            errors.append(_problem(path, f"period_notes không hợp lệ {item!r}: cần criterion (mã tiêu chí), below, "
+                                         "minus (hai chỉ số count flow) và text"))
+            continue
+        out.append(PeriodNote(str(item["criterion"]), str(item["below"]), (str(item["minus"][0]), str(item["minus"][1])),
+                              item["text"]))
+    return tuple(out)
 
 
 def default_catalogue_path(year: int = 2023) -> Path:
