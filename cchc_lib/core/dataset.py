@@ -4,12 +4,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Iterable, Mapping
 
-from cchc_lib.core.catalogue import Catalogue
+# NOT_DUE: a `compliance` figure's third answer (contract v2, 2), "không phát
+# sinh", nothing was due that month; stored as 2 beside 0/1.
+from cchc_lib.core.catalogue import NOT_DUE, Catalogue
 from cchc_lib.core.periods import Period
 
-#: A `compliance` figure's third answer (contract v2, 2): "không phát sinh",
-#: nothing was due that month.  Stored as 2 beside 0/1.
-NOT_DUE = "kps"
+__all__ = ["NOT_DUE", "Observation", "Dataset", "check_limits"]
 
 
 @dataclass(frozen=True)

@@ -207,6 +207,11 @@ class Rule:
         """Input checks: (indicators whose sum, may not exceed indicator)."""
         return []
 
+    def decides_alone(self, spec: Any, values: Mapping[str, Any]) -> bool:
+        """True when these values settle the outcome even if other figures are
+        missing (3.2: a review not done scores 0 whatever the rest says)."""
+        return False
+
     def evaluate(self, spec: Any, values: Mapping[str, Any], months: int, when_none: str | None,
                  max_points: Fraction, ctx: Context) -> Outcome:  # pragma: no cover - abstract
         raise NotImplementedError
@@ -572,6 +577,9 @@ class ReviewHandling(Rule):
 
     def limits(self, spec):
         return [((spec.handled,), spec.found)]
+
+    def decides_alone(self, spec, values):
+        return values.get(spec.done) is False
 
     def evaluate(self, spec, values, months, when_none, max_points, ctx):
         if (miss := _missing(values, [spec.done])):
