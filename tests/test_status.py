@@ -88,8 +88,10 @@ def test_sample_database_through_ingestion(tmp_path):
     assert "muộn" in text and "gửi lại" in text
     report = reporting_status(db, REG, "2023", CAT)
     assert report.count(LATE) == 1 and report.row("GDTRH", month("2023-08")).state == LATE
-    assert report.count(MISSING) == 1 and report.row("TT_GDTX_HP", month("2023-12")).state == MISSING
+    assert report.count(MISSING) == 2 and report.row("TT_GDTX_HP", month("2023-12")).state == MISSING
+    assert report.row("THPT_NGOQUYEN", month("2023-04")).state == MISSING  # the sample's silent month
     assert report.row("THPT_THAIPHIEN", month("2023-11")).missing_indicators == ["portal_news_posts"]
+    assert report.row("KTKD", month("2023-03")).missing_indicators == ["dossiers_online_l34"]
     with Store(db, create=False) as s:
         versions = history(s, "VP", month("2023-06"))[month("2023-06")]
         assert len(versions) == 2 and [c.indicator for c in versions[1].changes] == ["portal_news_posts"]

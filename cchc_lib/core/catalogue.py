@@ -124,6 +124,7 @@ class Criterion:
     scoring_text: str = ""
     when_none: str | None = None
     group: str | None = None
+    responsible_text: str = ""  # the plan's own words for the units responsible
 
     @property
     def rule(self) -> Rule:
@@ -346,7 +347,8 @@ def _parse_criterion(raw: Any, cat: dict[str, Any], path: str, errors: list[Prob
         return None
     return Criterion(code, domain, str(raw["title"]), max_points, rule_name, spec, dict(raw.get("params") or {}),
                      tuple(responsible), str(raw.get("scoring_text", "")).strip(),
-                     str(when_none) if when_none is not None else None, str(group) if group is not None else None)
+                     str(when_none) if when_none is not None else None, str(group) if group is not None else None,
+                     str(raw.get("responsible_text") or ""))
 
 
 def parse_catalogue(doc: Any, path: str = "<catalogue>") -> Catalogue:

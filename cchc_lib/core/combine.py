@@ -212,8 +212,9 @@ class Combiner:
             h, r = out.get(pair.handled), out.get(pair.received)
             if h is not None and r is not None and h > r:
                 out[pair.handled] = r
-                notes.append(f"đã xử lý {count_vi(h)}/{count_vi(r)} {self.catalogue.context.short(pair.handled)}: "
-                             "xử lý cả phản ánh, vấn đề tồn từ kỳ trước")
+                what = self.catalogue.indicators[pair.received].unit or ""
+                notes.append(f"xử lý {count_vi(h)} {what}, nhiều hơn {count_vi(r)} nhận trong kỳ: xử lý cả phản ánh, "
+                             "vấn đề tồn từ kỳ trước (tỷ lệ tính tối đa 100%)")
         return out, notes
 
     def reported(self, unit: str, criterion: Criterion, period: Period) -> bool:

@@ -443,14 +443,21 @@ class WeightedRatioSum(_RatioBase):
         den = int(values[spec.denominator])
         pts = sum((w * Fraction(int(values[t]), den) for t, w in spec.terms), Fraction(0))
         best_ind, best_w = max(spec.terms, key=lambda tw: tw[1])
-        rate = Fraction(int(values[best_ind]), den)
+        rate = pts / best_w  # the weighted rate the points come from: (b + ½c)/a
         gap = None
         if pts < best_w:
             more = den - int(values[best_ind])
             gap = Gap(f"chuyển thêm {count_vi(more)} {ctx.short(best_ind)} (đạt 100%) → {points_vi(best_w)} điểm",
                       best_w, more, best_ind)
-        detail = " + ".join(f"{count_vi(int(values[t]))}" for t, _ in spec.terms) + f" / {count_vi(den)}"
+        # "(300 + ½ × 19)/344": bracketed, so it never reads as 300 + 19/344
+        detail = "(" + " + ".join(_weighted(int(values[t]), w) for t, w in spec.terms) + f")/{count_vi(den)}"
         return Outcome(SCORED, pts, rate=rate, detail=detail, gap=gap)
+
+
+def _weighted(count: int, weight: Fraction) -> str:
+    if weight == 1:
+        return count_vi(count)
+    return f"{'½' if weight == Fraction(1, 2) else _plain(weight)} × {count_vi(count)}"
 
 
 @register
