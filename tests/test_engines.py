@@ -9,6 +9,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
+from cchc_lib.core.periods import parse_period
 from cchc_lib.render.batch import parse_spec, run_batch
 from cchc_lib.render.engines import WarmKernelRunner
 from cchc_lib.render.executors import make_executor
@@ -30,7 +31,7 @@ def notebook(path: Path, *sources: str) -> str:
 
 
 def job(nb: str, tmp: Path, name: str = "VP") -> Job:
-    return Job(name, "unit", "2023-Q1", nb, (("unit", name),), ("html",), str(tmp / "out"), str(tmp))
+    return Job(name, "unit", parse_period("2023-Q1"), nb, (("unit", name),), ("html",), str(tmp / "out"), str(tmp))
 
 
 @pytest.fixture(scope="module")
