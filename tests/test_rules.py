@@ -10,7 +10,6 @@ from fractions import Fraction as F
 
 import pytest
 
-from cchc_lib.errors import DataError
 from cchc_lib.core.periods import Period
 from cchc_lib.core.rules import MISSING, NOT_APPLICABLE, SCORED, TRACKED
 from cchc_lib.core.scoring import score_unit

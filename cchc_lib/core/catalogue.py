@@ -17,7 +17,7 @@ import yaml
 
 from cchc_lib.errors import CatalogueError, Problem
 from cchc_lib.project import PACKAGE_DIR
-from cchc_lib.core.rules import Context, Rule, SpecError, get_rule, to_fraction
+from cchc_lib.core.rules import Rule, RuleContext, SpecError, get_rule, to_fraction
 
 KINDS = ("count", "bool", "level")
 NOT_DUE = "kps"  # the same value as dataset.NOT_DUE (dataset imports this module)
@@ -179,10 +179,10 @@ class Catalogue:
     carry_over: tuple[CarryOver, ...] = ()
     period_notes: tuple[PeriodNote, ...] = ()
     office_kind: str = "van_phong"  # the Văn phòng Sở: whose figures are the department's `vp` ones
-    context: Context = field(init=False)
+    context: RuleContext = field(init=False)
 
     def __post_init__(self) -> None:
-        self.context = Context(self.indicators)
+        self.context = RuleContext(self.indicators)
         self._by_code = {c.code: c for c in self.criteria}
 
     def criterion(self, code: str) -> Criterion:
@@ -327,7 +327,7 @@ def _parse_criterion(raw: Any, cat: dict[str, Any], path: str, errors: list[Prob
         err(e.args[0])
         return None
     try:
-        spec = rule.compile(raw.get("params") or {}, Context(cat["indicators"]))
+        spec = rule.compile(raw.get("params") or {}, RuleContext(cat["indicators"]))
     except SpecError as e:
         for m in e.messages:
             err(m)

@@ -18,7 +18,6 @@ the scorer's memo over one `Dataset`; it never writes into the dataset.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import cached_property
 from typing import Any, Iterable, Mapping, Sequence
 
 from cchc_lib.core.catalogue import Catalogue, Criterion, Indicator

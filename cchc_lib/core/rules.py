@@ -12,7 +12,7 @@ names it by `name`.  Nothing in the catalogue is ever evaluated as code.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any, ClassVar, Mapping, Sequence
 
@@ -101,7 +101,7 @@ def to_fraction(x: Any) -> Fraction:
 
 
 @dataclass
-class Context:
+class RuleContext:
     """What a rule may know besides its params: the catalogue's indicators."""
 
     indicators: Mapping[str, Any]  # id -> catalogue.Indicator
@@ -117,7 +117,7 @@ class Context:
 class _Checker:
     """Collects every problem of one params mapping before raising."""
 
-    def __init__(self, params: Any, ctx: Context):
+    def __init__(self, params: Any, ctx: RuleContext):
         self.params = params if isinstance(params, Mapping) else {}
         self.ctx = ctx
         self.errors: list[str] = []
@@ -188,7 +188,7 @@ class Rule:
     needs_when_none: ClassVar[bool] = False
     scores: ClassVar[bool] = True
 
-    def compile(self, params: Any, ctx: Context) -> Any:  # pragma: no cover - abstract
+    def compile(self, params: Any, ctx: RuleContext) -> Any:  # pragma: no cover - abstract
         raise NotImplementedError
 
     def indicators(self, spec: Any) -> tuple[str, ...]:  # pragma: no cover - abstract
@@ -213,7 +213,7 @@ class Rule:
         return False
 
     def evaluate(self, spec: Any, values: Mapping[str, Any], months: int, when_none: str | None,
-                 max_points: Fraction, ctx: Context) -> Outcome:  # pragma: no cover - abstract
+                 max_points: Fraction, ctx: RuleContext) -> Outcome:  # pragma: no cover - abstract
         raise NotImplementedError
 
 
@@ -248,7 +248,7 @@ class Boolean(Rule):
         indicator: str
         points: Fraction
 
-    def compile(self, params: Any, ctx: Context) -> "Boolean.Spec":
+    def compile(self, params: Any, ctx: RuleContext) -> "Boolean.Spec":
         c = _Checker(params, ctx)
         spec = self.Spec(c.indicator("indicator", "bool"), c.number("points"))
         c.done()
@@ -279,7 +279,7 @@ class Levels(Rule):
         indicator: str
         points: Mapping[str, Fraction]
 
-    def compile(self, params: Any, ctx: Context) -> "Levels.Spec":
+    def compile(self, params: Any, ctx: RuleContext) -> "Levels.Spec":
         c = _Checker(params, ctx)
         ind = c.indicator("indicator", "level")
         raw = c.params.get("points")

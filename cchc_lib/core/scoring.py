@@ -17,7 +17,7 @@ from cchc_lib.core.catalogue import Catalogue, Criterion
 from cchc_lib.core.combine import Combined, Combiner
 from cchc_lib.core.dataset import Dataset
 from cchc_lib.core.periods import Period
-from cchc_lib.core.rules import MISSING, NOT_APPLICABLE, SCORED, TRACKED, Gap, Outcome
+from cchc_lib.core.rules import MISSING, SCORED, Gap, Outcome
 from cchc_lib.core.units import Registry, Unit
 
 

@@ -10,7 +10,7 @@ import io
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Iterator, Mapping, Sequence
+from typing import Any, Iterable, Iterator, Sequence
 
 from cchc_lib.core.catalogue import Catalogue, Indicator, fold
 from cchc_lib.core.dataset import NOT_DUE, Dataset, Observation

@@ -23,11 +23,10 @@ from __future__ import annotations
 
 import json
 import os
-import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any, Mapping, Sequence
 
 import yaml
 
@@ -35,6 +34,7 @@ from cchc_lib.render import freeze
 
 from cchc_lib import project
 from cchc_lib.errors import CchcError, UsageError
+from cchc_lib.progress import progress
 from cchc_lib.core.periods import Period, parse_period
 from cchc_lib.render.worker import DEPARTMENT, FORMATS, Job, Result, WorkerOptions
 
@@ -167,7 +167,6 @@ class Plan:
     jobs: list[Job]
     output: Path
     root: Path
-    data: Path
 
 
 def _resolve(root: Path, value: str) -> Path:
@@ -257,7 +256,7 @@ def plan(spec: BatchSpec, root: Path | None = None, output: str | Path | None = 
                 fp = freeze.fingerprint(parts)
                 jobs.append(Job(name, kind, period, str(nb), tuple(params.items()), spec.formats,
                                 str(out / str(period)), str(root), fp, f"{name} {period}"))
-    return Plan(jobs, out, root, data)
+    return Plan(jobs, out, root)
 
 
 # --- run -----------------------------------------------------------------------------
@@ -413,10 +412,7 @@ def run_batch(spec: BatchSpec, *, root: Path | None = None, output: str | Path |
 
 
 def _progress(total: int, enabled: bool):
-    from tqdm import tqdm
-
-    return tqdm(total=total, desc="Tạo báo cáo", unit="bc", file=sys.stderr, disable=not enabled,
-                dynamic_ncols=True, leave=True)
+    return progress(total=total, desc="Tạo báo cáo", unit="bc", enabled=enabled, leave=True)
 
 
 def spec_from_options(batch: str | None, periods: Sequence[str] = (), units: Sequence[str] = (),

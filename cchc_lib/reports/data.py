@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as _dt
 from dataclasses import dataclass, field
-from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +25,7 @@ from cchc_lib.intake.sources import DB_SUFFIXES, open_dataset
 from cchc_lib.reports.text import value_text
 from cchc_lib.core.units import DEPARTMENT_NAME, Registry, Unit, load_registry
 
-#: The rates that carry most points, shown month by month (issue 4).
+#: The rates that carry most points, shown month by month.
 TREND_CODES = ("3.4.2", "7.4.2", "3.5")
 #: Custom mimetype under which a notebook publishes its figures.
 FIGURES_MIME = "application/vnd.cchc.figures+json"
@@ -392,6 +391,3 @@ def department_report(ctx: Context, period: str | Period, analyst: str = "") -> 
                                for r in rank_rows]}
     return rep
 
-
-def lost_points(card: Scorecard) -> Fraction:
-    return sum((c.lost for c in card.criteria), Fraction(0))
