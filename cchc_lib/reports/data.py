@@ -24,6 +24,7 @@ from cchc_lib.core.scoring import CriterionScore, Scorecard, ranking, score_depa
 from cchc_lib.intake.sources import DB_SUFFIXES, open_dataset
 from cchc_lib.reports.text import value_text
 from cchc_lib.core.units import DEPARTMENT_NAME, Registry, Unit, load_registry
+from cchc_lib.store.status import reporting_status as store_status
 
 #: The rates that carry most points, shown month by month.
 TREND_CODES = ("3.4.2", "7.4.2", "3.5")
@@ -335,8 +336,6 @@ def reporting_status(ctx: Context, period: Period) -> dict[str, Any]:
     empty = {"available": False, "message": NO_STATUS, "rows": [], "counts": {}}
     if ctx.data_path.suffix.lower() not in DB_SUFFIXES:
         return empty
-    from cchc_lib.store.status import reporting_status as store_status
-
     try:
         report = store_status(ctx.data_path, ctx.registry, period, ctx.catalogue)
     except Exception as e:  # the status is a side panel: never fail the report for it

@@ -8,7 +8,8 @@ import textwrap
 import unicodedata
 from typing import Iterable, Sequence
 
-from cchc_lib.core.catalogue import Catalogue, Criterion
+from cchc_lib.core.catalogue import Catalogue, Criterion, load_catalogue
+from cchc_lib.errors import CatalogueError
 from cchc_lib.fmt import count_vi, percent_vi, points_vi
 from cchc_lib.core.rules import STATUS_VI
 from cchc_lib.core.scoring import CriterionScore, Scorecard
@@ -37,9 +38,6 @@ def indicator_names(ids: Iterable[str], catalogue: Catalogue | None = None) -> s
 
 
 def _default_indicators() -> dict:
-    from cchc_lib.core.catalogue import load_catalogue
-    from cchc_lib.errors import CatalogueError
-
     try:
         return load_catalogue().indicators
     except CatalogueError:
