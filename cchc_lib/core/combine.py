@@ -43,6 +43,7 @@ class Shape:
     snapshot: tuple[str, ...]  # stock, ytd, state: read from one as-of month
     snapshot_from_january: bool  # one of them is a running total
     over_year: tuple[str, ...]  # event, compliance
+    limits: tuple[Any, ...] = ()  # the catalogue's part-of-whole limits on these indicators
 
     @classmethod
     def of(cls, criterion: Criterion, catalogue: Catalogue) -> "Shape":
@@ -51,9 +52,11 @@ class Shape:
         flows = tuple(i for i in names if ind[i].behaviour == FLOW)
         wholes = {whole for _, whole in criterion.rule.limits(criterion.spec)}
         snapshot = tuple(i for i in names if ind[i].behaviour in SNAPSHOT)
+        mine = set(names)
         return cls(flows, frozenset(w for w in wholes if w in flows), snapshot,
                    any(ind[i].behaviour == YTD for i in snapshot),
-                   tuple(i for i in names if ind[i].behaviour in OVER_YEAR))
+                   tuple(i for i in names if ind[i].behaviour in OVER_YEAR),
+                   tuple(lim for lim in catalogue.limits if lim.whole in mine and set(lim.parts) <= mine))
 
 
 @dataclass(frozen=True)
@@ -197,7 +200,7 @@ class Combiner:
 
         if not problems:
             values, notes = self._settle(criterion, values, notes)
-            broken = check_limits(values, self.catalogue)
+            broken = check_limits(values, self.catalogue, shape.limits)
             if broken:
                 problems.append("số liệu cộng dồn không nhất quán: " + "; ".join(broken))
         for i in criterion.indicators:
@@ -206,6 +209,8 @@ class Combiner:
 
     def _settle(self, criterion: Criterion, values: dict[str, Any], notes: list[str]) -> tuple[dict[str, Any], list[str]]:
         """Carry-over pairs capped at 100% (the excess noted)."""
+        if not self.catalogue.carry_over:
+            return values, notes
         out = dict(values)
         for pair in self.catalogue.carry_over:
             h, r = out.get(pair.handled), out.get(pair.received)
@@ -273,7 +278,7 @@ class Combiner:
         notes: list[str] = []
         if not problems:
             values, notes = self._settle(criterion, values, notes)
-            broken = check_limits(values, self.catalogue)
+            broken = check_limits(values, self.catalogue, shape.limits)
             if broken:  # cannot happen when every unit's own values hold; never refuse
                 problems.append("số liệu cộng dồn không nhất quán: " + "; ".join(broken))
         return Combined(values, tuple(problems), tuple(blanks), months, min(as_ofs) if as_ofs else None,

@@ -58,11 +58,12 @@ class Dataset:
         return len(self.observations)
 
 
-def check_limits(values: Mapping[str, Any], catalogue: Catalogue) -> list[str]:
+def check_limits(values: Mapping[str, Any], catalogue: Catalogue, limits: Iterable[Any] | None = None) -> list[str]:
     """Messages for every part-of-whole limit (contract v2, 3.3) broken by
-    these values of one unit and month (or of combined counts)."""
+    these values of one unit and month (or of combined counts); `limits`:
+    only these of the catalogue's."""
     out = []
-    for lim in catalogue.limits:
+    for lim in catalogue.limits if limits is None else limits:
         whole = values.get(lim.whole)
         parts = [values.get(p) for p in lim.parts]
         if whole is None or any(p is None for p in parts):
