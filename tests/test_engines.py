@@ -83,10 +83,14 @@ def test_a_hung_kernel_fails_that_report_only(runner, tmp_path):
 def test_a_crashed_kernel_fails_that_report_only(runner, tmp_path):
     crash = notebook(tmp_path / "crash.ipynb", "import os\nos._exit(1)")
     fine = notebook(tmp_path / "fine.ipynb", "y = 2")
+    runner.run(job(fine, tmp_path))
+    pid_before, restarts = runner.kernel.km.provisioner.pid, runner.kernel.restarts
     nb, failure = runner.run(job(crash, tmp_path))
     assert failure is not None
+    assert runner.kernel.restarts == restarts + 1  # the dead kernel was given up ...
     nb, failure = runner.run(job(fine, tmp_path))
     assert failure is None
+    assert runner.kernel.km.provisioner.pid != pid_before  # ... and the next report ran on a new one
 
 
 def test_unknown_executor_and_stray_scheduler_are_refused():
