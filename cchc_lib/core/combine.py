@@ -137,6 +137,10 @@ class Combiner:
         months = None
         complete = 0
 
+        def partial(m: int, lacking: list[str]) -> None:
+            problems.append(f"{month_vi(m, year)} thiếu {_labels(ind, lacking)}")
+            blanks.extend(i for i in lacking if i not in blanks)
+
         if shape.flows:
             series = {i: self.slots(unit, i, year) for i in shape.flows}
             totals = dict.fromkeys(shape.flows, 0)
@@ -144,14 +148,12 @@ class Combiner:
                 got = {i: s[m - 1] for i, s in series.items()}
                 if any(got[d] == 0 for d in shape.denominators):  # nothing to count: blanks are 0
                     got = {i: 0 if v is None else v for i, v in got.items()}
-                present = [i for i, v in got.items() if v is not None]
-                if not present:
+                lacking = _lacking(got)
+                if lacking is None:  # absent
                     continue
                 reported = True
-                if len(present) < len(got):
-                    lacking = [i for i, v in got.items() if v is None]
-                    problems.append(f"{month_vi(m, year)} thiếu {_labels(ind, lacking)}")
-                    blanks.extend(i for i in lacking if i not in blanks)
+                if lacking:
+                    partial(m, lacking)
                     continue
                 complete += 1
                 for i, v in got.items():
@@ -169,14 +171,12 @@ class Combiner:
             series = {i: self.slots(unit, i, year) for i in shape.snapshot}
             for m in range(last, start - 1, -1):
                 got = {i: s[m - 1] for i, s in series.items()}
-                present = [i for i, v in got.items() if v is not None]
-                if not present:
+                lacking = _lacking(got)
+                if lacking is None:
                     continue
                 reported = True
-                if len(present) < len(got):
-                    lacking = [i for i, v in got.items() if v is None]
-                    problems.append(f"{month_vi(m, year)} thiếu {_labels(ind, lacking)}")
-                    blanks.extend(i for i in lacking if i not in blanks)
+                if lacking:
+                    partial(m, lacking)
                     break
                 as_of = Period.month(year, m)
                 values.update(got)
@@ -309,6 +309,13 @@ def _over_units(ind: Indicator, rule: str, values: list[Any]) -> Any:
     if rule == "any":
         return any(v is True or v == NOT_DUE for v in values)
     return all(v is True or v == NOT_DUE for v in values)
+
+
+def _lacking(got: Mapping[str, Any]) -> list[str] | None:
+    """A month's figures: None when none has a value (absent), else the blank
+    ones (empty: complete; some: partial)."""
+    blank = [i for i, v in got.items() if v is None]
+    return None if len(blank) == len(got) else blank
 
 
 def _labels(ind: Mapping[str, Indicator], names: Iterable[str]) -> str:
