@@ -99,11 +99,15 @@ def test_unit_report_lists_its_own_tasks_projection_and_comparison(rendered):
     assert "SK-2023-07/2" in ids and "XINLOI" in ids  # its decision; a task it works on
     assert "ISO-100" not in ids and "NIEMYET-CCVC" not in ids  # the office's own
     assert u["projection"]["through"] == "2023-09"
-    c342 = next(c for c in u["projection"]["criteria"] if c["code"] == "3.4.2")
-    assert c342["risk"] == "down"  # GDTRH stands on the 95% edge
+    doc = json.loads(cli_year.project(2023, "GDTRH", "2023-09", "json", str(rendered["data"]),
+                                      units=str(rendered["units"])))
+    want = {c["code"]: (c["points"], c["risk"], c["need"]["text"] if c["need"] else None) for c in doc["criteria"]}
+    got = {c["code"]: (c["points"], c["risk"], c["need"]) for c in u["projection"]["criteria"]}
+    assert got == {k: v for k, v in want.items() if k in got}
     html = rendered["unit_html"]
     assert "So với kết quả chính thức" in html and "Thẩm định 2022 (toàn Sở)" in html
-    assert "sát ngưỡng: ít hơn 1 hồ sơ giải quyết đúng hạn mỗi tháng" in html
+    needs = [v[2] for v in got.values() if v[2] and "mỗi tháng đến 14/12" in v[2]]
+    assert needs and all(n in html for n in needs)  # "thêm N … mỗi tháng đến 14/12", in the unit's own terms
 
 
 def test_batch_fingerprints_follow_the_register_and_refuse_a_bad_one(tmp_path):

@@ -32,6 +32,7 @@ value combines the units' by its department rule (`vp`, `any`, `all`,
 from __future__ import annotations
 
 import math
+import weakref
 from dataclasses import dataclass, field
 from datetime import date
 from fractions import Fraction
@@ -42,9 +43,11 @@ import yaml
 
 from cchc_lib.project import project_root
 from cchc_lib.core.catalogue import Catalogue, Criterion
-from cchc_lib.core.dataset import Dataset
+from cchc_lib.core.combine import Combined
+from cchc_lib.core.dataset import Dataset, Observation
 from cchc_lib.core.periods import Period
 from cchc_lib.core.rules import MISSING, SCORED, STATUS_VI, TRACKED, Outcome
+from cchc_lib.core.scoring import combiner_for, criteria_for_unit
 from cchc_lib.core.units import Registry, Unit
 from cchc_lib.fmt import count_vi, number_vi, percent_vi, points_vi
 
@@ -53,8 +56,6 @@ DEFAULT_CUTOFF_DAY = 14
 #: A band edge is "within reach" when this share of a part's monthly pace
 #: (at least one item a month) crosses it.
 REACH_SHARE = Fraction(1, 10)
-#: A `compliance` figure's "không phát sinh" (nothing was due).
-NOT_DUE = "kps"
 _SEARCH_LIMIT = 10 ** 9
 
 
@@ -97,8 +98,9 @@ def cutoff_date(year: int, day: int | None = DEFAULT_CUTOFF_DAY) -> date:
 @dataclass(frozen=True)
 class Figures:
     """One unit's (or the department's) figures for one criterion: as they
-    stand (`now`: flows summed over the complete months) and at the cut-off
-    (`projected`); `pace`: each flow's monthly rate."""
+    stand (`now`: the combiner's values over January..`through`, flows summed
+    over the complete months) and at the cut-off (`projected`); `pace`: each
+    flow's monthly rate."""
 
     now: dict[str, Any]
     projected: dict[str, Any]
@@ -107,10 +109,7 @@ class Figures:
     as_of: Period | None  # the month its stocks, running totals and states stand at
     problem: str = ""  # why it cannot be projected (a partial month, ...)
     left_out: tuple[str, ...] = ()
-
-    @property
-    def empty(self) -> bool:
-        return all(v is None for v in self.now.values())
+    blanks: tuple[str, ...] = ()  # the figures named in `problem`
 
 
 def _behaviour(catalogue: Catalogue, ind: str) -> str:
@@ -122,96 +121,50 @@ def _pairs(criterion: Criterion) -> list[tuple[tuple[str, ...], str]]:
     return [(tuple(parts), whole) for parts, whole in criterion.rule.limits(criterion.spec)]
 
 
-def month_figures(data: Dataset, catalogue: Catalogue, criterion: Criterion, unit: str,
-                  month: Period) -> dict[str, Any]:
-    """The criterion's flow figures of one unit and month, a blank part over
-    a zero whole counted as 0 (contract v2, 3.2)."""
-    flows = [i for i in criterion.indicators if _behaviour(catalogue, i) == "flow"]
-    out = {i: (data.values.get((unit, i)) or {}).get(month) for i in flows}
-    for parts, whole in _pairs(criterion):
-        if out.get(whole) == 0:
-            for p in parts:
-                if p in out and out[p] is None:
-                    out[p] = 0
-    return out
+_TRUNCATED: "weakref.WeakKeyDictionary[Dataset, dict[tuple[int, int, int], Dataset]]" = weakref.WeakKeyDictionary()
 
 
-def complete_months(data: Dataset, catalogue: Catalogue, criterion: Criterion, unit: str, year: int,
-                    through: int) -> tuple[list[int], list[tuple[int, list[str]]]]:
-    """The months 1..`through` in which every flow figure of the criterion is
-    given (complete), and the partial ones with their blank figures."""
-    complete, partial = [], []
-    for m in range(1, through + 1):
-        vals = month_figures(data, catalogue, criterion, unit, Period.month(year, m))
-        if not vals:
+def year_to(data: Dataset, year: int, through: int) -> Dataset:
+    """The values of January..`through` of `year` only: the combiner then reads
+    the criterion's complete months, its as-of month and its events up to
+    `through` as it reads a year (memoised per dataset version)."""
+    per = _TRUNCATED.setdefault(data, {})
+    key = (year, through, data.version)
+    got = per.get(key)
+    if got is None:
+        per.clear()
+        got = per[key] = Dataset((Observation(u, m, i, v) for (u, i), by in data.values.items() for m, v in by.items()
+                                  if m.year == year and m.kind == "month" and m.index <= through), data.source)
+    return got
+
+
+def _extend(criterion: Criterion, catalogue: Catalogue, c: Combined) -> Figures:
+    """Projected values from the combiner's: flows × 12 / complete months,
+    running totals × 12 / as-of month (never beyond their whole), the rest as is."""
+    now = dict(c.values)
+    if c.missing:
+        return Figures(now, dict(now), {}, c.complete_months, c.as_of, "; ".join(c.problems), c.left_out, c.blanks)
+    projected = dict(now)
+    pace: dict[str, Fraction] = {}
+    k = c.complete_months
+    for i in criterion.indicators:
+        v, b = now.get(i), _behaviour(catalogue, i)
+        if v is None:
             continue
-        blank = [i for i, v in vals.items() if v is None]
-        if not blank:
-            complete.append(m)
-        elif len(blank) < len(vals):
-            partial.append((m, blank))
-    return complete, partial
-
-
-def _monthly(data: Dataset, unit: str, ind: str, year: int, through: int) -> list[tuple[int, Any]]:
-    by = data.values.get((unit, ind)) or {}
-    return sorted((m.index, v) for m, v in by.items() if m.year == year and m.kind == "month" and m.index <= through)
+        if b == "flow" and k:
+            pace[i] = Fraction(v, k)
+            projected[i] = pace[i] * 12
+        elif b == "ytd" and c.as_of is not None:
+            projected[i] = Fraction(v) * 12 / c.as_of.index
+    _cap_parts(criterion, catalogue, projected)
+    return Figures(now, projected, pace, k, c.as_of, "", c.left_out)
 
 
 def unit_figures(data: Dataset, catalogue: Catalogue, criterion: Criterion, unit: str, year: int,
                  through: int) -> Figures:
     """One unit's figures for one criterion, January..`through`."""
-    inds = criterion.indicators
-    flows = [i for i in inds if _behaviour(catalogue, i) == "flow"]
-    standing = [i for i in inds if _behaviour(catalogue, i) in ("stock", "ytd", "state")]
-    now: dict[str, Any] = {i: None for i in inds}
-    projected: dict[str, Any] = {i: None for i in inds}
-    pace: dict[str, Fraction] = {}
-    problems = []
-    months = 0
-    if flows:
-        complete, partial = complete_months(data, catalogue, criterion, unit, year, through)
-        if partial:
-            problems.extend(f"tháng {m}/{year} thiếu {', '.join(blank)}" for m, blank in partial)
-        months = len(complete)
-        if complete:
-            for i in flows:
-                total = sum(month_figures(data, catalogue, criterion, unit, Period.month(year, m))[i]
-                            for m in complete)
-                now[i] = total
-                pace[i] = Fraction(total, months)
-                projected[i] = pace[i] * 12
-    as_of = None
-    if standing:
-        rows = {i: dict(_monthly(data, unit, i, year, through)) for i in standing}
-        full = [m for m in range(1, through + 1) if all(m in rows[i] for i in standing)]
-        if not full and any(rows.values()):
-            problems.append("thiếu " + ", ".join(i for i in standing if not rows[i]) if any(not rows[i] for i in standing)
-                            else "không tháng nào có đủ số liệu tính đến ngày chốt")
-        if full:
-            as_of = full[-1]
-            later = [m for m in range(as_of + 1, through + 1) if any(m in rows[i] for i in standing)]
-            if later:
-                problems.append(f"tháng {later[-1]}/{year} thiếu một phần số liệu tính đến ngày chốt")
-            for i in standing:
-                v = rows[i][as_of]
-                now[i] = v
-                projected[i] = Fraction(v) * 12 / as_of if _behaviour(catalogue, i) == "ytd" else v
-    for i in inds:
-        b = _behaviour(catalogue, i)
-        if b not in ("event", "compliance"):
-            continue
-        seen = [v for _, v in _monthly(data, unit, i, year, through)]
-        if not seen:
-            continue
-        if b == "event":
-            v: Any = True if any(x is True for x in seen) else False
-        else:
-            v = False if any(x is False for x in seen) else True
-        now[i] = projected[i] = v
-    _cap_parts(criterion, catalogue, projected)
-    return Figures(now, projected, pace, months, Period.month(year, as_of) if as_of else None,
-                   "; ".join(problems))
+    part = year_to(data, year, through)
+    return _extend(criterion, catalogue, combiner_for(part, catalogue).unit(unit, criterion, Period(year, "year")))
 
 
 def _cap_parts(criterion: Criterion, catalogue: Catalogue, values: dict[str, Any]) -> None:
@@ -225,51 +178,45 @@ def _cap_parts(criterion: Criterion, catalogue: Catalogue, values: dict[str, Any
             values[p] = w
 
 
-def _combine(rule: str, values: list[Any], kind: str, catalogue: Catalogue, ind: str) -> Any:
-    vals = [v for v in values if v is not None]
-    if not vals:
-        return None
-    if kind == "count":
-        return sum(vals, Fraction(0)) if any(isinstance(v, Fraction) for v in vals) else sum(vals)
-    if kind == "bool":
-        return any(vals) if rule == "any" else all(vals)
-    return max(vals, key=catalogue.indicators[ind].level_rank)  # the lowest level
-
-
 def department_figures(data: Dataset, catalogue: Catalogue, criterion: Criterion, registry: Registry,
-                       year: int, through: int) -> Figures:
-    """The department's figures for one criterion (contract v2, 3.4): `vp`
-    indicators from the Văn phòng Sở, the others combined over every unit
-    that reported the criterion's figures, except units with a partial month
-    (left out, named)."""
-    units = [u for u in registry if any((u.code, i) in data.values for i in criterion.indicators)]
-    figs: dict[str, Figures] = {}
-    left_out = []
-    for u in units:
-        f = unit_figures(data, catalogue, criterion, u.code, year, through)
-        if f.problem:
-            left_out.append(u.code)
-            continue
-        if f.empty:
-            continue
-        figs[u.code] = f
-    vp = next((u.code for u in registry if u.kind == "van_phong"), None)
-    now: dict[str, Any] = {}
-    projected: dict[str, Any] = {}
+                       year: int, through: int, involved: Iterable[str] | None = None) -> Figures:
+    """The department's figures for one criterion (contract v2, 3.4), as the
+    combiner makes them (units counted, units left out, the Văn phòng Sở's
+    own facts), each count projected at its own unit's pace: `sum` figures
+    are the sum of the counted units' projections, `vp` ones the office's,
+    yes/no and levels as they stand.  `involved`: the units whose scorecard
+    has the criterion (default: computed)."""
+    part = year_to(data, year, through)
+    comb = combiner_for(part, catalogue)
+    period = Period(year, "year")
+    if involved is None:
+        involved = [u.code for u in registry if u.code in part.units
+                    and criterion in criteria_for_unit(part, catalogue, u, period)]
+    office = [u.code for u in registry if u.kind == catalogue.office_kind]
+    dept = comb.department(criterion, period, list(involved), office)
+    if dept.missing:
+        return _extend(criterion, catalogue, dept)
+    ind = catalogue.indicators
+    office_fig = next((_extend(criterion, catalogue, comb.unit(u, criterion, period)) for u in office
+                       if comb.unit(u, criterion, period).reported), None)
+    if all(ind[i].department == "vp" for i in criterion.indicators) and office_fig is not None:
+        return office_fig  # the department's own fact: the office's result
+    figs = [_extend(criterion, catalogue, comb.unit(u, criterion, period)) for u in dept.counted]
+    now = dict(dept.values)
+    projected = dict(now)
     pace: dict[str, Fraction] = {}
     for i in criterion.indicators:
-        ind = catalogue.indicators[i]
-        chosen = [vp] if ind.department == "vp" else list(figs)
-        chosen = [u for u in chosen if u in figs]
-        now[i] = _combine(ind.department, [figs[u].now[i] for u in chosen], ind.kind, catalogue, i)
-        projected[i] = _combine(ind.department, [figs[u].projected[i] for u in chosen], ind.kind, catalogue, i)
-        paces = [figs[u].pace[i] for u in chosen if i in figs[u].pace]
+        if ind[i].kind != "count":
+            continue
+        source = ([office_fig] if office_fig is not None else []) if ind[i].department == "vp" else figs
+        vals = [f.projected.get(i) for f in source if f.projected.get(i) is not None]
+        if vals:
+            projected[i] = sum((Fraction(v) for v in vals), Fraction(0))
+        paces = [f.pace[i] for f in source if i in f.pace]
         if paces:
             pace[i] = sum(paces, Fraction(0))
-    months = max((f.months for f in figs.values()), default=0)
-    as_of = max((f.as_of for f in figs.values() if f.as_of is not None), default=None)
-    problem = "" if figs or not left_out else "mọi đơn vị đều thiếu số liệu một phần"
-    return Figures(now, projected, pace, months, as_of, problem, tuple(left_out))
+    _cap_parts(criterion, catalogue, projected)
+    return Figures(now, projected, pace, dept.complete_months, dept.as_of, "", dept.left_out)
 
 
 # --- evaluating with the criterion's own rule ------------------------------------------------
@@ -514,10 +461,16 @@ def project_criterion(criterion: Criterion, figures: Figures, catalogue: Catalog
                       cutoff: date) -> CriterionProjection:
     """One criterion at the cut-off, what it takes, and its risk."""
     ctx = catalogue.context
-    now = evaluate(criterion, figures.now, figures.months or 12, catalogue)
     if figures.problem:
-        missing = Outcome(MISSING, detail=figures.problem, missing=now.missing)
-        return CriterionProjection(criterion, missing, missing, figures, STATUS_VI[MISSING], False)
+        if not criterion.rule.decides_alone(criterion.spec, figures.now):
+            missing = Outcome(MISSING, detail=figures.problem, missing=figures.blanks)
+            return CriterionProjection(criterion, missing, missing, figures, STATUS_VI[MISSING], False)
+        # decided by what is there (3.2's review not done), as the scorecard does: it stands
+        vals = {i: (v if i not in figures.blanks else None) for i, v in figures.now.items()}
+        o = evaluate(criterion, vals, figures.months or 12, catalogue)
+        need = Need(f"{o.gap.text}, trước {_day(cutoff)}", o.gap.target_points) if o.gap is not None else None
+        return CriterionProjection(criterion, o, o, figures, band_text(criterion, o), False, need)
+    now = evaluate(criterion, figures.now, figures.months or 12, catalogue)
     projected = evaluate(criterion, figures.projected, 12, catalogue)
     flows = [i for i in criterion.indicators if _behaviour(catalogue, i) == "flow"]
     by_pace = bool(flows) and figures.months > 0 and remaining > 0
@@ -599,11 +552,8 @@ def project_criterion(criterion: Criterion, figures: Figures, catalogue: Catalog
 
 
 def unit_criteria(data: Dataset, catalogue: Catalogue, unit: Unit, year: int, through: int) -> list[Criterion]:
-    """A unit's criteria (as its scorecard's): those of its kind, and any other
-    whose every figure it reported in January..`through`."""
-    reported = {i for (u, i), by in data.values.items() if u == unit.code
-                and any(m.year == year and m.index <= through and m.kind == "month" for m in by)}
-    return [c for c in catalogue.criteria if unit.kind in c.responsible or set(c.indicators) <= reported]
+    """A unit's criteria, as its scorecard for January..`through` has them."""
+    return criteria_for_unit(year_to(data, year, through), catalogue, unit, Period(year, "year"))
 
 
 def remaining_months(through: Period) -> int:
@@ -623,7 +573,11 @@ def project(data: Dataset, catalogue: Catalogue, registry: Registry, through: Pe
     year, m = through.year, through.index
     if unit is None:
         crits = list(catalogue.criteria)
-        figs = [department_figures(data, catalogue, c, registry, year, m) for c in crits]
+        part = year_to(data, year, m)
+        per_unit = {u.code: {c.code for c in unit_criteria(data, catalogue, u, year, m)}
+                    for u in registry if u.code in part.units}
+        figs = [department_figures(data, catalogue, c, registry, year, m,
+                                   [u for u, codes in per_unit.items() if c.code in codes]) for c in crits]
     else:
         crits = unit_criteria(data, catalogue, unit, year, m)
         figs = [unit_figures(data, catalogue, c, unit.code, year, m) for c in crits]
@@ -654,6 +608,6 @@ def pace_text(c: CriterionProjection) -> str:
 
 
 __all__ = ["DEFAULT_CUTOFF_DAY", "REACH_SHARE", "cutoff_day", "cutoff_date", "Figures", "unit_figures",
-           "department_figures", "complete_months", "month_figures", "evaluate", "Need", "Risk",
+           "department_figures", "year_to", "evaluate", "Need", "Risk",
            "CriterionProjection", "Projection", "project", "project_criterion", "band_text", "latest_month",
            "remaining_months", "unit_criteria", "pace_text"]
