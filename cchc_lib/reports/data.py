@@ -24,6 +24,9 @@ from cchc_lib.core.scoring import CriterionScore, Scorecard, ranking, score_depa
 from cchc_lib.intake.sources import DB_SUFFIXES, open_dataset
 from cchc_lib.reports.text import value_text
 from cchc_lib.core.units import DEPARTMENT_NAME, Registry, Unit, load_registry
+from cchc_lib.core.projection import cutoff_day, project as project_year
+from cchc_lib.intake.official import official_path
+from cchc_lib.intake.tasks import tasks_path
 from cchc_lib.reports import year as _year
 from cchc_lib.store.status import reporting_status as store_status
 
@@ -303,9 +306,6 @@ class DepartmentReport(_Report):
 def year_paths(ctx: Context, tasks: str | Path | None = "", official: str | Path | None = "") -> tuple[Path, Path]:
     """The task register and the official results: given, or beside the unit
     registry (params/tasks.yaml, params/official.yaml)."""
-    from cchc_lib.intake.official import official_path
-    from cchc_lib.intake.tasks import tasks_path
-
     root = ctx.params.parent if ctx.params is not None else None
     return (Path(tasks) if tasks else tasks_path(root)), (Path(official) if official else official_path(root))
 
@@ -314,8 +314,6 @@ def add_year(rep: "_Report", ctx: Context, unit: Unit | None, tasks: str | Path 
              official: str | Path | None = "", day: _dt.date | None = None) -> None:
     """The tasks, the year-end projection and the official results of the
     report's year; every criterion that lost points gets its open tasks."""
-    from cchc_lib.core.projection import cutoff_day, project as project_year
-
     tasks_file, official_file = year_paths(ctx, tasks, official)
     register = _year.read_register(tasks_file, ctx.catalogue, ctx.registry)
     off = _year.read_official(official_file, ctx.catalogue)

@@ -27,8 +27,9 @@ from cchc_lib.core.rules import MISSING, SCORED
 from cchc_lib.core.tasks import (CANCELLED, DONE, DONE_LATE, DUE_TODAY, LATE, OPEN, STATE_VI, Register, TaskState,
                                  for_unit, last_meeting, period_dates, states_on)
 from cchc_lib.core.units import Registry
-from cchc_lib.errors import DataError
 from cchc_lib.fmt import count_vi, number_vi, percent_vi, points_vi
+from cchc_lib.intake.official import load_official
+from cchc_lib.intake.tasks import load_register
 
 #: An open task whose deadline is this close is "sắp đến hạn" (listed with the late ones).
 SOON_DAYS = 30
@@ -52,8 +53,6 @@ def _key(path: Path) -> tuple:
 
 def read_register(path: str | Path | None, catalogue: Catalogue, registry: Registry) -> Register | None:
     """The register at `path` (None when there is no file); DataError if it is invalid."""
-    from cchc_lib.intake.tasks import load_register
-
     if not path or not Path(path).is_file():
         return None
     key = ("tasks", *_key(Path(path)), id(catalogue), tuple(registry.units))
@@ -63,8 +62,6 @@ def read_register(path: str | Path | None, catalogue: Catalogue, registry: Regis
 
 
 def read_official(path: str | Path | None, catalogue: Catalogue) -> Official | None:
-    from cchc_lib.intake.official import load_official
-
     if not path or not Path(path).is_file():
         return None
     key = ("official", *_key(Path(path)), id(catalogue))
