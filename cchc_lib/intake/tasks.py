@@ -51,6 +51,7 @@ from cchc_lib.core.tasks import EVERY, EVERY_VI, STATUS_VI, Meeting, Occurrence,
 from cchc_lib.core.units import Registry
 from cchc_lib.errors import DataError, PeriodError, Problem
 from cchc_lib.files import atomic_path, write_text
+from cchc_lib.intake.forms import LINE_HEIGHT, text_lines
 from cchc_lib.intake.long_table import is_blank
 from cchc_lib.intake.xlsx import Workbook, XlsxError
 
@@ -679,6 +680,11 @@ def build_register_book(register: Register, catalogue: Catalogue, registry: Regi
             ws.column_dimensions[c.column_letter].width = width
         ws.row_dimensions[1].height = 45
         for i, row in enumerate(rows, 2):
+            # Neither Excel nor LibreOffice sizes rows of wrapped text on opening: the form does.
+            lines = max((text_lines(str(v), columns[j][2]) for j, (_, v) in enumerate(row)
+                         if isinstance(v, str) and v), default=1)
+            if lines > 1:
+                ws.row_dimensions[i].height = round(lines * LINE_HEIGHT + 2, 1)
             for j, (key, value) in enumerate(row, 1):
                 c = ws.cell(i, j)
                 c.font, c.alignment = plain, wrap
