@@ -14,7 +14,7 @@ import pytest
 
 from cchc_lib.cli import commands
 
-from cchc_lib.cli import monthly
+from cchc_lib.cli import commands
 from cchc_lib.intake.long_table import write_long_table
 from cchc_lib.intake.forms import SHEET
 from cchc_lib.store.history import history
@@ -131,7 +131,7 @@ def test_resubmission_history_and_idempotence(tmp_path):
         assert [len(v.changes) for v in versions[1:]] == [1, 1]
         assert versions[1].changes[0].old.value == right["portal_news_posts"]
         assert s.counts()["submissions"] == 3  # every version kept
-    text = monthly.show_history("GDTH", "2023-06", db)
+    text = commands.show_history("GDTH", "2023-06", db)
     assert "3 phiên bản" in text and f"{right['portal_news_posts']} → {right['portal_news_posts'] + 7}" in text
     # the same values in another file: nothing new
     assert run_ingest([part], db).results[0].state == DUPLICATE
@@ -157,14 +157,14 @@ def test_export_ingest_round_trip_changes_nothing(tmp_path):
     run_ingest([filled_form(tmp_path, "VP", "2023-02", {"portal_news_posts": 999}, name="fix.xlsx")], db)
     for suffix in ("csv", "xlsx"):
         out = tmp_path / f"export.{suffix}"
-        monthly.export("2023-Q1", out, db)
+        commands.export("2023-Q1", out, db)
         before = db_bytes(db)
         assert run_ingest([out], db).results[0].state == UNCHANGED
         assert db_bytes(db) == before
         db2 = tmp_path / f"b_{suffix}.sqlite"
         assert run_ingest([out], db2).results[0].state == STORED
         again = tmp_path / f"again.{suffix}"
-        monthly.export("2023-Q1", again, db2)
+        commands.export("2023-Q1", again, db2)
         if suffix == "csv":
             assert again.read_bytes() == out.read_bytes()
         with Store(db, create=False) as a, Store(db2, create=False) as b:
@@ -323,7 +323,7 @@ def test_export_keeps_evidence_and_extra_columns(tmp_path):
                                                                                     (("ghi_chu", "đã rà soát"),))
     for suffix in ("csv", "xlsx"):
         out = tmp_path / f"export.{suffix}"
-        assert "quý I/2023" in monthly.export("2023-Q1", out, db)
+        assert "quý I/2023" in commands.export("2023-Q1", out, db)
         header, rows, _ = read_rows(out)
         assert header == ["unit", "period", "indicator", "value", "evidence", "ghi_chu"]
         by_key = {(r.cells["unit"], r.cells["indicator"]): r.cells for r in rows}

@@ -7,7 +7,7 @@ import pytest
 
 from cchc_lib.cli import commands
 
-from cchc_lib.cli import monthly
+from cchc_lib.cli import commands
 from cchc_lib.core.deadlines import Deadlines, load_deadlines, parse_deadlines
 from cchc_lib.errors import CatalogueError, UsageError
 from cchc_lib.store.history import history
@@ -61,7 +61,7 @@ def test_on_time_late_missing_and_gaps(tmp_path):
     ttr = report.row("TTR", month("2023-01"))
     assert ttr.state == ON_TIME and ttr.versions == 2
     assert report.annual_deadline == date(2023, 12, 15)
-    text = monthly.status("2023-Q1", db)
+    text = commands.status("2023-Q1", db)
     assert "muộn 06/03" in text and "VP 2023-02: gửi 06/03/2023 08:00, hạn 05/03/2023 (muộn 1 ngày)" in text
     assert "Hạn báo cáo năm 2023: 15/12/2023" in text and "✗ chưa gửi" in text
 
@@ -72,7 +72,7 @@ def test_missing_indicators_of_a_submitted_month(tmp_path):
     run_ingest([_table(tmp_path, "TTR", "2023-05", drop=wanted[:2])], db)
     row = reporting_status(db, REG, "2023-05", CAT).row("TTR", month("2023-05"))
     assert row.missing_indicators == wanted[:2]
-    assert "Đã gửi nhưng còn thiếu số liệu" in monthly.status("2023-05", db)
+    assert "Đã gửi nhưng còn thiếu số liệu" in commands.status("2023-05", db)
 
 
 def test_no_database_everything_missing(tmp_path):
@@ -103,7 +103,7 @@ def test_sample_database_through_ingestion(tmp_path):
 def test_status_command_refuses_a_missing_database(tmp_path):
     typo = tmp_path / "typo.sqlite"
     with pytest.raises(UsageError) as e:
-        monthly.status("2023-Q1", typo)
+        commands.status("2023-Q1", typo)
     assert str(e.value) == f"chưa có cơ sở dữ liệu {typo} (dùng cchc ingest trước)"
     assert not typo.exists()
 
@@ -111,9 +111,9 @@ def test_status_command_refuses_a_missing_database(tmp_path):
 def test_period_labels_in_messages_keep_the_roman_numeral(tmp_path):
     db = tmp_path / "cchc.sqlite"
     run_ingest([_table(tmp_path, "VP", "2023-04")], db)
-    assert "hiện hành quý II/2023 vào" in monthly.export("2023-Q2", tmp_path / "q.csv", db)
-    assert "hiện hành 6 tháng đầu năm 2023 vào" in monthly.export("2023-H1", tmp_path / "h.csv", db)
-    assert "hiện hành năm 2023 vào" in monthly.export("2023", tmp_path / "y.csv", db)
-    assert "biểu mẫu tháng 4/2023" in monthly.template("2023-04", all_units=True, out=tmp_path / "f")
-    assert "Lịch sử số liệu: VP — " in monthly.show_history("VP", "2023-04", db)
-    assert ", tháng 4/2023" in monthly.show_history("VP", "2023-04", db)
+    assert "hiện hành quý II/2023 vào" in commands.export("2023-Q2", tmp_path / "q.csv", db)
+    assert "hiện hành 6 tháng đầu năm 2023 vào" in commands.export("2023-H1", tmp_path / "h.csv", db)
+    assert "hiện hành năm 2023 vào" in commands.export("2023", tmp_path / "y.csv", db)
+    assert "biểu mẫu tháng 4/2023" in commands.template("2023-04", all_units=True, out=tmp_path / "f")
+    assert "Lịch sử số liệu: VP — " in commands.show_history("VP", "2023-04", db)
+    assert ", tháng 4/2023" in commands.show_history("VP", "2023-04", db)

@@ -7,8 +7,6 @@ import sys
 from typing import Sequence
 
 from cchc_lib.cli import commands
-
-from cchc_lib.cli import monthly
 from cchc_lib.errors import CchcError, ProblemsError
 
 
@@ -46,7 +44,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--month", required=True, metavar="YYYY-MM")
     p.add_argument("-o", "--output", metavar="PATH", help="tệp .xlsx (hoặc thư mục với --all-units)")
     _common(p)
-    p.set_defaults(run=lambda a: monthly.template(a.month, a.unit, a.all_units, a.output, a.catalogue, a.units))
+    p.set_defaults(run=lambda a: commands.template(a.month, a.unit, a.all_units, a.output, a.catalogue, a.units))
 
     p = sub.add_parser("ingest", help="kiểm tra và nạp biểu mẫu, bảng số liệu vào cơ sở dữ liệu")
     p.add_argument("files", nargs="+", metavar="FILE", help="biểu mẫu .xlsx hoặc bảng số liệu .csv/.xlsx")
@@ -54,27 +52,27 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--by", metavar="NAME", help="người nạp (ghi vào lịch sử)")
     p.add_argument("--at", metavar="DATETIME", help="thời điểm Sở nhận tệp, vd. 2023-04-03T09:30 (mặc định: bây giờ)")
     _common(p)
-    p.set_defaults(run=lambda a: monthly.ingest(a.files, a.db, a.by, a.at, a.catalogue, a.units))
+    p.set_defaults(run=lambda a: commands.ingest(a.files, a.db, a.by, a.at, a.catalogue, a.units))
 
     p = sub.add_parser("history", help="các lần gửi số liệu của một đơn vị và giá trị đã thay đổi")
     p.add_argument("--unit", required=True, metavar="CODE")
     p.add_argument("--month", metavar="YYYY-MM")
     p.add_argument("--db", metavar="PATH")
     _common(p)
-    p.set_defaults(run=lambda a: monthly.show_history(a.unit, a.month, a.db, a.catalogue, a.units))
+    p.set_defaults(run=lambda a: commands.show_history(a.unit, a.month, a.db, a.catalogue, a.units))
 
     p = sub.add_parser("export", help="xuất bảng số liệu hiện hành của một kỳ (.csv hoặc .xlsx)")
     p.add_argument("--period", required=True, metavar="PERIOD")
     p.add_argument("-o", "--output", required=True, metavar="FILE")
     p.add_argument("--db", metavar="PATH")
     _common(p)
-    p.set_defaults(run=lambda a: monthly.export(a.period, a.output, a.db, a.catalogue, a.units))
+    p.set_defaults(run=lambda a: commands.export(a.period, a.output, a.db, a.catalogue, a.units))
 
     p = sub.add_parser("status", help="đơn vị nào đã gửi số liệu tháng nào: đúng hạn, muộn, chưa gửi")
     p.add_argument("--period", required=True, metavar="PERIOD")
     p.add_argument("--db", metavar="PATH")
     _common(p)
-    p.set_defaults(run=lambda a: monthly.status(a.period, a.db, a.catalogue, a.units))
+    p.set_defaults(run=lambda a: commands.status(a.period, a.db, a.catalogue, a.units))
 
     p = sub.add_parser("render", help="tạo báo cáo HTML/PDF theo đơn vị và kỳ (tệp lô params/*.yaml hoặc --period)")
     p.add_argument("batch", nargs="?", metavar="BATCH.yaml", help="tệp lô, ví dụ params/2023-Q1.yaml")
