@@ -179,7 +179,7 @@ def test_bad_form_cells_are_located(tmp_path, case, ref, words):
     assert words in p.message, p.message
     if len(ref) == 1:
         assert int(p.cell[1:]) >= FIRST_ROW
-    assert f"sheet {SHEET}, ô {p.cell}" in str(p)
+    assert f"trang tính {SHEET}, ô {p.cell}" in str(p)
 
 
 def test_every_bad_cell_reported_at_once(tmp_path):

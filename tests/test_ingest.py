@@ -239,8 +239,8 @@ def test_cli_exit_codes(tmp_path):
     assert r.returncode == 2
     assert "đã được nạp" in r.stdout and "bad.xlsx: BỊ TỪ CHỐI, 2 lỗi" in r.stdout
     err = r.stderr.strip().splitlines()
-    assert err == [f"lỗi: bad.xlsx, sheet {SHEET}, ô B4: đơn vị không có trong danh mục: 'ZZ'",
-                   f"lỗi: bad.xlsx, sheet {SHEET}, ô D{rows['hotline_posted']}: "
+    assert err == [f"lỗi: bad.xlsx, trang tính {SHEET}, ô B4: đơn vị không có trong danh mục: 'ZZ'",
+                   f"lỗi: bad.xlsx, trang tính {SHEET}, ô D{rows['hotline_posted']}: "
                    "Niêm yết địa chỉ phản ánh, đường dây nóng tại Bộ phận Một cửa: "
                    "'hmm' không phải Có/Không (1/0, true/false, yes/no, có/không)"]
     r = cli("status", "--period", "2023-Q1", "--db", str(db))

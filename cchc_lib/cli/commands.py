@@ -19,7 +19,7 @@ from cchc_lib.fmt import count_vi
 from cchc_lib.intake.forms import form_file_name, write_form
 from cchc_lib.intake.ingest import EVIDENCE_COLUMN, IngestError, ingest as ingest_files
 from cchc_lib.intake.long_table import write_long_table
-from cchc_lib.core.periods import parse_month, parse_period
+from cchc_lib.core.periods import Period, parse_month_spoken, parse_period
 from cchc_lib.store.db import Store
 from cchc_lib.store.history import format_history, history
 from cchc_lib.store.status import format_status, reporting_status
@@ -43,17 +43,27 @@ def criteria(catalogue: str | Path | None = None) -> str:
     return format_catalogue(load_catalogue(catalogue))
 
 
-def score(data: str | Path, period: str, unit: str | None = None, fmt: str = "table",
+def _missing_db(path: Path) -> UsageError:
+    """The error for a department database that does not exist yet, with the way out."""
+    cmd = project.command_name()
+    return UsageError(f"chưa có cơ sở dữ liệu {project.shown_path(path)}: tạo cơ sở dữ liệu trống bằng {cmd} init, "
+                      f"rồi nạp biểu mẫu bằng {cmd} ingest (số liệu mẫu: {cmd} demo)")
+
+
+def score(data: str | Path | None, period: str, unit: str | None = None, fmt: str = "table",
           catalogue: str | Path | None = None, units: str | Path | None = None) -> str:
-    """`cchc score`: one scorecard as a table, the contract's JSON, or CSV."""
+    """`cchc score`: one scorecard as a table, the contract's JSON, or CSV.
+    `data` is a long table or a database (default: the project's database)."""
     if fmt not in FORMATS:
         raise UsageError(f"định dạng không hỗ trợ: {fmt!r} (dùng: {', '.join(FORMATS)})")
     p = parse_period(period)
     cat, reg = load_setup(catalogue, units)
-    if unit is not None and unit not in reg:
-        raise UsageError(f"đơn vị không có trong danh mục: {unit!r}")
-    ds = open_dataset(data, cat, reg)
-    card = score_unit(ds, cat, reg.get(unit), p) if unit else score_department(ds, cat, p, reg)
+    u = reg.resolve(unit) if unit is not None else None
+    path = Path(data) if data else project.db_path()
+    if not data and not path.is_file():
+        raise _missing_db(path)
+    ds = open_dataset(path, cat, reg)
+    card = score_unit(ds, cat, u, p) if u else score_department(ds, cat, p, reg)
     if fmt == "json":
         return to_json(card)
     if fmt == "csv":
@@ -63,6 +73,8 @@ def score(data: str | Path, period: str, unit: str | None = None, fmt: str = "ta
 
 def sample_data(out: str | Path, catalogue: str | Path | None = None, units: str | Path | None = None,
                 year: int = 2023, db: str | Path | None = None) -> str:
+    """`cchc sample-data`: the invented sample as a long table, or as a new
+    database filled through ingestion (never into an existing one)."""
     cat, reg = load_setup(catalogue, units)
     if db is not None:  # a database filled through the real ingestion path
         from cchc_lib.intake.sample_db import build_sample_db
@@ -74,21 +86,32 @@ def sample_data(out: str | Path, catalogue: str | Path | None = None, units: str
 
 
 def demo(period: str = DEMO_PERIOD, root: Path | None = None, progress: bool = True) -> str:
-    """The main job on the bundled sample: a sample database filled through
-    ingestion (once), the department's scorecard and the ranking, then the
-    sample batch rendered (department and every unit; PDF too when a browser
-    is found) and the path of output/index.html."""
-    from cchc_lib.render.batch import ExitText, run_batch, spec_from_options
+    """The main job on invented data, apart from the department's: the demo's
+    database `data/sample.sqlite` (filled through ingestion once, with the
+    demo's units `demo/units.yaml`), the department's scorecard and the
+    ranking, then the demo batch rendered into `output/demo/` (PDF too when a
+    browser is found), and commands to try, printed as they can be typed.
+    It never reads or writes `data/cchc.sqlite` or `params/`."""
+    from dataclasses import replace
+
+    from cchc_lib.core.deadlines import Deadlines
     from cchc_lib.errors import CchcError
+    from cchc_lib.intake.sample_db import build_sample_db
+    from cchc_lib.render.batch import ExitText, run_batch, spec_from_options
     from cchc_lib.render.pdf import INSTALL_HINT, find_browser
 
     root = root or project.project_root()
-    db = project.db_path(root)
+    folder = project.demo_dir(root)
+    units = folder / "units.yaml"
+    db = project.demo_db_path(root)
+    output = project.demo_output_dir(root)
+    p = parse_period(period)
+    cat, reg = load_setup(units=units)
     out = []
     if not db.is_file():
-        out.append(sample_data(project.sample_path(root), units=project.units_path(root), db=db))
-    cat, reg = load_setup(units=project.units_path(root))
-    dept, cards = score_all(open_dataset(db, cat, reg), cat, reg, parse_period(period))
+        # The demo's own deadlines (the defaults): its late and on-time cases must not move with the department's.
+        out.append(build_sample_db(db, cat, reg, Deadlines(), 2023))
+    dept, cards = score_all(open_dataset(db, cat, reg), cat, reg, p)
     out.append(format_table(dept, cat))
     out.append(format_ranking(ranking(cards)))
     try:
@@ -98,9 +121,20 @@ def demo(period: str = DEMO_PERIOD, root: Path | None = None, progress: bool = T
     formats = "html,pdf" if has_browser else "html"
     if not has_browser:
         out.append(f"PDF: {INSTALL_HINT}; chỉ tạo báo cáo HTML.")
-    spec = spec_from_options(str(root / "params" / "2023-Q3.yaml"), [period], (), formats, str(db))
+    spec = spec_from_options(str(folder / "2023-Q3.yaml"), [str(p)], (), formats, str(db))
+    spec = replace(spec, registry=str(units.resolve()), output=str(output.resolve()))
     report = run_batch(spec, root=root, progress=progress)
     out.append(report.text())
+    cmd, shown_db, shown_units = project.command_name(), project.shown_path(db), project.shown_path(units)
+    demo_args = f"--db {shown_db} --units {shown_units}"
+    out.append("\n".join([
+        f"Đây là số liệu bịa để chạy thử ({shown_db}, danh mục {shown_units}), tách khỏi số liệu của Sở.",
+        "Thử:",
+        f"  {cmd} status --period {p} {demo_args}",
+        f"  {cmd} history --unit VP --month 2023-06 {demo_args}",
+        f"  {cmd} score --period {p} --unit GDTRH {demo_args}",
+        f"Bắt đầu với số liệu thật của Sở: {cmd} init (xem README, mục \"Bắt đầu với số liệu thật\").",
+    ]))
     return ExitText("\n\n".join(out), report.exit_code)
 
 
@@ -108,18 +142,85 @@ def render(batch: str | None = None, periods: list[str] | tuple[str, ...] = (), 
            formats: str | None = None, jobs: int | None = None, force: bool = False, data: str | None = None,
            output: str | None = None, chromium: str | None = None, executor: str = "local",
            progress: bool = True, scheduler: str | None = None, kernel: str = "warm") -> str:
-    """`cchc render`: reports of a batch file or of --period/--unit; exit 1 if any report failed."""
-    from cchc_lib.render.batch import ExitText, run_batch, spec_from_options
+    """`cchc render`: reports of a batch file or of --period/--unit; exit 1 if any report failed.
+    Without `data` (nor in the batch file) it reads the department's database."""
+    from cchc_lib.render.batch import DEPARTMENT, ExitText, load_spec, run_batch, spec_from_options
 
-    spec = spec_from_options(batch, periods, units, formats, data)
     root = project.project_root(Path(batch).resolve().parent) if batch else project.project_root()
-    from cchc_lib.reports.data import default_data
-
-    if not spec.data and not default_data(root).is_file():  # fresh clone: make the sample first
-        sample_data(default_data(root), units=project.units_path(root))
+    if units:  # codes as people type them: any case; a typo suggests the nearest code
+        registry = load_spec(batch).registry if batch else ""
+        _, reg = load_setup(units=(Path(registry) if Path(registry).is_absolute() else root / registry)
+                            if registry else project.units_path(root))
+        units = [DEPARTMENT if u.strip().lower() == DEPARTMENT else reg.resolve(u).code for u in units]
+    spec = spec_from_options(batch, periods, units, formats, data)
+    if not spec.data and not project.db_path(root).is_file():
+        raise _missing_db(project.db_path(root))
     report = run_batch(spec, root=root, output=output, workers=jobs, force=force, executor=executor,
                        chromium=chromium, progress=progress, scheduler=scheduler, kernel=kernel)
     return ExitText(report.text(), report.exit_code)
+
+
+_INIT_FILES = (
+    ("units.yaml", "danh mục đơn vị: sửa thành các đơn vị của Sở (mã, tên, loại)"),
+    ("organisation.yaml", "tên cơ quan in trên biểu mẫu và báo cáo"),
+    ("deadlines.yaml", "hạn gửi số liệu hằng tháng, hạn báo cáo năm"),
+    ("reporting.yaml", "ngày chốt số liệu (mặc định ngày 14, Nghị định 09/2019/NĐ-CP)"),
+)
+
+
+def init(folder: str | Path | None = None, today: date | None = None) -> str:
+    """`cchc init`: make a folder ready for a department's real data: the
+    editable `params/` files it fills in (units, organisation, deadlines,
+    cut-off), from the templates in `cchc_lib/data/init/`, and an empty
+    database `data/cchc.sqlite`.  Existing files are never overwritten; the
+    files are checked and the next steps printed as commands to type."""
+    from cchc_lib.core.catalogue import DATA_DIR
+    from cchc_lib.core.deadlines import load_cutoff
+    from cchc_lib.core.organisation import load_organisation
+    from cchc_lib.files import write_text
+
+    root = Path(folder).expanduser().resolve() if folder else (project.find_project() or Path.cwd())
+    if root.exists() and not root.is_dir():
+        raise UsageError(f"{root} không phải thư mục")
+    templates = DATA_DIR / "init"
+    lines = [f"Dự án CCHC tại {root}:"]
+    width = max(len(f"params/{n}") for n, _ in _INIT_FILES)
+    for name, what in _INIT_FILES:
+        target = root / "params" / name
+        if target.exists():
+            state = "đã có, giữ nguyên"
+        else:
+            write_text(target, (templates / name).read_text(encoding="utf-8"))
+            state = "đã tạo"
+        lines.append(f"  {'params/' + name:<{width}}  {state} — {what}")
+    db = project.db_path(root)
+    if db.exists():
+        with Store(db, create=False) as store:
+            n = store.counts()["files"]
+        lines.append(f"  {'data/cchc.sqlite':<{width}}  đã có, giữ nguyên — cơ sở dữ liệu của Sở ({count_vi(n)} tệp đã nạp)")
+    else:
+        Store(db, create=True).close()
+        lines.append(f"  {'data/cchc.sqlite':<{width}}  đã tạo — cơ sở dữ liệu trống của Sở "
+                     "(số liệu mẫu của cchc demo ở riêng data/sample.sqlite)")
+    # The files a department edits are checked now, not at the first form.
+    cat, reg = load_setup(units=root / "params" / "units.yaml")
+    load_deadlines(root=root)
+    load_cutoff(root)
+    load_organisation(root)
+    today = today or date.today()
+    last = Period.month(today.year, today.month).previous()
+    cmd = project.command_name()
+    go = [] if root == Path.cwd().resolve() else [f"  cd {project.shown_path(root)}"]
+    lines += ["", f"Danh mục hiện có {len(reg)} đơn vị. Bước tiếp theo:",
+              "  1. Sửa params/units.yaml (đơn vị của Sở), params/organisation.yaml (tên cơ quan),",
+              "     params/reporting.yaml (ngày chốt số liệu) và params/deadlines.yaml (hạn gửi) nếu cần.",
+              "  2. Phát biểu mẫu tháng, nạp biểu đã điền, theo dõi và lập báo cáo:",
+              *go,
+              f"  {cmd} template --all-units --month {last} -o bieu_mau/{last}/",
+              f"  {cmd} ingest bieu_mau/{last}/*.xlsx --by \"Họ và tên người nạp\"",
+              f"  {cmd} status --period {last}",
+              f"  {cmd} render --period {last}"]
+    return "\n".join(lines)
 
 
 # -- the monthly cycle: template → units fill → ingest → status → score ---------------
@@ -133,20 +234,21 @@ def _existing_db(db: str | Path | None) -> Path:
     must not read as "every unit has sent nothing")."""
     path = _db(db)
     if not path.is_file():
-        raise UsageError(f"chưa có cơ sở dữ liệu {path} (dùng cchc ingest trước)")
+        if db:
+            raise UsageError(f"không tìm thấy cơ sở dữ liệu {path}")
+        raise _missing_db(path)
     return path
 
 
 def _unit(registry: Registry, code: str) -> Unit:
-    if code not in registry:
-        raise UsageError(f"đơn vị không có trong danh mục: {code!r} (các mã: {', '.join(registry.codes)})")
-    return registry.get(code)
+    """The unit a person means (any case); a typo suggests the nearest codes."""
+    return registry.resolve(code)
 
 
 def template(month: str, unit: str | None = None, all_units: bool = False, out: str | Path | None = None,
              catalogue: str | Path | None = None, units: str | Path | None = None) -> str:
     """`cchc template`: one unit's form (to a file) or every unit's (to a folder)."""
-    m = parse_month(month)
+    m = parse_month_spoken(month)
     cat, reg = load_setup(catalogue, units)
     deadlines = load_deadlines()
     if all_units == (unit is not None):
@@ -193,11 +295,11 @@ def ingest(files: Sequence[str | Path], db: str | Path | None = None, by: str | 
 def show_history(unit: str, month: str | None = None, db: str | Path | None = None,
                  catalogue: str | Path | None = None, units: str | Path | None = None) -> str:
     cat, reg = load_setup(catalogue, units)
-    m = parse_month(month) if month else None
-    _unit(reg, unit)
+    m = parse_month_spoken(month) if month else None
+    code = _unit(reg, unit).code
     path = _existing_db(db)
     with Store(path, create=False) as store:
-        return format_history(history(store, unit, m), cat, reg, unit, m)
+        return format_history(history(store, code, m), cat, reg, code, m)
 
 
 def export(period: str, out: str | Path, db: str | Path | None = None,

@@ -104,7 +104,4 @@ def build_sample_db(db: str | Path, catalogue: Catalogue, registry: Registry, de
                 raise RuntimeError(f"số liệu mẫu bị từ chối: {result.message}: {[str(p) for p in result.problems]}")
             stored += result.state == "stored"
     return (f"Đã tạo cơ sở dữ liệu mẫu {db}: {stored} lần nạp ({len(registry)} đơn vị × 12 tháng năm {year}), "
-            f"qua đúng đường nạp của cchc ingest.\nCác tình huống thật: " + "; ".join(notes) + ".\n"
-            f"Thử: cchc status --period {year} --db {db}\n"
-            f"     cchc history --unit {CORRECTED[0]} --month {year}-{CORRECTED[1]:02d} --db {db}\n"
-            f"     cchc score --data {db} --period {year}-Q3")
+            f"qua đúng đường nạp của cchc ingest.\nCác tình huống thật: " + "; ".join(notes) + ".")

@@ -219,7 +219,8 @@ def plan(spec: BatchSpec, root: Path | None = None, output: str | Path | None = 
     registry = _resolve(root, spec.registry) if spec.registry else project.units_path(root)
     out = Path(output) if output else (_resolve(root, spec.output) if spec.output else project.output_dir(root))
     ctx = open_context(data, catalogue or "", registry)
-    notebooks = {kind: (_resolve(root, path) if path else root / NOTEBOOKS[kind]) for kind, path in spec.notebooks}
+    notebooks = {kind: (_resolve(root, path) if path else project.notebooks_dir(root) / NOTEBOOKS[kind].name)
+                 for kind, path in spec.notebooks}
     for kind, nb in notebooks.items():
         if not nb.is_file():
             raise _err(spec.source, f"không tìm thấy notebook {kind}: {nb}")
@@ -227,8 +228,11 @@ def plan(spec: BatchSpec, root: Path | None = None, output: str | Path | None = 
     check_commentary(spec, ctx.registry)
     from cchc_lib.core.catalogue import default_catalogue_path
 
+    from cchc_lib.core.deadlines import load_cutoff
+
     common = {"library": freeze.library_digest(),
-              "catalogue": freeze.file_digest(catalogue or default_catalogue_path())}
+              "catalogue": freeze.file_digest(catalogue or default_catalogue_path()),
+              "cutoff": str(load_cutoff(root))}  # the reports show the dates a period's figures cover
     base_params = {"data": str(data.resolve()), "catalogue": str(catalogue.resolve()) if catalogue else "",
                    "units": str(registry.resolve())}
     jobs: list[Job] = []
