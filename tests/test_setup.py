@@ -363,3 +363,19 @@ def test_demo_never_touches_the_department_s_data(tmp_path, monkeypatch):
     units = text.split("--units ")[1].split()[0]
     assert "Tình hình gửi số liệu CCHC — Quý III/2023" in commands.status("2023-Q3", "data/sample.sqlite",
                                                                           units=units)
+
+
+def test_readme_names_only_files_a_clone_has():
+    import re
+
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    links = re.findall(r"\]\(([^)#]+)\)", text)
+    paths = re.findall(r"`((?:cchc_lib|notebooks|demo|scripts|bench|tests|\.ci)/[^`\s|*<]*)`", text)
+    paths += re.findall(r"\b((?:cchc_lib|notebooks|demo|scripts|bench)/[\w./-]+\.(?:py|yaml|ipynb|sh))\b", text)
+    assert paths and not [p for p in links if not p.startswith("http")], links
+    missing = sorted({p for p in paths if not (ROOT / p.rstrip(".,:")).exists()})
+    assert not missing, missing
+    assert "shared/" not in text  # the project's spec folder is not in a clone
+    for name in ("units.yaml", "deadlines.yaml"):  # what a clone ships in params/: the same as cchc init writes,
+        assert (ROOT / "params" / name).is_file()  # units apart (the Hai Phong department's list)
+    assert (ROOT / "params" / "deadlines.yaml").read_bytes() == (TEMPLATES / "deadlines.yaml").read_bytes()
