@@ -379,3 +379,22 @@ def test_readme_names_only_files_a_clone_has():
     for name in ("units.yaml", "deadlines.yaml"):  # what a clone ships in params/: the same as cchc init writes,
         assert (ROOT / "params" / name).is_file()  # units apart (the Hai Phong department's list)
     assert (ROOT / "params" / "deadlines.yaml").read_bytes() == (TEMPLATES / "deadlines.yaml").read_bytes()
+
+
+def test_a_unit_that_sent_a_blank_form_reads_so_in_its_report(tmp_path):
+    from cchc_lib import reports
+    from cchc_lib.reports import views
+
+    db = tmp_path / "cchc.sqlite"
+    run_ingest([template(tmp_path / "blank.xlsx", "GDTRH", "2023-03"), filled_form(tmp_path, "VP", "2023-03")], db,
+               received_at=datetime(2023, 4, 2, 9, 0, tzinfo=VN))
+    ctx = reports.open_context(db, "", ROOT / "params" / "units.yaml")
+    rep = reports.unit_report(ctx, "GDTRH", "2023-03")
+    assert rep.headline["percent_text"] == "nộp biểu trống" and rep.figures["blank_form"] is True
+    assert rep.commentary.summary.startswith("Phòng Giáo dục Trung học nộp biểu trống (biểu không có số liệu nào) "
+                                             "cho tháng 3/2023")
+    other = reports.unit_report(ctx, "GDTH", "2023-03")  # sent nothing at all
+    assert other.headline["percent_text"] == "chưa gửi số liệu" and other.figures["blank_form"] is False
+    dept = reports.department_report(ctx, "2023-03")
+    panel = views.status_panel(dept)
+    assert "Nộp biểu trống: 1" in panel and "<td>Phòng Giáo dục Trung học</td><td>Tháng 3/2023</td><td>Nộp biểu trống</td>" in panel

@@ -215,11 +215,11 @@ def init(folder: str | Path | None = None, today: date | None = None) -> str:
               "  1. Sửa params/units.yaml (đơn vị của Sở), params/organisation.yaml (tên cơ quan),",
               "     params/reporting.yaml (ngày chốt số liệu) và params/deadlines.yaml (hạn gửi) nếu cần.",
               "  2. Phát biểu mẫu tháng, nạp biểu đã điền, theo dõi và lập báo cáo:",
-              *go,
-              f"  {cmd} template --all-units --month {last} -o bieu_mau/{last}/",
-              f"  {cmd} ingest bieu_mau/{last}/*.xlsx --by \"Họ và tên người nạp\"",
-              f"  {cmd} status --period {last}",
-              f"  {cmd} render --period {last}"]
+              *(f"   {x}" for x in go),
+              f"     {cmd} template --all-units --month {last} -o bieu_mau/{last}/",
+              f"     {cmd} ingest bieu_mau/{last}/*.xlsx --by \"Họ và tên người nạp\"",
+              f"     {cmd} status --period {last}",
+              f"     {cmd} render --period {last}"]
     return "\n".join(lines)
 
 

@@ -256,7 +256,7 @@ def ingest(files: Sequence[str | Path], db: str | Path, by: str | None = None, *
                 store = store or Store(db, create=True)
                 ids = store.add_file(name, sha, kind, subs, received, by)
                 results.append(FileResult(str(f), BLANK_FORM, (
-                    f"{name}: CẢNH BÁO: biểu mẫu không có số liệu nào; đã ghi nhận {subs[0].unit} "
+                    f"{name}: CẢNH BÁO: biểu mẫu không có số liệu nào; đã ghi nhận {registry.get(subs[0].unit).name} "
                     f"{subs[0].month.label_vi_lower} là nộp biểu trống (đề nghị đơn vị gửi lại biểu có số liệu)"),
                     [], ids, 0))
                 continue

@@ -211,7 +211,8 @@ def select_units(spec: BatchSpec, registry) -> list:
 
 def plan(spec: BatchSpec, root: Path | None = None, output: str | Path | None = None) -> Plan:
     """The jobs of a batch, each with the fingerprint of its inputs."""
-    from cchc_lib.reports.data import default_data, months_read, open_context, rank_units, reporting_status
+    from cchc_lib.reports.data import (blank_months, default_data, months_read, open_context, rank_units,
+                                       reporting_status)
 
     root = Path(root or project.project_root()).resolve()
     data = _resolve(root, spec.data) if spec.data else default_data(root)
@@ -256,7 +257,9 @@ def plan(spec: BatchSpec, root: Path | None = None, output: str | Path | None = 
                 parts = {**common, "notebook": nb_digest, "params": params,
                          "registry": freeze.registry_digest(ctx.registry, None if u is None else u.code),
                          "data": all_data if u is None else freeze.data_digest(ctx.dataset, u.code, window),
-                         "rank": None if u is None else ranks.get(u.code)}
+                         "rank": None if u is None else ranks.get(u.code),
+                         # a blank form ("nộp biểu trống") adds no value but changes the unit's report
+                         "blank": None if u is None else [str(m) for m in blank_months(ctx, u.code, parse_period(period))]}
                 fp = freeze.fingerprint(parts)
                 jobs.append(Job(name, kind, period, str(nb), tuple(params.items()), spec.formats,
                                 str(out / period), str(root), fp, f"{name} {period}"))

@@ -83,7 +83,7 @@ def index_html(entries: Iterable[dict], made: _dt.datetime | None = None) -> str
             pct = percent_vi(e["percent"] / 100) if e.get("percent") is not None else "–"
             points = points_vi(e["points"])
             if e.get("no_data"):  # a unit that sent nothing did not score 0
-                pct, points = "chưa gửi số liệu", "–"
+                pct, points = "nộp biểu trống" if e.get("blank_form") else "chưa gửi số liệu", "–"
             links = " · ".join(f'<a href="{escape(href, quote=True)}">{fmt.upper()}</a>'
                                for fmt, href in e.get("links", {}).items()) or "–"
             rank = "" if dept else (f'{e.get("rank")}/{e.get("ranked")}' if e.get("rank") else "–")

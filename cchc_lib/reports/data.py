@@ -171,19 +171,41 @@ def card_figures(card: Scorecard) -> dict[str, Any]:
 
 
 NO_DATA = "chưa gửi số liệu"
+#: A unit whose only forms for the period had no figure at all.
+BLANK_FORM = "nộp biểu trống"
+
+
+def blank_months(ctx: Context, unit: str, period: Period) -> list[Period]:
+    """The months of the period for which the unit sent only forms with no
+    figure at all ("nộp biểu trống"), from the database's submissions."""
+    if ctx.data_path.suffix.lower() not in DB_SUFFIXES:
+        return []
+    key = (_file_key(ctx.data_path), tuple(ctx.registry.codes), period)
+    if key not in _BLANKS:
+        from cchc_lib.store.status import EMPTY, reporting_status as store_status
+
+        if len(_BLANKS) > 32:
+            _BLANKS.clear()
+        report = store_status(ctx.data_path, ctx.registry, period, ctx.catalogue)
+        _BLANKS[key] = frozenset((r.unit, r.month) for r in report.rows if r.state == EMPTY)
+    return sorted(m for u, m in _BLANKS[key] if u == unit)
+
+
+_BLANKS: dict[tuple, frozenset] = {}
 
 
 def headline(card: Scorecard, rank: int | None, ranked: int, previous: Scorecard | None,
-             sent: bool = True) -> dict[str, Any]:
+             sent: bool = True, no_data: str = NO_DATA) -> dict[str, Any]:
     """Points/max, percent, rank, change from the previous period: text and numbers.
-    A unit that sent nothing for the period is "chưa gửi số liệu", not 0%."""
+    A unit that sent nothing for the period is "chưa gửi số liệu" (or `no_data`:
+    "nộp biểu trống"), not 0%."""
     prev_period = card.period.previous()
     if not sent:
         return {"points": float(card.points), "max_points": float(card.max_points), "percent": card.percent,
-                "points_text": "–", "max_text": points_vi(card.max_points), "percent_text": NO_DATA,
+                "points_text": "–", "max_text": points_vi(card.max_points), "percent_text": no_data,
                 "rank": None, "ranked": ranked, "rank_text": "–", "previous_period": str(prev_period),
                 "previous_label": prev_period.label_vi, "previous_points": None, "change": None,
-                "change_text": NO_DATA, "no_data": True}
+                "change_text": no_data, "no_data": True}
     h: dict[str, Any] = {
         "points": float(card.points), "max_points": float(card.max_points), "percent": card.percent,
         "points_text": points_vi(card.points), "max_text": points_vi(card.max_points),
@@ -314,9 +336,13 @@ def unit_report(ctx: Context, unit: str, period: str | Period, analyst: str = ""
     rank = next((r for r, c in ranked if c.unit_code == u.code), None) or None
     n_ranked = sum(1 for r, _ in ranked if r)
     sent = has_data(ctx.dataset, u.code, p)
-    head = headline(card, rank, n_ranked, previous, sent)
+    blank = not sent and bool(blank_months(ctx, u.code, p))
+    head = headline(card, rank, n_ranked, previous, sent, BLANK_FORM if blank else NO_DATA)
     comment = unit_commentary(card, ctx.catalogue, rank, n_ranked, previous)
-    if not sent:  # nothing to praise or regret: the unit has to send its figures first
+    if blank:  # it sent forms, with no figure in them
+        comment = Commentary(f"{u.name} {BLANK_FORM} (biểu không có số liệu nào) cho {p.label_vi_lower}: mọi tiêu chí "
+                             f"đều thiếu số liệu. Đề nghị đơn vị gửi lại biểu có số liệu để được chấm điểm.", ())
+    elif not sent:  # nothing to praise or regret: the unit has to send its figures first
         comment = Commentary(f"{u.name} {NO_DATA} của {p.label_vi_lower}: mọi tiêu chí đều thiếu số liệu. "
                              f"Đề nghị đơn vị gửi số liệu để được chấm điểm.", ())
     rep = UnitReport(p, card, previous, head, domain_rows(card, ctx.catalogue),
@@ -324,7 +350,7 @@ def unit_report(ctx: Context, unit: str, period: str | Period, analyst: str = ""
                      comment, analyst or "", data_note(ctx, u.code, p), ctx.cutoff.label(p), ctx.organisation, unit=u)
     rep.figures = {"kind": "unit", "title": rep.title, "unit_name": u.name, **card_figures(card),
                    "rank": rank, "ranked": n_ranked, "previous_points": head["previous_points"],
-                   "change": head["change"], "no_data": not sent}
+                   "change": head["change"], "no_data": not sent, "blank_form": blank}
     return rep
 
 

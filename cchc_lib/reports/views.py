@@ -196,7 +196,8 @@ def status_panel(rep: DepartmentReport) -> Html:
     if not s["available"]:
         return Html(f'<p class="empty">{e(s["message"][0].upper() + s["message"][1:])}.</p>')
     c = s["counts"]
-    intro = (f'<p>Đúng hạn: {count_vi(c.get("on_time", 0))} · Nộp muộn: {count_vi(c.get("late", 0))} · '
+    blank = f' · Nộp biểu trống: {count_vi(c["empty"])}' if c.get("empty") else ""
+    intro = (f'<p>Đúng hạn: {count_vi(c.get("on_time", 0))} · Nộp muộn: {count_vi(c.get("late", 0))}{blank} · '
              f'Chưa nộp: {count_vi(c.get("missing", 0))} (đơn vị × tháng).</p>')
     if not s["rows"]:
         return Html(intro + '<p class="empty">Mọi đơn vị đã nộp báo cáo đúng hạn.</p>')

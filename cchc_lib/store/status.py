@@ -140,8 +140,8 @@ def format_status(report: StatusReport, catalogue: Catalogue, registry: Registry
            f"Hạn báo cáo năm {report.period.year}: {format_date(report.annual_deadline)} — {report.annual_label}", "",
            LEGEND, ""]
     cell = 12
-    out.append(f"{'Đơn vị':<{width}}  " + "  ".join(f"{'T' + str(m.index) + '/' + str(m.year % 100):<{cell}}"
-                                                     for m in months))
+    out.append((f"{'Đơn vị':<{width}}  " + "  ".join(f"{'T' + str(m.index) + '/' + str(m.year % 100):<{cell}}"
+                                                      for m in months)).rstrip())
     marks = {ON_TIME: "✓", LATE: "!", EMPTY: "∅"}
     for unit in report.units:
         cells = []
