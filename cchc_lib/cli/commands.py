@@ -6,28 +6,34 @@ may call them too.  Scoring and reports first, then the monthly cycle
 """
 from __future__ import annotations
 
+import dataclasses
 import os
 from datetime import date, datetime
 from pathlib import Path
 from typing import Sequence
 
 from cchc_lib import project
-from cchc_lib.core.catalogue import Catalogue, load_catalogue
-from cchc_lib.core.deadlines import load_deadlines
-from cchc_lib.errors import UsageError
+from cchc_lib.core.catalogue import DATA_DIR, Catalogue, load_catalogue
+from cchc_lib.core.deadlines import Deadlines, load_cutoff, load_deadlines
+from cchc_lib.core.organisation import load_organisation
+from cchc_lib.core.periods import Period, parse_month_spoken, parse_period
+from cchc_lib.core.scoring import ranking, score_all, score_department, score_unit
+from cchc_lib.core.units import Registry, Unit, load_registry
+from cchc_lib.errors import CchcError, UsageError
+from cchc_lib.files import write_text
 from cchc_lib.fmt import count_vi
 from cchc_lib.intake.forms import form_file_name, write_form
 from cchc_lib.intake.ingest import EVIDENCE_COLUMN, IngestError, ingest as ingest_files
 from cchc_lib.intake.long_table import write_long_table
-from cchc_lib.core.periods import Period, parse_month_spoken, parse_period
+from cchc_lib.intake.sample import sample_observations
+from cchc_lib.intake.sample_db import build_sample_db
+from cchc_lib.intake.sources import open_dataset
+from cchc_lib.render.batch import DEPARTMENT, ExitText, load_spec, run_batch, spec_from_options
+from cchc_lib.render.pdf import INSTALL_HINT, find_browser
+from cchc_lib.reports.text import format_catalogue, format_ranking, format_table, to_csv, to_json
 from cchc_lib.store.db import Store
 from cchc_lib.store.history import format_history, history
 from cchc_lib.store.status import format_status, reporting_status
-from cchc_lib.intake.sample import sample_observations
-from cchc_lib.core.scoring import ranking, score_all, score_department, score_unit
-from cchc_lib.intake.sources import open_dataset
-from cchc_lib.reports.text import format_catalogue, format_ranking, format_table, to_csv, to_json
-from cchc_lib.core.units import Registry, Unit, load_registry
 
 FORMATS = ("table", "json", "csv")
 DEMO_PERIOD = "2023-Q3"
@@ -77,8 +83,6 @@ def sample_data(out: str | Path, catalogue: str | Path | None = None, units: str
     database filled through ingestion (never into an existing one)."""
     cat, reg = load_setup(catalogue, units)
     if db is not None:  # a database filled through the real ingestion path
-        from cchc_lib.intake.sample_db import build_sample_db
-
         return build_sample_db(db, cat, reg, load_deadlines(), year)
     obs = list(sample_observations(cat, reg, year))
     path = write_long_table(out, cat, obs)
@@ -92,14 +96,6 @@ def demo(period: str = DEMO_PERIOD, root: Path | None = None, progress: bool = T
     ranking, then the demo batch rendered into `output/demo/` (PDF too when a
     browser is found), and commands to try, printed as they can be typed.
     It never reads or writes `data/cchc.sqlite` or `params/`."""
-    from dataclasses import replace
-
-    from cchc_lib.core.deadlines import Deadlines
-    from cchc_lib.errors import CchcError
-    from cchc_lib.intake.sample_db import build_sample_db
-    from cchc_lib.render.batch import ExitText, run_batch, spec_from_options
-    from cchc_lib.render.pdf import INSTALL_HINT, find_browser
-
     root = root or project.project_root()
     folder = project.demo_dir(root)
     units = folder / "units.yaml"
@@ -122,7 +118,7 @@ def demo(period: str = DEMO_PERIOD, root: Path | None = None, progress: bool = T
     if not has_browser:
         out.append(f"PDF: {INSTALL_HINT}; chỉ tạo báo cáo HTML.")
     spec = spec_from_options(str(folder / "2023-Q3.yaml"), [str(p)], (), formats, str(db))
-    spec = replace(spec, registry=str(units.resolve()), output=str(output.resolve()))
+    spec = dataclasses.replace(spec, registry=str(units.resolve()), output=str(output.resolve()))
     report = run_batch(spec, root=root, progress=progress)
     out.append(report.text())
     cmd, shown_db, shown_units = project.command_name(), project.shown_path(db), project.shown_path(units)
@@ -144,8 +140,6 @@ def render(batch: str | None = None, periods: list[str] | tuple[str, ...] = (), 
            progress: bool = True, scheduler: str | None = None, kernel: str = "warm") -> str:
     """`cchc render`: reports of a batch file or of --period/--unit; exit 1 if any report failed.
     Without `data` (nor in the batch file) it reads the department's database."""
-    from cchc_lib.render.batch import DEPARTMENT, ExitText, load_spec, run_batch, spec_from_options
-
     root = project.project_root(Path(batch).resolve().parent) if batch else project.project_root()
     if units:  # codes as people type them: any case; a typo suggests the nearest code
         registry = load_spec(batch).registry if batch else ""
@@ -174,11 +168,6 @@ def init(folder: str | Path | None = None, today: date | None = None) -> str:
     cut-off), from the templates in `cchc_lib/data/init/`, and an empty
     database `data/cchc.sqlite`.  Existing files are never overwritten; the
     files are checked and the next steps printed as commands to type."""
-    from cchc_lib.core.catalogue import DATA_DIR
-    from cchc_lib.core.deadlines import load_cutoff
-    from cchc_lib.core.organisation import load_organisation
-    from cchc_lib.files import write_text
-
     root = Path(folder).expanduser().resolve() if folder else (project.find_project() or Path.cwd())
     if root.exists() and not root.is_dir():
         raise UsageError(f"{root} không phải thư mục")

@@ -64,10 +64,6 @@ class Registry:
     def codes(self) -> list[str]:
         return [u.code for u in self.units]
 
-    def of_kinds(self, kinds: Iterable[str]) -> list[Unit]:
-        ks = set(kinds)
-        return [u for u in self.units if u.kind in ks]
-
 
 def suggest(code: str, codes: list[str], n: int = 3) -> list[str]:
     """The known codes nearest to a mistyped one (difflib), best first: those

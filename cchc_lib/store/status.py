@@ -16,8 +16,7 @@ from cchc_lib.core.periods import Period, parse_period
 from cchc_lib.store.db import Store
 from cchc_lib.core.units import Registry
 
-ON_TIME, LATE, MISSING, EMPTY = "on_time", "late", "missing", "empty"
-STATE_VI = {ON_TIME: "đúng hạn", LATE: "muộn", MISSING: "chưa gửi", EMPTY: "nộp biểu trống"}
+ON_TIME, LATE, NOT_SENT, EMPTY = "on_time", "late", "missing", "empty"
 #: Unit names in the matrix are cut to this many characters (full names in the lists below it).
 NAME_WIDTH = 34
 
@@ -44,7 +43,7 @@ class StatusRow:
     @property
     def overdue(self) -> bool:
         """Missing and past its deadline (as opposed to not yet due)."""
-        return self.state == MISSING and self.deadline < date.today()
+        return self.state == NOT_SENT and self.deadline < date.today()
 
 
 @dataclass
@@ -102,7 +101,7 @@ def reporting_status(db_path: str | Path, registry: Registry, period: Period | s
             deadline = dl.monthly(month)
             at = first.get(key)
             if at is None and key not in blank:
-                rows.append(StatusRow(unit.code, month, MISSING, None, deadline))
+                rows.append(StatusRow(unit.code, month, NOT_SENT, None, deadline))
                 continue
             if at is None:
                 state, at = EMPTY, blank[key]
@@ -147,7 +146,7 @@ def format_status(report: StatusReport, catalogue: Catalogue, registry: Registry
         cells = []
         for m in months:
             r = report.row(unit, m)
-            if r.state == MISSING:
+            if r.state == NOT_SENT:
                 text = "·" if r.deadline >= today else "✗"
             else:
                 text = f"{marks[r.state]} {r.submitted_at:%d/%m}"
@@ -156,10 +155,10 @@ def format_status(report: StatusReport, catalogue: Catalogue, registry: Registry
             cells.append(f"{text:<{cell}}")
         out.append(f"{_short(names.get(unit, unit)):<{width}}  " + "  ".join(cells).rstrip())
     out.append("")
-    not_due = sum(r.state == MISSING and r.deadline >= today for r in report.rows)
+    not_due = sum(r.state == NOT_SENT and r.deadline >= today for r in report.rows)
     out.append(f"Đúng hạn: {report.count(ON_TIME)}, muộn: {report.count(LATE)}, "
                f"nộp biểu trống: {report.count(EMPTY)}, "
-               f"chưa gửi (quá hạn): {sum(r.state == MISSING and r.deadline < today for r in report.rows)}"
+               f"chưa gửi (quá hạn): {sum(r.state == NOT_SENT and r.deadline < today for r in report.rows)}"
                + (f", chưa đến hạn: {not_due}" if not_due else "") + " (đơn vị × tháng)")
 
     def who(r: StatusRow) -> str:
@@ -177,7 +176,7 @@ def format_status(report: StatusReport, catalogue: Catalogue, registry: Registry
         out += ["", "Cảnh báo — nộp biểu trống (biểu không có số liệu nào), cần đôn đốc gửi lại:"]
         for r in blank:
             out.append(f"  {who(r)}: nhận {r.submitted_at:%d/%m/%Y %H:%M}, hạn {format_date(r.deadline)}")
-    missing = [r for r in report.rows if r.state == MISSING and r.deadline < today]
+    missing = [r for r in report.rows if r.state == NOT_SENT and r.deadline < today]
     if missing:
         out += ["", "Chưa gửi (quá hạn), cần đôn đốc:"]
         for r in missing:
