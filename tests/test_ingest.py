@@ -359,5 +359,5 @@ def test_reading_commands_refuse_a_missing_database(tmp_path):
         assert r.returncode == 2 and r.stdout == "", (args, r.stdout)
         assert len(r.stderr.strip().splitlines()) == 1
         errors.add(r.stderr)
-    assert errors == {f"lỗi: chưa có cơ sở dữ liệu {typo} (dùng cchc ingest trước)\n"}
+    assert errors == {f"lỗi: không tìm thấy cơ sở dữ liệu {typo}\n"}
     assert not typo.exists()

@@ -48,7 +48,7 @@ class Cutoff:
         """(first day, last day) a period's figures cover: 2023-03 → 15/02/2023–14/03/2023;
         2023 → 15/12/2022–14/12/2023 (with `end_of_month`: 01/03–31/03, 01/01–31/12)."""
         first, last = period.months[0], period.months[-1]
-        before = Period.month(first.year, first.index).previous()
+        before = first.previous()
         return (self.closing(before.year, before.index) + timedelta(days=1),
                 self.closing(last.year, last.index))
 

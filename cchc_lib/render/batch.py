@@ -259,7 +259,7 @@ def plan(spec: BatchSpec, root: Path | None = None, output: str | Path | None = 
                          "data": all_data if u is None else freeze.data_digest(ctx.dataset, u.code, window),
                          "rank": None if u is None else ranks.get(u.code),
                          # a blank form ("nộp biểu trống") adds no value but changes the unit's report
-                         "blank": None if u is None else [str(m) for m in blank_months(ctx, u.code, parse_period(period))]}
+                         "blank": None if u is None else [str(m) for m in blank_months(ctx, u.code, period)]}
                 fp = freeze.fingerprint(parts)
                 jobs.append(Job(name, kind, period, str(nb), tuple(params.items()), spec.formats,
                                 str(out / str(period)), str(root), fp, f"{name} {period}"))
