@@ -95,7 +95,9 @@ def demo(period: str = DEMO_PERIOD, root: Path | None = None, progress: bool = T
     demo's units `demo/units.yaml`), the department's scorecard and the
     ranking, then the demo batch rendered into `output/demo/` (PDF too when a
     browser is found), and commands to try, printed as they can be typed.
-    It never reads or writes `data/cchc.sqlite` or `params/`."""
+    It never writes `data/cchc.sqlite` nor `params/`, and never reads the
+    department's database or unit list (it does use the cut-off and the
+    organisation's name)."""
     root = root or project.project_root()
     folder = project.demo_dir(root)
     units = folder / "units.yaml"
