@@ -314,7 +314,7 @@ def test_a_form_with_no_figure_is_stored_as_blank_and_shown(tmp_path):
     full = filled_form(tmp_path, "GDTRH", "2023-03", name="full.xlsx")
     assert run_ingest([full], db, received_at=datetime(2023, 4, 8, 10, 0, tzinfo=VN)).results[0].state == STORED
     row = reporting_status(db, REG, "2023-03", CAT).row("GDTRH", parse_period("2023-03"))
-    assert row.state == "late" and row.versions == 2 and row.corrected_at == datetime(2023, 4, 8, 10, 0, tzinfo=VN)
+    assert row.state == "late" and row.versions == 2 and row.corrected_at is None  # figures once: no correction
 
 
 def test_history_shows_names_and_correction_dates(tmp_path):

@@ -14,6 +14,7 @@ from typing import Iterable
 
 from cchc_lib.fmt import percent_vi, points_vi
 from cchc_lib.core.periods import Period, parse_period
+from cchc_lib.core.organisation import load_organisation
 from cchc_lib.core.units import DEPARTMENT_NAME
 
 CSS = """
@@ -64,7 +65,7 @@ def index_html(entries: Iterable[dict], made: _dt.datetime | None = None) -> str
              '<meta name="viewport" content="width=device-width, initial-scale=1">',
              f"<title>Báo cáo chỉ số CCHC — mục lục</title><style>{CSS}</style></head><body><main>",
              "<h1>Báo cáo chỉ số cải cách hành chính</h1>",
-             f'<p class="meta">Sở Giáo dục và Đào tạo Hải Phòng · cập nhật {made:%d/%m/%Y %H:%M}</p>']
+             f'<p class="meta">{escape(load_organisation().name)} · cập nhật {made:%d/%m/%Y %H:%M}</p>']
     if not by_period:
         parts.append("<p>Chưa có báo cáo nào.</p>")
     for period in sorted(by_period, key=_period_key):

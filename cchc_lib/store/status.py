@@ -27,7 +27,7 @@ class StatusRow:
     that gave figures (a later correction does not make a month late; a form
     sent with no figure at all does not make it on time: the month is
     `empty`, "nộp biểu trống", until figures come); `corrected_at` is the
-    latest resubmission; `missing_indicators` are the indicators of the
+    latest resubmission with figures (None without one); `missing_indicators` are the indicators of the
     unit's criteria with no current value, for a submitted month (empty for
     a missing one)."""
 
@@ -78,6 +78,7 @@ def reporting_status(db_path: str | Path, registry: Registry, period: Period | s
     first: dict[tuple[str, Period], datetime] = {}  # the first submission with figures
     blank: dict[tuple[str, Period], datetime] = {}  # the first form sent with none
     latest: dict[tuple[str, Period], datetime] = {}
+    with_figures: dict[tuple[str, Period], int] = {}
     versions: dict[tuple[str, Period], int] = {}
     present: dict[tuple[str, Period], set[str]] = {}
     if db.is_file():
@@ -87,7 +88,9 @@ def reporting_status(db_path: str | Path, registry: Registry, period: Period | s
                 key = (sub.unit, sub.month)
                 at = sub.file.received_at
                 versions[key] = versions.get(key, 0) + 1
-                latest[key] = max(latest.get(key, at), at)
+                if counts.get(sub.id, 0):  # a correction is a later submission with figures
+                    with_figures[key] = with_figures.get(key, 0) + 1
+                    latest[key] = max(latest.get(key, at), at)
                 target = first if counts.get(sub.id, 0) else blank
                 if key not in target or at < target[key]:
                     target[key] = at
@@ -108,9 +111,8 @@ def reporting_status(db_path: str | Path, registry: Registry, period: Period | s
             else:
                 state = ON_TIME if at.date() <= deadline else LATE
             have = present.get(key, set())
-            n = versions[key]
-            rows.append(StatusRow(unit.code, month, state, at, deadline, [i for i in needed if i not in have], n,
-                                  latest[key] if n > 1 else None))
+            rows.append(StatusRow(unit.code, month, state, at, deadline, [i for i in needed if i not in have],
+                                  versions[key], latest[key] if with_figures.get(key, 0) > 1 else None))
     return StatusReport(p, rows, dl.annual(p.year), dl.annual_text(p.year), registry.codes, months, dl.cutoff)
 
 
