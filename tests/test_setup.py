@@ -119,6 +119,12 @@ def test_reading_the_project_database_before_init_says_how(tmp_path, monkeypatch
             call()
         assert str(e.value).startswith("chưa có cơ sở dữ liệu data/cchc.sqlite: tạo cơ sở dữ liệu trống bằng ")
         assert " init, rồi nạp biểu mẫu bằng " in str(e.value)
+    from cchc_lib import reports
+
+    with pytest.raises(UsageError) as e:  # a notebook opened in JupyterLab, `data` left empty
+        reports.open_context()
+    assert str(e.value).startswith("chưa có cơ sở dữ liệu ") and "cchc init" in str(e.value)
+    assert 'data = "data/sample.sqlite", units = "demo/units.yaml"' in str(e.value)
     assert not (tmp_path / "data").exists()  # nothing made behind the user's back (no sample data)
 
 
