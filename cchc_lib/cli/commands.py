@@ -17,8 +17,10 @@ from cchc_lib.core.scoring import ranking, score_all, score_department, score_un
 from cchc_lib.intake.sources import open_dataset
 from cchc_lib.reports.text import format_catalogue, format_ranking, format_table, to_csv, to_json
 from cchc_lib.core.units import Registry, load_registry
+from cchc_lib.files import write_bytes, write_text
+from cchc_lib.fmt import count_vi, points_vi
 
-FORMATS = ("table", "json", "csv")
+FORMATS = ("table", "json", "csv", "xlsx")
 DEMO_PERIOD = "2023-Q3"
 
 
@@ -33,21 +35,40 @@ def criteria(catalogue: str | Path | None = None) -> str:
 
 
 def score(data: str | Path, period: str, unit: str | None = None, fmt: str = "table",
-          catalogue: str | Path | None = None, units: str | Path | None = None) -> str:
-    """`cchc score`: one scorecard as a table, the contract's JSON, or CSV."""
+          catalogue: str | Path | None = None, units: str | Path | None = None,
+          output: str | Path | None = None) -> str:
+    """`cchc score`: one scorecard as a table, the contract's JSON, CSV, or an
+    Excel workbook for people (`xlsx`, needs `output`; the department's has the
+    ranking of units too).  With `output` the text formats go to that file."""
     if fmt not in FORMATS:
         raise UsageError(f"định dạng không hỗ trợ: {fmt!r} (dùng: {', '.join(FORMATS)})")
+    if fmt == "xlsx" and (output is None or Path(output).suffix.lower() != ".xlsx"):
+        raise UsageError("--format xlsx cần -o TỆP.xlsx")
     p = parse_period(period)
     cat, reg = load_setup(catalogue, units)
     if unit is not None and unit not in reg:
         raise UsageError(f"đơn vị không có trong danh mục: {unit!r}")
     ds = open_dataset(data, cat, reg)
     card = score_unit(ds, cat, reg.get(unit), p) if unit else score_department(ds, cat, p, reg)
-    if fmt == "json":
-        return to_json(card)
-    if fmt == "csv":
-        return to_csv([card])
-    return format_table(card, cat)
+    if fmt == "xlsx":
+        # openpyxl's writer and the report layer: only for this format (the CLI starts fast)
+        from cchc_lib.reports.data import has_data
+        from cchc_lib.reports.workbooks import scorecard_workbook
+
+        ranked = unsent = None
+        if not unit:
+            sent = [u for u in reg if has_data(ds, u.code, p)]
+            ranked = ranking(score_unit(ds, cat, u, p) for u in sent)
+            unsent = [u for u in reg if u not in sent]
+        path = write_bytes(output, scorecard_workbook(card, cat, ranked, unsent or ()))
+        what = f"phiếu điểm {card.unit.code if card.unit else 'toàn Sở'}" + ("" if unit else " và xếp hạng đơn vị")
+        return f"Đã ghi {what} {p.label_vi_lower} (Excel) vào {path}"
+    text = to_json(card) if fmt == "json" else to_csv([card]) if fmt == "csv" else format_table(card, cat)
+    if output is not None:
+        # byte for byte what stdout gets: CSV and JSON are the machine formats
+        path = write_text(output, text if text.endswith("\n") else text + "\n")
+        return f"Đã ghi phiếu điểm ({fmt}) vào {path}"
+    return text
 
 
 def sample_data(out: str | Path, catalogue: str | Path | None = None, units: str | Path | None = None,
@@ -91,17 +112,32 @@ def demo(period: str = DEMO_PERIOD, root: Path | None = None, progress: bool = T
     spec = spec_from_options(str(root / "params" / "2023-Q3.yaml"), [period], (), formats, str(db))
     report = run_batch(spec, root=root, progress=progress)
     out.append(report.text())
-    return ExitText("\n\n".join(out), report.exit_code)
+    # The documents the department signs and sends: the year's báo cáo (Word)
+    # and the self-assessment workbook with its evidence.
+    from cchc_lib.render.batch import parse_spec
+    from cchc_lib.render.worker import DEPARTMENT, SUFFIXES
+
+    year = str(parse_period(period).year)
+    signed = run_batch(parse_spec({"period": year, "units": [], "notebooks": ["department"],
+                                   "formats": ["docx", "self-assessment"], "data": str(db)}, "demo"),
+                       root=root, progress=progress)
+    folder = project.output_dir(root) / year
+    docs = [f"Báo cáo năm {year} (Word, thể thức Nghị định 30): {folder / (DEPARTMENT + SUFFIXES['docx'])}",
+            f"Bảng tự đánh giá năm {year} (Excel): {folder / (DEPARTMENT + SUFFIXES['self-assessment'])}"]
+    out.append("\n".join([signed.text().replace(f"\nMục lục báo cáo: {signed.index}", "")] + docs))
+    return ExitText("\n\n".join(out), max(report.exit_code, signed.exit_code))
 
 
 def render(batch: str | None = None, periods: list[str] | tuple[str, ...] = (), units: list[str] | tuple[str, ...] = (),
            formats: str | None = None, jobs: int | None = None, force: bool = False, data: str | None = None,
            output: str | None = None, chromium: str | None = None, executor: str = "local",
-           progress: bool = True, scheduler: str | None = None, kernel: str = "warm") -> str:
-    """`cchc render`: reports of a batch file or of --period/--unit; exit 1 if any report failed."""
+           progress: bool = True, scheduler: str | None = None, kernel: str = "warm",
+           template: str | None = None) -> str:
+    """`cchc render`: reports of a batch file or of --period/--unit; exit 1 if any report failed.
+    `template`: the Word template of the docx format (default: the batch's, else the package's)."""
     from cchc_lib.render.batch import ExitText, run_batch, spec_from_options
 
-    spec = spec_from_options(batch, periods, units, formats, data)
+    spec = spec_from_options(batch, periods, units, formats, data, template)
     root = project.project_root(Path(batch).resolve().parent) if batch else project.project_root()
     from cchc_lib.reports.data import default_data
 
@@ -110,3 +146,33 @@ def render(batch: str | None = None, periods: list[str] | tuple[str, ...] = (), 
     report = run_batch(spec, root=root, output=output, workers=jobs, force=force, executor=executor,
                        chromium=chromium, progress=progress, scheduler=scheduler, kernel=kernel)
     return ExitText(report.text(), report.exit_code)
+
+
+def self_assessment(period: str, output: str | Path | None = None, data: str | Path | None = None,
+                    catalogue: str | Path | None = None, units: str | Path | None = None,
+                    root: Path | None = None) -> str:
+    """`cchc self-assessment`: the department's self-assessment workbook of a
+    period, with the units' evidence per criterion (default file:
+    output/<period>/department_tu_danh_gia.xlsx, as `cchc render --to self-assessment`)."""
+    # the report layer and openpyxl: loaded by the commands that use them (the CLI starts fast)
+    from cchc_lib.reports.data import default_data, open_context
+    from cchc_lib.reports.organisation import load_organisation
+    from cchc_lib.reports.workbooks import self_assessment as assess, self_assessment_workbook
+    from cchc_lib.render.worker import DEPARTMENT, SUFFIXES
+
+    p = parse_period(period)
+    root = root or project.project_root()
+    target = Path(output) if output else project.output_dir(root) / str(p) / (DEPARTMENT + SUFFIXES["self-assessment"])
+    if target.suffix.lower() != ".xlsx":
+        raise UsageError(f"bảng tự đánh giá phải là tệp .xlsx: {target}")
+    org = load_organisation(root=root)
+    ctx = open_context(data or default_data(root), catalogue or "", units or project.units_path(root))
+    sa = assess(ctx, p)
+    path = write_bytes(target, self_assessment_workbook(sa, org, ctx.catalogue))
+    flagged = [r.code for r in sa.criteria if r.flagged]
+    text = (f"Đã ghi bảng tự đánh giá {p.label_vi_lower} vào {path}: {count_vi(len(sa.evidence))} tài liệu kiểm chứng "
+            f"theo tiêu chí, tổng {points_vi(sa.card.points)}/{points_vi(sa.card.max_points)} điểm.")
+    if flagged:
+        text += (f"\n{count_vi(len(flagged))} tiêu chí có điểm nhưng chưa có tài liệu kiểm chứng (tô màu trong bảng): "
+                 f"{', '.join(flagged)}.")
+    return text

@@ -29,9 +29,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--data", required=True, metavar="PATH", help="bảng số liệu CSV/XLSX hoặc cơ sở dữ liệu")
     p.add_argument("--period", required=True, metavar="PERIOD", help="2023-03, 2023-Q1, 2023-H1 hoặc 2023")
     p.add_argument("--unit", metavar="CODE", help="mã đơn vị (bỏ trống: toàn Sở)")
-    p.add_argument("--format", default="table", choices=commands.FORMATS)
+    p.add_argument("--format", default="table", choices=commands.FORMATS,
+                   help="table (màn hình), json/csv (định dạng máy của hợp đồng dữ liệu), "
+                        "xlsx (bảng Excel để đọc, in, gửi; cần -o)")
+    p.add_argument("-o", "--output", metavar="FILE", help="ghi ra tệp (bắt buộc với --format xlsx)")
     _common(p)
-    p.set_defaults(run=lambda a: commands.score(a.data, a.period, a.unit, a.format, a.catalogue, a.units))
+    p.set_defaults(run=lambda a: commands.score(a.data, a.period, a.unit, a.format, a.catalogue, a.units,
+                                                a.output))
 
     p = sub.add_parser("sample-data", help="ghi bảng số liệu mẫu của mọi đơn vị, 12 tháng")
     p.add_argument("-o", "--output", default="data/sample_2023.csv", metavar="PATH")
@@ -73,14 +77,26 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("status", help="đơn vị nào đã gửi số liệu tháng nào: đúng hạn, muộn, chưa gửi")
     p.add_argument("--period", required=True, metavar="PERIOD")
     p.add_argument("--db", metavar="PATH")
+    p.add_argument("-o", "--output", metavar="FILE.xlsx", help="ghi ra bảng Excel thay vì in ra màn hình")
     _common(p)
-    p.set_defaults(run=lambda a: monthly.status(a.period, a.db, a.catalogue, a.units))
+    p.set_defaults(run=lambda a: monthly.status(a.period, a.db, a.catalogue, a.units, output=a.output))
 
-    p = sub.add_parser("render", help="tạo báo cáo HTML/PDF theo đơn vị và kỳ (tệp lô params/*.yaml hoặc --period)")
+    p = sub.add_parser("self-assessment", help="bảng tự đánh giá, chấm điểm của Sở (Excel) kèm tài liệu kiểm chứng")
+    p.add_argument("--period", required=True, metavar="PERIOD", help="thường là năm, ví dụ 2023")
+    p.add_argument("-o", "--output", metavar="FILE.xlsx",
+                   help="tệp kết quả (mặc định: output/<kỳ>/department_tu_danh_gia.xlsx)")
+    p.add_argument("--data", metavar="PATH", help="cơ sở dữ liệu hoặc bảng số liệu (mặc định: của dự án)")
+    _common(p)
+    p.set_defaults(run=lambda a: commands.self_assessment(a.period, a.output, a.data, a.catalogue, a.units))
+
+    p = sub.add_parser("render", help="tạo báo cáo HTML/PDF/Word theo đơn vị và kỳ (tệp lô params/*.yaml hoặc --period)")
     p.add_argument("batch", nargs="?", metavar="BATCH.yaml", help="tệp lô, ví dụ params/2023-Q1.yaml")
     p.add_argument("--period", action="append", default=[], metavar="PERIOD", help="kỳ báo cáo (lặp lại được)")
     p.add_argument("--unit", action="append", default=[], metavar="CODE", help="chỉ các đơn vị này (lặp lại được)")
-    p.add_argument("--to", metavar="FORMATS", help="định dạng: html, pdf hoặc html,pdf")
+    p.add_argument("--to", metavar="FORMATS", help="định dạng, cách nhau bởi dấu phẩy: html, pdf, docx (báo cáo Word "
+                   "theo Nghị định 30), self-assessment (bảng tự đánh giá của Sở)")
+    p.add_argument("--template", metavar="PATH", help="mẫu báo cáo Word (.docx) cho định dạng docx "
+                   "(mặc định: khóa docx_template của tệp lô, hoặc mẫu kèm theo)")
     p.add_argument("-j", "--jobs", type=int, metavar="N", help="số tiến trình song song (mặc định: số lõi CPU)")
     p.add_argument("--force", action="store_true", help="tạo lại mọi báo cáo, kể cả không thay đổi")
     p.add_argument("--data", metavar="PATH", help="cơ sở dữ liệu hoặc bảng số liệu (mặc định: của dự án)")
@@ -94,7 +110,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="warm (mặc định): mỗi tiến trình giữ một kernel, xóa trắng giữa hai báo cáo; fresh: kernel mới mỗi báo cáo")
     p.add_argument("--quiet", action="store_true", help="không hiện thanh tiến trình")
     p.set_defaults(run=lambda a: commands.render(a.batch, a.period, a.unit, a.to, a.jobs, a.force, a.data, a.output,
-                                                 a.chromium, a.executor, not a.quiet, a.scheduler, a.kernel))
+                                                 a.chromium, a.executor, not a.quiet, a.scheduler, a.kernel,
+                                                 a.template))
 
     p = sub.add_parser("demo", help="việc chính trên số liệu mẫu")
     p.add_argument("--period", default=commands.DEMO_PERIOD)

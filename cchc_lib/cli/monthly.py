@@ -12,6 +12,7 @@ from cchc_lib.cli.commands import load_setup
 from cchc_lib.core.deadlines import load_deadlines
 from cchc_lib.fmt import count_vi
 from cchc_lib.errors import UsageError
+from cchc_lib.files import write_bytes
 from cchc_lib.intake.long_table import write_long_table
 from cchc_lib.intake.forms import form_file_name, write_form
 from cchc_lib.store.history import format_history, history
@@ -119,9 +120,17 @@ def export(period: str, out: str | Path, db: str | Path | None = None,
 
 
 def status(period: str, db: str | Path | None = None, catalogue: str | Path | None = None,
-           units: str | Path | None = None, today: date | None = None) -> str:
+           units: str | Path | None = None, today: date | None = None, output: str | Path | None = None) -> str:
+    """`cchc status`: the text matrix, or with `output` (.xlsx) the Excel workbook."""
     p = parse_period(period)
+    if output is not None and Path(output).suffix.lower() != ".xlsx":
+        raise UsageError(f"tệp tình hình gửi số liệu phải là .xlsx: {output}")
     cat, reg = load_setup(catalogue, units)
     path = _existing_db(db)
     report = reporting_status(path, reg, p, cat)
+    if output is not None:
+        from cchc_lib.reports.workbooks import status_workbook  # openpyxl's writer: only when asked for
+
+        written = write_bytes(output, status_workbook(report, reg, cat, today))
+        return f"Đã ghi tình hình gửi số liệu {p.label_vi_lower} (Excel) vào {written}"
     return format_status(report, cat, reg, today)
