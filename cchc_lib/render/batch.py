@@ -225,7 +225,7 @@ def plan(spec: BatchSpec, root: Path | None = None, output: str | Path | None = 
     ctx = open_context(data, catalogue or "", registry)
     notebooks = {kind: (_resolve(root, path) if path else root / NOTEBOOKS[kind]) for kind, path in spec.notebooks}
     for kind, nb in notebooks.items():
-        if not nb.is_file():
+        if not nb.is_file() and any(f in NOTEBOOK_FORMATS for f in spec.formats):  # DOCX needs no notebook
             raise _err(spec.source, f"không tìm thấy notebook {kind}: {nb}")
     units = select_units(spec, ctx.registry)
     check_commentary(spec, ctx.registry)
@@ -243,7 +243,8 @@ def plan(spec: BatchSpec, root: Path | None = None, output: str | Path | None = 
         if "docx" in spec.formats:
             check_template(template)
         load_organisation(root=root)
-        documents = (("docx_template", str(template)), ("organisation", str(organisation_path(root))))
+        org_file = organisation_path(root)
+        documents = (("docx_template", str(template)), ("organisation", str(org_file) if org_file.is_file() else ""))
         common |= {"organisation": freeze.file_digest(organisation_path(root)),
                    "docx_template": freeze.file_digest(template) if "docx" in spec.formats else ""}
     unit_formats = tuple(f for f in spec.formats if f not in DEPARTMENT_ONLY)
