@@ -114,8 +114,9 @@ def _results(rep: UnitReport | DepartmentReport, subject: str, cards: Sequence[t
              keep: set[str]) -> list[str]:
     card = rep.card
     through = rep.note.get("through", "")
-    out = [f"Theo số liệu các đơn vị gửi về (số liệu đến {through.lower() if through[:1] == 'T' else through}), "
-           f"{subject} đạt {points_vi(card.points)}/{points_vi(card.max_points)} điểm áp dụng "
+    source = (f"Theo số liệu các đơn vị gửi về (số liệu đến {through[:1].lower() + through[1:]})"
+              if through.startswith("Tháng") else "Theo số liệu hiện có")
+    out = [f"{source}, {subject} đạt {points_vi(card.points)}/{points_vi(card.max_points)} điểm áp dụng "
            f"(tỷ lệ {_pct(card)}), cụ thể:"]
     for d in card.domains:
         pct = percent_vi(d.percent / 100) if d.percent is not None else "–"

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import io
+from copy import copy
 from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any, Iterable, Sequence
@@ -83,6 +84,7 @@ class Sheet:
         self.row = 0
         self.heading_row = 0
         self.fonts = {(b, i): Font(name=FONT, size=size, bold=b, italic=i) for b in (False, True) for i in (False, True)}
+        self.styles: dict[tuple, Any] = {}
         for n, w in enumerate(self.widths, 1):
             ws.column_dimensions[get_column_letter(n)].width = w
 
@@ -92,25 +94,33 @@ class Sheet:
         """One cell.  A string is text whatever it starts with; only this
         module's own formulas (`formula=True`) are written as formulas."""
         c = self.ws.cell(row=row, column=col)
+        quote = False
         if formula:
             c.value = value
         elif isinstance(value, str):
             value = text(value)
             c.value = value
             c.data_type = "s"  # text, never a formula
-            if value.startswith(FORMULA_START):
-                c.quotePrefix = True  # and stays text when edited in Excel
+            quote = value.startswith(FORMULA_START)  # and stays text when edited in Excel
         else:
             c.value = value
+        horizontal = align or ("right" if isinstance(value, (int, float)) and not isinstance(value, bool) else "left")
+        key = (fmt, bold, italic, horizontal, wrap, fill.fgColor.rgb if fill is not None else None, border, quote)
+        style = self.styles.get(key)
+        if style is not None:  # openpyxl hashes every style object it is given: copy a finished one instead
+            c._style = copy(style)
+            return c
         if fmt:
             c.number_format = fmt
         c.font = self.fonts[(bold, italic)]
-        horizontal = align or ("right" if isinstance(value, (int, float)) and not isinstance(value, bool) else "left")
         c.alignment = Alignment(horizontal=horizontal, vertical="top", wrap_text=wrap)
         if fill is not None:
             c.fill = fill
         if border:
             c.border = BOX
+        if quote:
+            c.quotePrefix = True
+        self.styles[key] = copy(c._style)
         return c
 
     def title(self, lines: Iterable[tuple[str, bool, float]]) -> None:
