@@ -9,16 +9,24 @@ from pathlib import Path
 
 from cchc_lib import project
 from cchc_lib.core.catalogue import Catalogue, load_catalogue
-from cchc_lib.errors import UsageError
-from cchc_lib.intake.long_table import write_long_table
+from cchc_lib.core.deadlines import load_deadlines
 from cchc_lib.core.periods import parse_period
-from cchc_lib.intake.sample import sample_observations
 from cchc_lib.core.scoring import ranking, score_all, score_department, score_unit
-from cchc_lib.intake.sources import open_dataset
-from cchc_lib.reports.text import format_catalogue, format_ranking, format_table, to_csv, to_json
 from cchc_lib.core.units import Registry, load_registry
+from cchc_lib.errors import CchcError, UsageError
 from cchc_lib.files import write_bytes, write_text
 from cchc_lib.fmt import count_vi, points_vi
+from cchc_lib.intake.long_table import write_long_table
+from cchc_lib.intake.sample import sample_observations
+from cchc_lib.intake.sample_db import build_sample_db
+from cchc_lib.intake.sources import open_dataset
+from cchc_lib.render.batch import ExitText, parse_spec, run_batch, spec_from_options
+from cchc_lib.render.pdf import INSTALL_HINT, find_browser
+from cchc_lib.render.worker import DEPARTMENT, SUFFIXES
+from cchc_lib.reports.data import default_data, has_data, open_context
+from cchc_lib.reports.organisation import load_organisation
+from cchc_lib.reports.text import format_catalogue, format_ranking, format_table, to_csv, to_json
+from cchc_lib.reports.workbooks import scorecard_workbook, self_assessment as assess, self_assessment_workbook
 
 FORMATS = ("table", "json", "csv", "xlsx")
 DEMO_PERIOD = "2023-Q3"
@@ -51,10 +59,6 @@ def score(data: str | Path, period: str, unit: str | None = None, fmt: str = "ta
     ds = open_dataset(data, cat, reg)
     card = score_unit(ds, cat, reg.get(unit), p) if unit else score_department(ds, cat, p, reg)
     if fmt == "xlsx":
-        # openpyxl's writer and the report layer: only for this format (the CLI starts fast)
-        from cchc_lib.reports.data import has_data
-        from cchc_lib.reports.workbooks import scorecard_workbook
-
         ranked = unsent = None
         if not unit:
             sent = [u for u in reg if has_data(ds, u.code, p)]
@@ -75,9 +79,6 @@ def sample_data(out: str | Path, catalogue: str | Path | None = None, units: str
                 year: int = 2023, db: str | Path | None = None) -> str:
     cat, reg = load_setup(catalogue, units)
     if db is not None:  # a database filled through the real ingestion path
-        from cchc_lib.core.deadlines import load_deadlines
-        from cchc_lib.intake.sample_db import build_sample_db
-
         return build_sample_db(db, cat, reg, load_deadlines(), year)
     obs = list(sample_observations(cat, reg, year))
     path = write_long_table(out, cat, obs)
@@ -88,11 +89,8 @@ def demo(period: str = DEMO_PERIOD, root: Path | None = None, progress: bool = T
     """The main job on the bundled sample: a sample database filled through
     ingestion (once), the department's scorecard and the ranking, then the
     sample batch rendered (department and every unit; PDF too when a browser
-    is found) and the path of output/index.html."""
-    from cchc_lib.render.batch import ExitText, run_batch, spec_from_options
-    from cchc_lib.errors import CchcError
-    from cchc_lib.render.pdf import INSTALL_HINT, find_browser
-
+    is found) and the path of output/index.html; then the year's báo cáo
+    (DOCX) and self-assessment workbook of the department, and their paths."""
     root = root or project.project_root()
     db = project.db_path(root)
     out = []
@@ -114,9 +112,6 @@ def demo(period: str = DEMO_PERIOD, root: Path | None = None, progress: bool = T
     out.append(report.text())
     # The documents the department signs and sends: the year's báo cáo (Word)
     # and the self-assessment workbook with its evidence.
-    from cchc_lib.render.batch import parse_spec
-    from cchc_lib.render.worker import DEPARTMENT, SUFFIXES
-
     year = str(parse_period(period).year)
     signed = run_batch(parse_spec({"period": year, "units": [], "notebooks": ["department"],
                                    "formats": ["docx", "self-assessment"], "data": str(db)}, "demo"),
@@ -135,12 +130,8 @@ def render(batch: str | None = None, periods: list[str] | tuple[str, ...] = (), 
            template: str | None = None) -> str:
     """`cchc render`: reports of a batch file or of --period/--unit; exit 1 if any report failed.
     `template`: the Word template of the docx format (default: the batch's, else the package's)."""
-    from cchc_lib.render.batch import ExitText, run_batch, spec_from_options
-
     spec = spec_from_options(batch, periods, units, formats, data, template)
     root = project.project_root(Path(batch).resolve().parent) if batch else project.project_root()
-    from cchc_lib.reports.data import default_data
-
     if not spec.data and not default_data(root).is_file():  # fresh clone: make the sample first
         sample_data(default_data(root), units=project.units_path(root))
     report = run_batch(spec, root=root, output=output, workers=jobs, force=force, executor=executor,
@@ -154,12 +145,6 @@ def self_assessment(period: str, output: str | Path | None = None, data: str | P
     """`cchc self-assessment`: the department's self-assessment workbook of a
     period, with the units' evidence per criterion (default file:
     output/<period>/department_tu_danh_gia.xlsx, as `cchc render --to self-assessment`)."""
-    # the report layer and openpyxl: loaded by the commands that use them (the CLI starts fast)
-    from cchc_lib.reports.data import default_data, open_context
-    from cchc_lib.reports.organisation import load_organisation
-    from cchc_lib.reports.workbooks import self_assessment as assess, self_assessment_workbook
-    from cchc_lib.render.worker import DEPARTMENT, SUFFIXES
-
     p = parse_period(period)
     root = root or project.project_root()
     target = Path(output) if output else project.output_dir(root) / str(p) / (DEPARTMENT + SUFFIXES["self-assessment"])

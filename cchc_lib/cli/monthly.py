@@ -20,6 +20,7 @@ from cchc_lib.intake.ingest import EVIDENCE_COLUMN, IngestError, ingest as inges
 from cchc_lib.core.periods import parse_month, parse_period
 from cchc_lib.store.status import format_status, reporting_status
 from cchc_lib.store.db import Store
+from cchc_lib.reports.workbooks import status_workbook
 from cchc_lib.core.units import Registry, Unit
 
 
@@ -129,8 +130,6 @@ def status(period: str, db: str | Path | None = None, catalogue: str | Path | No
     path = _existing_db(db)
     report = reporting_status(path, reg, p, cat)
     if output is not None:
-        from cchc_lib.reports.workbooks import status_workbook  # openpyxl's writer: only when asked for
-
         written = write_bytes(output, status_workbook(report, reg, cat, today))
         return f"Đã ghi tình hình gửi số liệu {p.label_vi_lower} (Excel) vào {written}"
     return format_status(report, cat, reg, today)

@@ -20,6 +20,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
+from cchc_lib.core.periods import Period
+
 FORMATS = ("html", "pdf", "docx", "self-assessment")
 NOTEBOOK_FORMATS = ("html", "pdf")  # made from the executed notebook
 DEPARTMENT_ONLY = ("self-assessment",)  # the department's self-assessment workbook
@@ -34,7 +36,7 @@ class Job:
 
     name: str  # unit code, or "department"
     kind: str  # "unit" | "department"
-    period: str
+    period: Period
     notebook: str  # absolute path
     parameters: tuple[tuple[str, Any], ...]  # papermill parameters, in order
     formats: tuple[str, ...]
@@ -252,13 +254,12 @@ def documents(job: Job) -> tuple[dict[str, Any], dict[str, bytes]]:
     """The report's published figures and its DOCX / self-assessment bytes,
     from the same report data the notebooks use (`cchc_lib.reports`)."""
     # Imported when used, like papermill above: a worker that only makes HTML never loads docxtpl or openpyxl.
-    from cchc_lib.core.periods import parse_period
     from cchc_lib.reports.data import department_report, open_context, unit_report
     from cchc_lib.reports.organisation import load_organisation
 
     params, options = job.params, dict(job.documents)
     ctx = open_context(params.get("data", ""), params.get("catalogue", ""), params.get("units", ""))
-    period = parse_period(job.period)
+    period = job.period
     rep = (department_report(ctx, period, params.get("commentary", "")) if job.kind == "department"
            else unit_report(ctx, params["unit"], period, params.get("commentary", "")))
     org = load_organisation(options.get("organisation") or None, root=Path(job.cwd))

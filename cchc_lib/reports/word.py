@@ -37,10 +37,10 @@ from cchc_lib.core.scoring import CriterionScore, Scorecard
 from cchc_lib.errors import UsageError
 from cchc_lib.fmt import acronyms, count_vi, percent_vi, points_vi, sentence_case
 from cchc_lib.project import PACKAGE_DIR
-from cchc_lib.reports.commentary import change_sentence, lost_criteria, responsible_kinds, units_losing
+from cchc_lib.reports.commentary import change_sentence, lost_criteria, units_losing
 from cchc_lib.reports.data import NO_DATA, Context, DepartmentReport, UnitReport, rank_units
 from cchc_lib.reports.organisation import Organisation
-from cchc_lib.reports.text import criterion_notes, indicator_names, value_text
+from cchc_lib.reports.text import criterion_notes, indicator_names, responsible_text, value_text
 
 DEFAULT_TEMPLATE = PACKAGE_DIR / "templates" / "docx" / "bao_cao.docx"
 #: How many units a criterion's paragraph names before "và N đơn vị khác".
@@ -63,10 +63,10 @@ def _pct(card: Scorecard) -> str:
     return percent_vi(card.percent / 100) if card.percent is not None else "–"
 
 
-def _result(c: CriterionScore, catalogue: Catalogue) -> str:
+def _result(c: CriterionScore, catalogue: Catalogue, *more: str) -> str:
     """The figures behind a criterion's points, with the contract's notes (months, as-of, …)."""
     text = value_text(c, catalogue)
-    notes = criterion_notes(c.to_dict())
+    notes = criterion_notes(c.to_dict()) + list(more)
     return text + (f" ({'; '.join(notes)})" if notes else "")
 
 
@@ -182,7 +182,7 @@ def _problems(card: Scorecard, cards: Sequence[Scorecard] | None, catalogue: Cat
         text = (f"{i}. {c.code} {c.criterion.title}: đạt {points_vi(c.points)}/{points_vi(c.max_points)} điểm, "
                 f"mất {points_vi(c.lost)} điểm; kết quả: {_result(c, catalogue)}.")
         if cards is not None:
-            text += f" Đơn vị chịu trách nhiệm theo Kế hoạch: {responsible_kinds(catalogue, c.criterion)}."
+            text += f" Đơn vị chịu trách nhiệm theo Kế hoạch: {responsible_text(catalogue, c.criterion)}."
             losing = _unit_figures(units_losing(c.code, cards), catalogue)
             if losing:
                 text += f" Đơn vị chưa đạt: {_named(losing)}."
@@ -210,7 +210,7 @@ def _proposals(card: Scorecard, cards: Sequence[Scorecard] | None, catalogue: Ca
         how = c.gap.text if c.gap else "rà soát, thực hiện đầy đủ yêu cầu của tiêu chí theo Kế hoạch"
         text = f"- {c.code}: {how}"
         if cards is not None:
-            text += f". Giao: {responsible_kinds(catalogue, c.criterion)}"
+            text += f". Giao: {responsible_text(catalogue, c.criterion)}"
             losing = [u.unit.name for u, _ in units_losing(c.code, cards) if u.unit]
             if losing:
                 text += f"; tập trung đôn đốc: {_named(losing, 4)}"
@@ -247,9 +247,9 @@ def _scorecard_rows(card: Scorecard, catalogue: Catalogue) -> list[dict[str, Any
                 rows.append({"bold": False, "group": True, "stt": g, "title": groups[g].title, "max": "", "result": "",
                              "points": ""})
             if c.status == TRACKED:
-                result, points, maximum = _result(c, catalogue) + " (theo dõi, không tính điểm)", "–", "–"
+                result, points, maximum = _result(c, catalogue, "theo dõi, không tính điểm"), "–", "–"
             elif c.status == NOT_APPLICABLE:
-                result, points, maximum = _result(c, catalogue) + " (không phát sinh, không tính điểm)", "–", \
+                result, points, maximum = _result(c, catalogue, "không phát sinh, không tính điểm"), "–", \
                     points_vi(c.max_points)
             elif c.status == MISSING:
                 result, points, maximum = _result(c, catalogue), "0,00", points_vi(c.max_points)

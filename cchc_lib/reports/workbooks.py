@@ -45,7 +45,7 @@ from cchc_lib.intake.forms import text_lines
 from cchc_lib.reports.data import Context, last_month
 from cchc_lib.reports.organisation import Organisation
 from cchc_lib.reports.text import criterion_notes, value_text
-from cchc_lib.store.status import LATE, MISSING as NOT_SENT, ON_TIME, STATE_VI, StatusReport
+from cchc_lib.store.status import LATE, NOT_SENT, ON_TIME, StatusReport
 
 FONT = "Times New Roman"
 POINTS = "0.00"  # Excel shows 1,46 in a Vietnamese locale
@@ -338,7 +338,7 @@ def status_workbook(report: StatusReport, registry: Registry, catalogue: Catalog
         if r.state == NOT_SENT:
             state = "chưa gửi (quá hạn)" if r.deadline < today else "chưa đến hạn"
         else:
-            state = STATE_VI[r.state]
+            state = "đúng hạn" if r.state == ON_TIME else "muộn"
         missing = "; ".join(catalogue.indicators[i].label if i in catalogue.indicators else i
                             for i in r.missing_indicators)
         d.add([r.unit, registry.get(r.unit).name, str(r.month), state, _naive(r.submitted_at), r.deadline,
