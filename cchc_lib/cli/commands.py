@@ -20,22 +20,26 @@ from cchc_lib.core.periods import Period, parse_month_spoken, parse_period
 from cchc_lib.core.scoring import ranking, score_all, score_department, score_unit
 from cchc_lib.core.units import Registry, Unit, load_registry
 from cchc_lib.errors import CchcError, UsageError
-from cchc_lib.files import write_text
-from cchc_lib.fmt import count_vi
+from cchc_lib.files import write_bytes, write_text
+from cchc_lib.fmt import count_vi, points_vi
 from cchc_lib.intake.forms import form_file_name, write_form
 from cchc_lib.intake.ingest import EVIDENCE_COLUMN, IngestError, ingest as ingest_files
 from cchc_lib.intake.long_table import write_long_table
 from cchc_lib.intake.sample import sample_observations
 from cchc_lib.intake.sample_db import build_sample_db
 from cchc_lib.intake.sources import open_dataset
-from cchc_lib.render.batch import DEPARTMENT, ExitText, load_spec, run_batch, spec_from_options
+from cchc_lib.render.batch import ExitText, load_spec, parse_spec, run_batch, spec_from_options
 from cchc_lib.render.pdf import INSTALL_HINT, find_browser
+from cchc_lib.render.worker import DEPARTMENT, SUFFIXES
+from cchc_lib.reports.data import has_data, open_context
 from cchc_lib.reports.text import format_catalogue, format_ranking, format_table, to_csv, to_json
+from cchc_lib.reports.workbooks import (scorecard_workbook, self_assessment as assess, self_assessment_workbook,
+                                        status_workbook)
 from cchc_lib.store.db import Store
 from cchc_lib.store.history import format_history, history
 from cchc_lib.store.status import format_status, reporting_status
 
-FORMATS = ("table", "json", "csv")
+FORMATS = ("table", "json", "csv", "xlsx")
 DEMO_PERIOD = "2023-Q3"
 
 
@@ -57,11 +61,16 @@ def _missing_db(path: Path) -> UsageError:
 
 
 def score(data: str | Path | None, period: str, unit: str | None = None, fmt: str = "table",
-          catalogue: str | Path | None = None, units: str | Path | None = None) -> str:
-    """`cchc score`: one scorecard as a table, the contract's JSON, or CSV.
+          catalogue: str | Path | None = None, units: str | Path | None = None,
+          output: str | Path | None = None) -> str:
+    """`cchc score`: one scorecard as a table, the contract's JSON, CSV, or an
+    Excel workbook for people (`xlsx`, needs `output`; the department's has the
+    ranking of units too).  With `output` the text formats go to that file.
     `data` is a long table or a database (default: the project's database)."""
     if fmt not in FORMATS:
         raise UsageError(f"định dạng không hỗ trợ: {fmt!r} (dùng: {', '.join(FORMATS)})")
+    if fmt == "xlsx" and (output is None or Path(output).suffix.lower() != ".xlsx"):
+        raise UsageError("--format xlsx cần -o TỆP.xlsx")
     p = parse_period(period)
     cat, reg = load_setup(catalogue, units)
     u = reg.resolve(unit) if unit is not None else None
@@ -70,11 +79,21 @@ def score(data: str | Path | None, period: str, unit: str | None = None, fmt: st
         raise _missing_db(path)
     ds = open_dataset(path, cat, reg)
     card = score_unit(ds, cat, u, p) if u else score_department(ds, cat, p, reg)
-    if fmt == "json":
-        return to_json(card)
-    if fmt == "csv":
-        return to_csv([card])
-    return format_table(card, cat)
+    if fmt == "xlsx":
+        ranked = unsent = None
+        if not u:
+            sent = [x for x in reg if has_data(ds, x.code, p)]
+            ranked = ranking(score_unit(ds, cat, x, p) for x in sent)
+            unsent = [x for x in reg if x not in sent]
+        written = write_bytes(output, scorecard_workbook(card, cat, ranked, unsent or ()))
+        what = f"phiếu điểm {card.unit.code if card.unit else 'toàn Sở'}" + ("" if u else " và xếp hạng đơn vị")
+        return f"Đã ghi {what} {p.label_vi_lower} (Excel) vào {written}"
+    text = to_json(card) if fmt == "json" else to_csv([card]) if fmt == "csv" else format_table(card, cat)
+    if output is not None:
+        # byte for byte what stdout gets: CSV and JSON are the machine formats
+        written = write_text(output, text if text.endswith("\n") else text + "\n")
+        return f"Đã ghi phiếu điểm ({fmt}) vào {written}"
+    return text
 
 
 def sample_data(out: str | Path, catalogue: str | Path | None = None, units: str | Path | None = None,
@@ -94,10 +113,11 @@ def demo(period: str = DEMO_PERIOD, root: Path | None = None, progress: bool = T
     database `data/sample.sqlite` (filled through ingestion once, with the
     demo's units `demo/units.yaml`), the department's scorecard and the
     ranking, then the demo batch rendered into `output/demo/` (PDF too when a
-    browser is found), and commands to try, printed as they can be typed.
-    It never writes `data/cchc.sqlite` nor `params/`, and never reads the
-    department's database or unit list (it does use the cut-off and the
-    organisation's name)."""
+    browser is found), the year's báo cáo (DOCX) and self-assessment workbook
+    of the department with their paths, and commands to try, printed as they
+    can be typed.  It never writes `data/cchc.sqlite` nor `params/`, and never
+    reads the department's database or unit list (it does use the cut-off and
+    the organisation's name)."""
     root = root or project.project_root()
     folder = project.demo_dir(root)
     units = folder / "units.yaml"
@@ -123,6 +143,19 @@ def demo(period: str = DEMO_PERIOD, root: Path | None = None, progress: bool = T
     spec = dataclasses.replace(spec, registry=str(units.resolve()), output=str(output.resolve()))
     report = run_batch(spec, root=root, progress=progress)
     out.append(report.text())
+    # The documents the department signs and sends: the year's báo cáo (Word)
+    # and the self-assessment workbook with its evidence.
+    year = str(p.year)
+    signed = run_batch(parse_spec({"period": year, "units": [], "notebooks": ["department"],
+                                   "formats": ["docx", "self-assessment"], "data": str(db),
+                                   "registry": str(units.resolve()), "output": str(output.resolve())}, "demo"),
+                       root=root, progress=progress)
+    docs_dir = output / year
+    out.append("\n".join([signed.text().replace(f"\nMục lục báo cáo: {signed.index}", ""),
+                          f"Báo cáo năm {year} (Word, thể thức Nghị định 30): "
+                          f"{project.shown_path(docs_dir / (DEPARTMENT + SUFFIXES['docx']))}",
+                          f"Bảng tự đánh giá năm {year} (Excel): "
+                          f"{project.shown_path(docs_dir / (DEPARTMENT + SUFFIXES['self-assessment']))}"]))
     cmd, shown_db, shown_units = project.command_name(), project.shown_path(db), project.shown_path(units)
     demo_args = f"--db {shown_db} --units {shown_units}"
     out.append("\n".join([
@@ -133,22 +166,24 @@ def demo(period: str = DEMO_PERIOD, root: Path | None = None, progress: bool = T
         f"  {cmd} score --period {p} --unit GDTRH {demo_args}",
         f"Bắt đầu với số liệu thật của Sở: {cmd} init (xem README, mục \"Bắt đầu với số liệu thật\").",
     ]))
-    return ExitText("\n\n".join(out), report.exit_code)
+    return ExitText("\n\n".join(out), max(report.exit_code, signed.exit_code))
 
 
 def render(batch: str | None = None, periods: list[str] | tuple[str, ...] = (), units: list[str] | tuple[str, ...] = (),
            formats: str | None = None, jobs: int | None = None, force: bool = False, data: str | None = None,
            output: str | None = None, chromium: str | None = None, executor: str = "local",
-           progress: bool = True, scheduler: str | None = None, kernel: str = "warm") -> str:
+           progress: bool = True, scheduler: str | None = None, kernel: str = "warm",
+           template: str | None = None) -> str:
     """`cchc render`: reports of a batch file or of --period/--unit; exit 1 if any report failed.
-    Without `data` (nor in the batch file) it reads the department's database."""
+    Without `data` (nor in the batch file) it reads the department's database.
+    `template`: the Word template of the docx format (default: the batch's, else the package's)."""
     root = project.project_root(Path(batch).resolve().parent) if batch else project.project_root()
     if units:  # codes as people type them: any case; a typo suggests the nearest code
         registry = load_spec(batch).registry if batch else ""
         _, reg = load_setup(units=(Path(registry) if Path(registry).is_absolute() else root / registry)
                             if registry else project.units_path(root))
         units = [DEPARTMENT if u.strip().lower() == DEPARTMENT else reg.resolve(u).code for u in units]
-    spec = spec_from_options(batch, periods, units, formats, data)
+    spec = spec_from_options(batch, periods, units, formats, data, template)
     if not spec.data and not project.db_path(root).is_file():
         raise _missing_db(project.db_path(root))
     report = run_batch(spec, root=root, output=output, workers=jobs, force=force, executor=executor,
@@ -314,9 +349,42 @@ def export(period: str, out: str | Path, db: str | Path | None = None,
 
 
 def status(period: str, db: str | Path | None = None, catalogue: str | Path | None = None,
-           units: str | Path | None = None, today: date | None = None) -> str:
+           units: str | Path | None = None, today: date | None = None, output: str | Path | None = None) -> str:
+    """`cchc status`: the text matrix, or with `output` (.xlsx) the Excel workbook."""
     p = parse_period(period)
+    if output is not None and Path(output).suffix.lower() != ".xlsx":
+        raise UsageError(f"tệp tình hình gửi số liệu phải là .xlsx: {output}")
     cat, reg = load_setup(catalogue, units)
     path = _existing_db(db)
     report = reporting_status(path, reg, p, cat)
+    if output is not None:
+        written = write_bytes(output, status_workbook(report, reg, cat, today))
+        return f"Đã ghi tình hình gửi số liệu {p.label_vi_lower} (Excel) vào {written}"
     return format_status(report, cat, reg, today)
+
+
+def self_assessment(period: str, output: str | Path | None = None, data: str | Path | None = None,
+                    catalogue: str | Path | None = None, units: str | Path | None = None,
+                    root: Path | None = None) -> str:
+    """`cchc self-assessment`: the department's self-assessment workbook of a
+    period, with the units' evidence per criterion (default file:
+    output/<period>/department_tu_danh_gia.xlsx, as `cchc render --to self-assessment`)."""
+    p = parse_period(period)
+    root = root or project.project_root()
+    target = Path(output) if output else project.output_dir(root) / str(p) / (DEPARTMENT + SUFFIXES["self-assessment"])
+    if target.suffix.lower() != ".xlsx":
+        raise UsageError(f"bảng tự đánh giá phải là tệp .xlsx: {target}")
+    org = load_organisation(root)
+    path = Path(data) if data else project.db_path(root)
+    if not data and not path.is_file():
+        raise _missing_db(path)
+    ctx = open_context(path, catalogue or "", units or project.units_path(root))
+    sa = assess(ctx, p)
+    path = write_bytes(target, self_assessment_workbook(sa, org, ctx.catalogue))
+    flagged = [r.code for r in sa.criteria if r.flagged]
+    text = (f"Đã ghi bảng tự đánh giá {p.label_vi_lower} vào {path}: {count_vi(len(sa.evidence))} tài liệu kiểm chứng "
+            f"theo tiêu chí, tổng {points_vi(sa.card.points)}/{points_vi(sa.card.max_points)} điểm.")
+    if flagged:
+        text += (f"\n{count_vi(len(flagged))} tiêu chí có điểm nhưng chưa có tài liệu kiểm chứng (tô màu trong bảng): "
+                 f"{', '.join(flagged)}.")
+    return text

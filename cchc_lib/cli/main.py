@@ -136,14 +136,18 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = command("score", "phiếu điểm của một đơn vị hoặc toàn Sở cho một kỳ",
                 ["score --period Q1/2023 --unit GDTRH", "score --period 2023 --format json",
-                 "score --data so_lieu.csv --period quý I/2023"])
+                 "score --data so_lieu.csv --period quý I/2023", "score --period 2023 --format xlsx -o phieu_diem.xlsx"])
     p.add_argument("--data", "--db", dest="data", metavar="PATH",
                    help="bảng số liệu CSV/XLSX hoặc cơ sở dữ liệu (mặc định: data/cchc.sqlite của dự án)")
     p.add_argument("--period", required=True, metavar="KỲ", help="kỳ: 2023-03, Q1/2023, 2023-H1, năm 2023 ...")
     p.add_argument("--unit", metavar="MÃ", help="mã đơn vị, chữ hoa hay thường đều được (bỏ trống: toàn Sở)")
-    p.add_argument("--format", default="table", choices=commands.FORMATS, help="table (mặc định), json hoặc csv")
+    p.add_argument("--format", default="table", choices=commands.FORMATS,
+                   help="table (màn hình, mặc định), json/csv (định dạng máy của hợp đồng dữ liệu), "
+                        "xlsx (bảng Excel để đọc, in, gửi; cần -o)")
+    p.add_argument("-o", "--output", metavar="TỆP", help="ghi ra tệp (bắt buộc với --format xlsx)")
     _common(p)
-    p.set_defaults(run=lambda a: commands.score(a.data, a.period, a.unit, a.format, a.catalogue, a.units))
+    p.set_defaults(run=lambda a: commands.score(a.data, a.period, a.unit, a.format, a.catalogue, a.units,
+                                                a.output))
 
     # Monthly cycle: template → units fill → ingest → status → score.
     p = command("template", "biểu mẫu Excel hằng tháng cho một đơn vị hoặc mọi đơn vị",
@@ -181,20 +185,34 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(run=lambda a: commands.export(a.period, a.output, a.db, a.catalogue, a.units))
 
     p = command("status", "đơn vị nào đã gửi số liệu tháng nào: đúng hạn, muộn, biểu trống, chưa gửi",
-                ["status --period Q1/2023", "status --period T3/2023"])
+                ["status --period Q1/2023", "status --period T3/2023", "status --period 2023 -o tinh_hinh.xlsx"])
     p.add_argument("--period", required=True, metavar="KỲ", help="kỳ: 2023-03, Q1/2023, năm 2023 ...")
     _db(p)
+    p.add_argument("-o", "--output", metavar="TỆP.xlsx", help="ghi ra bảng Excel thay vì in ra màn hình")
     _common(p)
-    p.set_defaults(run=lambda a: commands.status(a.period, a.db, a.catalogue, a.units))
+    p.set_defaults(run=lambda a: commands.status(a.period, a.db, a.catalogue, a.units, output=a.output))
 
-    p = command("render", "tạo báo cáo HTML/PDF theo đơn vị và kỳ (tệp lô params/*.yaml hoặc --period)",
+    p = command("self-assessment", "bảng tự đánh giá, chấm điểm của Sở (Excel) kèm tài liệu kiểm chứng",
+                ["self-assessment --period 2023", "self-assessment --period năm 2023 -o tu_danh_gia_2023.xlsx"])
+    p.add_argument("--period", required=True, metavar="KỲ", help="thường là năm, ví dụ 2023")
+    p.add_argument("-o", "--output", metavar="TỆP.xlsx",
+                   help="tệp kết quả (mặc định: output/<kỳ>/department_tu_danh_gia.xlsx)")
+    p.add_argument("--data", "--db", dest="data", metavar="PATH",
+                   help="cơ sở dữ liệu hoặc bảng số liệu (mặc định: data/cchc.sqlite của dự án)")
+    _common(p)
+    p.set_defaults(run=lambda a: commands.self_assessment(a.period, a.output, a.data, a.catalogue, a.units))
+
+    p = command("render", "tạo báo cáo HTML/PDF/Word theo đơn vị và kỳ (tệp lô params/*.yaml hoặc --period)",
                 ["render --period Q3/2023", "render --period 2023-Q3 --unit GDTRH --to html",
-                 "render params/2023-Q3.yaml"])
+                 "render --period 2023 --unit department --to docx", "render params/2023-Q3.yaml"])
     p.add_argument("batch", nargs="?", metavar="TỆP_LÔ.yaml", help="tệp lô, ví dụ params/2023-Q3.yaml")
     p.add_argument("--period", action="append", default=[], metavar="KỲ", help="kỳ báo cáo (lặp lại được)")
     p.add_argument("--unit", action="append", default=[], metavar="MÃ",
                    help="chỉ các đơn vị này (lặp lại được; department: báo cáo toàn Sở)")
-    p.add_argument("--to", metavar="ĐỊNH_DẠNG", help="định dạng: html, pdf hoặc html,pdf")
+    p.add_argument("--to", metavar="ĐỊNH_DẠNG", help="định dạng, cách nhau bởi dấu phẩy: html, pdf, docx (báo cáo "
+                   "Word theo Nghị định 30), self-assessment (bảng tự đánh giá của Sở)")
+    p.add_argument("--template", metavar="PATH", help="mẫu báo cáo Word (.docx) cho định dạng docx "
+                   "(mặc định: khóa docx_template của tệp lô, hoặc mẫu kèm theo)")
     p.add_argument("-j", "--jobs", type=int, metavar="N", help="số tiến trình song song (mặc định: số lõi CPU)")
     p.add_argument("--force", action="store_true", help="tạo lại mọi báo cáo, kể cả không thay đổi")
     p.add_argument("--data", "--db", dest="data", metavar="PATH",
@@ -209,7 +227,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="warm (mặc định): mỗi tiến trình giữ một kernel, xóa trắng giữa hai báo cáo; fresh: kernel mới mỗi báo cáo")
     p.add_argument("--quiet", action="store_true", help="không hiện thanh tiến trình")
     p.set_defaults(run=lambda a: commands.render(a.batch, a.period, a.unit, a.to, a.jobs, a.force, a.data, a.output,
-                                                 a.chromium, a.executor, not a.quiet, a.scheduler, a.kernel))
+                                                 a.chromium, a.executor, not a.quiet, a.scheduler, a.kernel,
+                                                 a.template))
 
     p = command("demo", "chạy thử trên số liệu mẫu, riêng khỏi số liệu của Sở (data/sample.sqlite, output/demo/)",
                 ["demo", "demo --period 2023-Q2"])
