@@ -9,8 +9,8 @@ from fractions import Fraction as F
 import pytest
 
 from cchc_lib.core.periods import Period
-from cchc_lib.core.projection import (DEFAULT_CUTOFF_DAY, cutoff_date, cutoff_day, evaluate, latest_month, project,
-                                      unit_figures)
+from cchc_lib.core.deadlines import Cutoff, load_cutoff
+from cchc_lib.core.projection import evaluate, latest_month, project, unit_figures
 from cchc_lib.core.scoring import score_department, score_unit
 from cchc_lib.intake.sample import sample_observations
 from cchc_lib.core.dataset import Dataset
@@ -194,11 +194,15 @@ def test_unit_figures_read_only_up_to_through():
     assert latest_month(ds, 2023) == Period.month(2023, 12)
 
 
-@pytest.mark.parametrize("text, day", [("", DEFAULT_CUTOFF_DAY), ("cutoff: end_of_month\n", None),
-                                       ("cutoff: {day: 20}\n", 20), ("cutoff_day: 14\n", 14)])
-def test_cutoff_day_setting(tmp_path, text, day):
+@pytest.mark.parametrize("text, cut, left", [("", date(2023, 12, 14), "14/12"),
+                                             ("cutoff_day: end_of_month\n", date(2023, 12, 31), "31/12"),
+                                             ("cutoff_day: 20\n", date(2023, 12, 20), "20/12")])
+def test_the_cut_off_follows_the_reporting_setting(tmp_path, text, cut, left):
     (tmp_path / "params").mkdir()
     if text:
         (tmp_path / "params" / "reporting.yaml").write_text(text, encoding="utf-8")
-    assert cutoff_day(tmp_path) == day
-    assert cutoff_date(2023, day) == (date(2023, 12, 31) if day is None else date(2023, 12, day))
+    ds = dataset(months("GDTRH", {"dossiers_resolved": 20, "dossiers_resolved_on_time": 18}, 1, 3))
+    pr = project(ds, CAT, REG, Period.month(2023, 3), GDTRH, load_cutoff(tmp_path))
+    assert pr.cutoff == cut
+    assert pr.get("3.4.2").need.text == f"thêm 2 hồ sơ giải quyết đúng hạn mỗi tháng đến {left} → 1,43 điểm"
+    assert project(ds, CAT, REG, Period.month(2023, 3), GDTRH).cutoff == Cutoff().closing(2023, 12)

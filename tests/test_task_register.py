@@ -44,6 +44,18 @@ def test_the_sample_holds_the_plans_own_tasks(register):
     assert all(d.owner and d.deadline for m in register.meetings for d in register.decisions(m.id))
 
 
+def test_the_demo_has_its_own_copies(register):
+    """The demo reads the register and official results beside its unit registry (demo/), never the
+    department's params/; the shipped copies say the same."""
+    from cchc_lib.core.units import load_registry
+    from cchc_lib.intake.official import load_official
+
+    demo_units = load_registry(ROOT / "demo" / "units.yaml", CAT.unit_kinds)
+    assert load_register(ROOT / "demo" / "tasks.yaml", CAT, demo_units).same_content(register)
+    demo_off = load_official(ROOT / "demo" / "official.yaml", CAT)
+    assert demo_off.years == load_official(ROOT / "params" / "official.yaml", CAT).years
+
+
 def test_sample_states_at_the_end_of_q3(register):
     states = {s.task.id: s for s in states_on(register, date(2023, 9, 30), REG)}
     assert states["HOP-SK-THANG"].state == LATE and [d.key for d in states["HOP-SK-THANG"].late] == ["2023-05"]
@@ -104,7 +116,7 @@ def test_bad_excel_rows_are_refused_with_their_cells(tmp_path, register):
     assert "mã nhiệm vụ KSTTHC-KH bị trùng" in text
     assert "nhiệm vụ không có trong sổ: 'KHONG-CO'" in text
     one = str(next(p for p in problems if p.cell == "E2"))
-    assert one.startswith("so.xlsx, sheet Nhiệm vụ, ô E2, dòng 2, cột Đơn vị chủ trì: ")
+    assert one.startswith("so.xlsx, trang tính Nhiệm vụ, ô E2, dòng 2, cột Đơn vị chủ trì: ")
 
 
 def test_an_added_column_is_refused_not_dropped(tmp_path, register):

@@ -10,7 +10,8 @@ from pathlib import Path
 
 from cchc_lib.cli.commands import load_setup
 from cchc_lib.core.periods import Period, parse_month, parse_period
-from cchc_lib.core.projection import cutoff_day, latest_month, project as project_year
+from cchc_lib.core.deadlines import load_cutoff
+from cchc_lib.core.projection import latest_month, project as project_year
 from cchc_lib.core.tasks import DUE_TODAY, LATE, STATE_VI, as_of_day, period_dates
 from cchc_lib.core.units import DEPARTMENT_NAME
 from cchc_lib.errors import UsageError
@@ -149,7 +150,7 @@ def project(year: int, unit: str | None = None, through: str | None = None, fmt:
         if last is None:
             raise UsageError(f"không có số liệu năm {year}" + (f" của đơn vị {unit}" if unit else "") + f" trong {path}")
     u = reg.get(unit) if unit else None
-    pr = project_year(ds, cat, reg, last, u, cutoff_day())
+    pr = project_year(ds, cat, reg, last, u, load_cutoff())
     off = y.read_official(Path(official) if official else official_path(), cat)
     view = y.official_view(off, pr, cat, department=u is None)
     if fmt == "json":

@@ -36,61 +36,22 @@ import weakref
 from dataclasses import dataclass, field
 from datetime import date
 from fractions import Fraction
-from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping
 
-import yaml
-
-from cchc_lib.project import project_root
 from cchc_lib.core.catalogue import Catalogue, Criterion
 from cchc_lib.core.combine import Combined
 from cchc_lib.core.dataset import Dataset, Observation
+from cchc_lib.core.deadlines import Cutoff
 from cchc_lib.core.periods import Period
 from cchc_lib.core.rules import MISSING, SCORED, STATUS_VI, TRACKED, Outcome
 from cchc_lib.core.scoring import combiner_for, criteria_for_unit
 from cchc_lib.core.units import Registry, Unit
 from cchc_lib.fmt import count_vi, number_vi, percent_vi, points_vi
 
-#: The Decree's cut-off day (Nghị định 09/2019/NĐ-CP): a year's figures run to 14/12.
-DEFAULT_CUTOFF_DAY = 14
 #: A band edge is "within reach" when this share of a part's monthly pace
 #: (at least one item a month) crosses it.
 REACH_SHARE = Fraction(1, 10)
 _SEARCH_LIMIT = 10 ** 9
-
-
-# --- the reporting cut-off ------------------------------------------------------------
-
-def cutoff_day(root: Path | None = None) -> int | None:
-    """The reporting cut-off day of the month from `params/` (`cutoff` or
-    `cutoff_day` in reporting.yaml or deadlines.yaml: a day 1–31 or
-    `end_of_month`); the Decree's 14 when no file sets it.  None means the
-    month's last day."""
-    params = (root or project_root()) / "params"
-    for name in ("reporting.yaml", "deadlines.yaml"):
-        p = params / name
-        if not p.is_file():
-            continue
-        try:
-            doc = yaml.safe_load(p.read_text(encoding="utf-8"))
-        except yaml.YAMLError:
-            continue  # that file's own reader reports it
-        if not isinstance(doc, Mapping):
-            continue
-        for key in ("cutoff", "cutoff_day"):
-            value = doc.get(key)
-            if isinstance(value, Mapping):
-                value = value.get("day")
-            if value == "end_of_month":
-                return None
-            if isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= 31:
-                return value
-    return DEFAULT_CUTOFF_DAY
-
-
-def cutoff_date(year: int, day: int | None = DEFAULT_CUTOFF_DAY) -> date:
-    """The year's cut-off: 14/12 under the Decree, 31/12 for calendar months."""
-    return date(year, 12, 31 if day is None else min(day, 31))
 
 
 # --- one scope's figures for one criterion -----------------------------------------------
@@ -562,13 +523,13 @@ def remaining_months(through: Period) -> int:
 
 
 def project(data: Dataset, catalogue: Catalogue, registry: Registry, through: Period,
-            unit: Unit | None = None, cutoff: int | None | str = "default") -> Projection:
+            unit: Unit | None = None, cutoff: Cutoff = Cutoff()) -> Projection:
     """Every criterion of `unit` (None: the department) projected from
-    January..`through` to the year's cut-off."""
+    January..`through` to the year's cut-off (`cutoff`: the reporting
+    setting, `deadlines.load_cutoff`; the Decree's 14th by default)."""
     if through.kind != "month":
         through = through.months[-1]
-    day = DEFAULT_CUTOFF_DAY if cutoff == "default" else cutoff
-    cut = cutoff_date(through.year, day)  # type: ignore[arg-type]
+    cut = cutoff.closing(through.year, 12)
     left = remaining_months(through)
     year, m = through.year, through.index
     if unit is None:
@@ -607,7 +568,7 @@ def pace_text(c: CriterionProjection) -> str:
     return o.detail
 
 
-__all__ = ["DEFAULT_CUTOFF_DAY", "REACH_SHARE", "cutoff_day", "cutoff_date", "Figures", "unit_figures",
+__all__ = ["REACH_SHARE", "Figures", "unit_figures",
            "department_figures", "year_to", "evaluate", "Need", "Risk",
            "CriterionProjection", "Projection", "project", "project_criterion", "band_text", "latest_month",
            "remaining_months", "unit_criteria", "pace_text"]

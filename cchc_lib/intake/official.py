@@ -37,8 +37,12 @@ def _n(x: Fraction) -> str:
     return text.rstrip("0").rstrip(",") if "," in text else text
 
 
+OFFICIAL_FILE = "official.yaml"
+
+
 def official_path(root: Path | None = None) -> Path:
-    return (root or project.project_root()) / "params" / "official.yaml"
+    """The department's official results: `params/official.yaml` of the project."""
+    return (root or project.project_root()) / "params" / OFFICIAL_FILE
 
 
 def parse_official_yaml(text: str, file: str, catalogue: Catalogue) -> Official:

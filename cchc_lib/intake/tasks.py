@@ -87,8 +87,12 @@ _EVERY_WORDS = {**{fold(v): k for k, v in EVERY_VI.items()}, **{k: k for k in EV
 _STATUS_WORDS = {**{fold(v): k for k, v in STATUS_VI.items()}, **{k: k for k in STATUS_VI}}
 
 
+TASKS_FILE = "tasks.yaml"
+
+
 def tasks_path(root: Path | None = None) -> Path:
-    return (root or project.project_root()) / "params" / "tasks.yaml"
+    """The department's register: `params/tasks.yaml` of the project."""
+    return (root or project.project_root()) / "params" / TASKS_FILE
 
 
 # --- where a value came from ---------------------------------------------------------------
@@ -289,7 +293,7 @@ class _Builder:
                                              "theo văn bản mới")
         if repeated and done is not None:
             self.p.add(rec, "done", "nhiệm vụ định kỳ hoặc mỗi đơn vị: ghi ngày hoàn thành từng kỳ, từng đơn "
-                                    "vị ở mục occurrences (sheet 'Theo kỳ')")
+                                    "vị ở mục occurrences (trang tính 'Theo kỳ')")
         if not repeated and status == "hoan_thanh" and done is None:
             self.p.add(rec, "done", "trạng thái Hoàn thành cần ngày hoàn thành")
         if done is not None and status == "chua_thuc_hien":
@@ -454,7 +458,7 @@ def build_register(year_raw: Any, year_rec: _Record, tasks: Sequence[_Record], o
         if extra:
             if not t.repeated:
                 for orec in extra:
-                    b.p.add(orec, "task", f"{rec2.what} làm một lần: ghi ngày hoàn thành ở sheet '{TASKS_SHEET}'")
+                    b.p.add(orec, "task", f"{rec2.what} làm một lần: ghi ngày hoàn thành ở trang tính '{TASKS_SHEET}'")
                 ok = False
             else:
                 more = [(b.occurrence(orec), orec) for orec in extra]
@@ -488,7 +492,7 @@ def build_register(year_raw: Any, year_rec: _Record, tasks: Sequence[_Record], o
             b.p.add(rec, "reviews", f"kỳ {m.reviews} của nhiệm vụ {t.id} đã có cuộc họp {fulfilled[(t.id, m.reviews)]}")
             continue
         if any(o.of == m.reviews for o in t.occurrences):
-            b.p.add(rec, "reviews", f"kỳ {m.reviews} của nhiệm vụ {t.id} đã ghi ở occurrences (sheet 'Theo kỳ'): "
+            b.p.add(rec, "reviews", f"kỳ {m.reviews} của nhiệm vụ {t.id} đã ghi ở occurrences (trang tính 'Theo kỳ'): "
                                     "chỉ ghi một nơi")
             continue
         fulfilled[(t.id, m.reviews)] = m.id
@@ -724,14 +728,14 @@ def build_register_book(register: Register, catalogue: Catalogue, registry: Regi
     guide[MARKER_CELL] = MARKER
     guide.column_dimensions["H"].hidden = True
     lines = [
-        f"Sheet '{TASKS_SHEET}': mỗi dòng một nhiệm vụ (hoặc một quyết định của cuộc họp sơ kết: ghi mã cuộc họp "
+        f"Trang tính '{TASKS_SHEET}': mỗi dòng một nhiệm vụ (hoặc một quyết định của cuộc họp sơ kết: ghi mã cuộc họp "
         "ở cột cuối). Cần mã, nội dung, đơn vị chủ trì, tiêu chí hoặc mục Kế hoạch, và hạn.",
         "Hạn: nhiệm vụ một lần, hằng năm hoặc mỗi đơn vị ghi ngày ở cột 'Hạn'; hằng tháng, hằng quý ghi 'Ngày hạn "
         "trong kỳ' (để trống: ngày cuối kỳ) và 'Số tháng sau kỳ'; theo văn bản mới ghi số tháng kể từ ngày văn "
         "bản có hiệu lực.",
-        f"Sheet '{OCC_SHEET}': kết quả từng kỳ (2023-03, 2023-Q1), từng đơn vị (mã đơn vị) hoặc từng văn bản "
+        f"Trang tính '{OCC_SHEET}': kết quả từng kỳ (2023-03, 2023-Q1), từng đơn vị (mã đơn vị) hoặc từng văn bản "
         "(tên văn bản và ngày có hiệu lực) của nhiệm vụ định kỳ.",
-        f"Sheet '{MEETINGS_SHEET}': các cuộc họp sơ kết; 'Nhiệm vụ định kỳ' là mã nhiệm vụ họp hằng tháng/quý mà "
+        f"Trang tính '{MEETINGS_SHEET}': các cuộc họp sơ kết; 'Nhiệm vụ định kỳ' là mã nhiệm vụ họp hằng tháng/quý mà "
         "cuộc họp thực hiện.",
         "Ngày ghi dạng 27/01/2023. Nhiều đơn vị, nhiều người dự họp: ngăn cách bằng dấu chấm phẩy.",
         "Định kỳ: " + "; ".join(EVERY_VI.values()) + ". Trạng thái: " + "; ".join(STATUS_VI.values()) + ".",
@@ -822,7 +826,7 @@ def read_register_xlsx(path: str | Path, catalogue: Catalogue, registry: Registr
         names = book.sheetnames
         absent = [s for s in (TASKS_SHEET, OCC_SHEET, MEETINGS_SHEET, GUIDE_SHEET) if s not in names]
         if absent:
-            raise DataError([Problem(f"không phải biểu sổ nhiệm vụ: thiếu sheet {', '.join(absent)} "
+            raise DataError([Problem(f"không phải biểu sổ nhiệm vụ: thiếu trang tính {', '.join(absent)} "
                                      "(tạo biểu bằng cchc tasks --form)", file=p.name)])
         guide = book.cells(GUIDE_SHEET)
         if guide.get(1, {}).get(MARKER_CELL[0]) != MARKER:

@@ -219,8 +219,8 @@ def official_history(rows: Sequence[dict]) -> Figure:
         m = maxima.pop()
         ax.axhline(m, color=GREY, linestyle=":", linewidth=1)
         ax.text(len(rows) - 0.45, m, f"tối đa {points_vi(m)}", ha="right", va="bottom", fontsize=7.5, color=GREY)
-    labels = [f"{r['year']}" + ("\n(dự báo)" if r.get("projected") else "\n(mẫu)" if r.get("sample") else "")
-              for r in rows]
+    labels = [f"{r['year']}" + (f"\n({r.get('label') or 'dự báo'})" if r.get("projected") else
+                                "\n(mẫu)" if r.get("sample") else "") for r in rows]
     ax.set_xticks(x, labels, fontsize=8)
     ax.set_ylim(0, top * 1.18)
     ax.set_xlim(-0.6, max(len(rows), 1) - 0.4)

@@ -328,11 +328,13 @@ def official_view(official: Official | None, pr: Projection | None, catalogue: C
     if pr is not None and department:
         dom = {d: pr.domain_points(d) for d, _ in pr.domains}
         v = versus_last_year(official, pr.year, dom)
+        done = pr.remaining == 0  # December is in: the year's own result, as the department scores it
         history.append({"year": pr.year, "points": float(pr.points), "max_points": float(pr.max_points),
                         "percent": pr.percent, "points_text": points_vi(pr.points), "max_text": points_vi(pr.max_points),
                         "rank": None, "of": None, "rank_text": "chưa có", "total_text": "–",
-                        "source": f"dự báo đến {format_date(pr.cutoff)} theo số liệu đến {pr.through.label_vi_lower}",
-                        "sample": False, "projected": True})
+                        "source": (f"Sở tự chấm, số liệu đến {pr.through.label_vi_lower}" if done else
+                                   f"dự báo đến {format_date(pr.cutoff)} theo số liệu đến {pr.through.label_vi_lower}"),
+                        "sample": False, "projected": True, "label": "tự chấm" if done else "dự báo"})
         if v is not None:
             versus = {"year": v.year, "projected": float(v.projected), "projected_max": float(v.projected_max),
                       "official": float(v.official_points) if v.official_points is not None else None,
@@ -378,8 +380,11 @@ def versus_text(v, official: Official, pr: Projection) -> str:
     """"Dự báo năm 2023 (lĩnh vực 3, 7, 8): 17,80/24,55 điểm; năm 2022 thành phố chấm 17,35/24,55 điểm
     (hạng 9/20 khối các sở, ban, ngành): cao hơn 0,45 điểm"."""
     doms = ", ".join(v.domains)
-    head = (f"Dự báo năm {pr.year} (lĩnh vực {doms}) đến {format_date(pr.cutoff)}: {points_vi(v.projected)}/"
-            f"{points_vi(v.projected_max)} điểm")
+    done = pr.remaining == 0
+    what = "dự báo" if not done else "kết quả tự chấm"
+    head = (f"Kết quả tự chấm năm {pr.year} (lĩnh vực {doms}): " if done else
+            f"Dự báo năm {pr.year} (lĩnh vực {doms}) đến {format_date(pr.cutoff)}: ") + \
+        f"{points_vi(v.projected)}/{points_vi(v.projected_max)} điểm"
     if v.official_points is None:
         return head + f"; năm {v.year} chưa có điểm thành phố chấm cho đủ các lĩnh vực này"
     mx = f"/{points_vi(v.official_max)}" if v.official_max else ""
@@ -392,7 +397,7 @@ def versus_text(v, official: Official, pr: Projection) -> str:
         verb += f" ({'+' if v.share_change >= 0 else '−'}{number_vi(abs(v.share_change), 1)} điểm phần trăm của tối đa)"
     sample = " (số liệu mẫu)" if v.official.sample else ""
     return (f"{head}; năm {v.year} thành phố chấm {points_vi(v.official_points)}{mx} điểm{rank}{sample}: "
-            f"dự báo {verb} so với năm {v.year}. Thứ hạng năm {pr.year} phụ thuộc kết quả các đơn vị khác "
+            f"{what} {verb} so với năm {v.year}. Thứ hạng năm {pr.year} phụ thuộc kết quả các đơn vị khác "
             f"trong khối, chưa dự báo được.")
 
 
@@ -432,10 +437,14 @@ def answers(tasks: dict[str, Any], projection: dict[str, Any] | None, official: 
         p = "Chưa có số liệu để dự báo."
     else:
         risk = projection["at_risk"]
-        p = (f"Theo nhịp các tháng đủ số liệu đến {projection['through_label']}, đến ngày chốt "
-             f"{projection['cutoff_text']} đạt khoảng {projection['points_text']}/{projection['max_text']} điểm "
-             f"({projection['percent_text']})"
-             + (f"; {count_vi(len(risk))} tiêu chí sát ngưỡng: {', '.join(risk)}." if risk else "."))
+        if projection["remaining"] == 0:
+            p = (f"Số liệu đã đủ đến ngày chốt {projection['cutoff_text']}: cả năm đạt "
+                 f"{projection['points_text']}/{projection['max_text']} điểm ({projection['percent_text']}).")
+        else:
+            p = (f"Theo nhịp các tháng đủ số liệu đến {projection['through_label']}, đến ngày chốt "
+                 f"{projection['cutoff_text']} đạt khoảng {projection['points_text']}/{projection['max_text']} điểm "
+                 f"({projection['percent_text']})"
+                 + (f"; {count_vi(len(risk))} tiêu chí sát ngưỡng: {', '.join(risk)}." if risk else "."))
     if official.get("versus"):
         o = official["versus"]["text"]
     elif official.get("criteria"):
