@@ -154,3 +154,24 @@ def test_tasks_are_judged_on_the_periods_last_day(tmp_path):
     assert "ISO-DGNB" not in states  # due 31/08, more than 30 days ahead: not listed yet
     assert q2.tasks["counts"]["late"] < 12
     assert q2.projection["through"] == "2023-06" and q2.projection["remaining"] == 6
+
+
+def test_the_bao_cao_carries_the_years_three_answers(tmp_path):
+    """The Word báo cáo (section I: against last year's official result; II: the tasks
+    still late; III: where the year lands) from the same report data."""
+    from cchc_lib.core.organisation import load_organisation
+    from cchc_lib.reports import data as rd
+    from cchc_lib.reports.word import docx_context
+
+    proj = make_year_project(tmp_path)
+    ctx = rd.open_context(proj["data"], "", proj["units"])
+    q3 = rd.department_report(ctx, "2023-Q3")
+    doc = docx_context(ctx, q3, load_organisation(root=ROOT))
+    assert doc["results"][-1] == q3.answers.official and "năm 2022 thành phố chấm 17,35" in doc["results"][-1]
+    assert doc["problems"][-1].startswith("Việc thực hiện nhiệm vụ theo Kế hoạch: đến ngày 30/09/2023: 12 nhiệm vụ")
+    assert doc["proposals"][-1] == q3.answers.projection
+    year = rd.department_report(ctx, "2023")
+    doc = docx_context(ctx, year, load_organisation(root=ROOT))
+    assert doc["results"][-1].startswith("Kết quả tự chấm năm 2023 (lĩnh vực 3, 7, 8): ")
+    assert year.answers.projection not in doc["proposals"]  # a year's own figures are its result
+    assert year.official["history"][-1]["label"] == "tự chấm"
