@@ -294,19 +294,20 @@ def test_docx_is_a_batch_format(project, tmp_path):
 @pytest.mark.slow  # renders the sample batch with kernels (and Chromium when there is one)
 def test_demo_writes_the_year_report_and_the_self_assessment(tmp_path):
     (tmp_path / "params").mkdir()
-    (tmp_path / "params" / "units.yaml").write_text(UNITS.replace(NASTY, "Trường THPT Thử"), encoding="utf-8")
-    shutil.copy(REPO / "params" / "2023-Q3.yaml", tmp_path / "params")
+    shutil.copy(REPO / "params" / "units.yaml", tmp_path / "params")
+    (tmp_path / "demo").mkdir()
+    (tmp_path / "demo" / "units.yaml").write_text(UNITS.replace(NASTY, "Trường THPT Thử"), encoding="utf-8")
     shutil.copytree(REPO / "notebooks", tmp_path / "notebooks")
-    lot = yaml.safe_load((tmp_path / "params" / "2023-Q3.yaml").read_text(encoding="utf-8"))
+    lot = yaml.safe_load((REPO / "demo" / "2023-Q3.yaml").read_text(encoding="utf-8"))
     lot["commentary"] = {}  # the shipped commentary names units this registry does not have
-    (tmp_path / "params" / "2023-Q3.yaml").write_text(yaml.safe_dump(lot, allow_unicode=True), encoding="utf-8")
+    (tmp_path / "demo" / "2023-Q3.yaml").write_text(yaml.safe_dump(lot, allow_unicode=True), encoding="utf-8")
     text = commands.demo(root=tmp_path, progress=False)
-    docx_path = tmp_path / "output" / "2023" / "department.docx"
-    xlsx_path = tmp_path / "output" / "2023" / "department_tu_danh_gia.xlsx"
-    assert f"Báo cáo năm 2023 (Word, thể thức Nghị định 30): {docx_path}" in text
-    assert f"Bảng tự đánh giá năm 2023 (Excel): {xlsx_path}" in text
-    db = tmp_path / "data" / "cchc.sqlite"
-    expected = json.loads(commands.score(db, "2023", None, "json", units=tmp_path / "params" / "units.yaml"))
+    docx_path = tmp_path / "output" / "demo" / "2023" / "department.docx"
+    xlsx_path = tmp_path / "output" / "demo" / "2023" / "department_tu_danh_gia.xlsx"
+    assert "Báo cáo năm 2023 (Word, thể thức Nghị định 30): " in text and docx_path.is_file()
+    assert "Bảng tự đánh giá năm 2023 (Excel): " in text and xlsx_path.is_file()
+    db = tmp_path / "data" / "sample.sqlite"
+    expected = json.loads(commands.score(db, "2023", None, "json", units=tmp_path / "demo" / "units.yaml"))
     doc = Document(str(docx_path))
     total = next(r for r in _table_rows(doc.tables[2]) if r[1] == "TỔNG CỘNG")
     assert total[4] == points_vi(expected["points"])
