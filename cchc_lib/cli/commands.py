@@ -164,6 +164,9 @@ def demo(period: str = DEMO_PERIOD, root: Path | None = None, progress: bool = T
         f"  {cmd} status --period {p} {demo_args}",
         f"  {cmd} history --unit VP --month 2023-06 {demo_args}",
         f"  {cmd} score --period {p} --unit GDTRH {demo_args}",
+        f"  {cmd} tasks --period {p} --late --tasks {project.shown_path(folder / 'tasks.yaml')} --units {shown_units}",
+        f"  {cmd} project --year {p.year} --unit GDTRH {demo_args} "
+        f"--official {project.shown_path(folder / 'official.yaml')}",
         f"Bắt đầu với số liệu thật của Sở: {cmd} init (xem README, mục \"Bắt đầu với số liệu thật\").",
     ]))
     return ExitText("\n\n".join(out), max(report.exit_code, signed.exit_code))
