@@ -42,7 +42,8 @@ def test_template_layout(tmp_path):
         r = rows[f"#criterion:{crit.code}"]
         assert ws[f"A{r}"].value == crit.code and ws[f"B{r}"].value.startswith(crit.title)
     r = rows["procedures_total"]
-    assert ws[f"B{r}"].value == "Số TTHC thuộc thẩm quyền giải quyết" and ws[f"C{r}"].value == "TTHC"
+    assert ws[f"B{r}"].value == "Số TTHC thuộc thẩm quyền giải quyết\n(tính đến ngày chốt số liệu)"
+    assert ws[f"C{r}"].value == "TTHC"
     # protection: sheet protected, only value and evidence cells of indicator rows open
     assert ws.protection.sheet
     assert not ws[f"D{r}"].protection.locked and not ws[f"E{r}"].protection.locked
@@ -72,7 +73,8 @@ def test_template_prints_and_reads_well(tmp_path):
     long_crit = rows["#criterion:3.4.1"]
     assert text_lines(ws[f"B{long_crit}"].value, WIDTHS["B"], bold=True) >= 2
     assert ws.row_dimensions[long_crit].height >= 30
-    assert ws.row_dimensions[rows["procedures_total"]].height is None
+    assert ws.row_dimensions[rows["#domain:3"]].height is None
+    assert ws.row_dimensions[rows["procedures_total"]].height >= 30  # the label, and its hint under it
     assert ws.row_dimensions[HEADING_ROW].height >= 30  # the evidence heading is two lines
     # the cells to fill are marked: headings and cells of D and E shaded apart from the rest
     r = rows["procedures_total"]

@@ -81,8 +81,8 @@ def test_refused_tables_each_located_and_database_unchanged(tmp_path):
         "bool": ([("VP", "2023-03", "hotline_posted", "maybe")], "value", "Có/Không"),
         "duplicate": ([("VP", "2023-03", "procedures_total", 3), ("VP", "2023-03", "procedures_total", 4)],
                       "indicator", "trùng với dòng 2"),
-        "limit": ([("VP", "2023-03", "feedback_received", 2), ("VP", "2023-03", "feedback_handled", 3)],
-                  "value", "lớn hơn feedback_received"),
+        "limit": ([("VP", "2023-03", "dossiers_resolved", 2), ("VP", "2023-03", "dossiers_resolved_on_time", 3)],
+                  "value", "lớn hơn dossiers_resolved"),
     }
     for name, (rows, column, words) in cases.items():
         path = _csv(tmp_path / f"{name}.csv", [("VP", "2023-03", "procedures_total", 7)] + rows)
@@ -290,8 +290,9 @@ def test_correction_that_breaks_a_limit_with_stored_values_is_refused(tmp_path):
     [p] = report.results[0].problems
     assert report.results[0].state == REFUSED and p.file == "f.xlsx"
     assert p.cell == f"D{rows['docs_out_electronic_and_paper']}" and p.sheet == SHEET
-    assert p.message == ("GDTRH 2023-03: docs_out_electronic_only (5, đã lưu) + docs_out_electronic_and_paper (6) "
-                         "lớn hơn docs_out_total (10, đã lưu); số đã lưu từ tệp 'l1.csv'")
+    assert p.message == ("Số văn bản đi gửi hoàn toàn dưới dạng điện tử (5, đã lưu) + Số văn bản đi gửi điện tử "
+                         "song song với giấy (6) lớn hơn Tổng số văn bản đi (trừ văn bản mật) (10, đã lưu); "
+                         "số đã lưu từ tệp 'l1.csv'")
     # an XLSX long table names the value's cell
     x = write_long_table(tmp_path / "l3.xlsx", CAT, [Observation("GDTRH", month("2023-03"), "dossiers_resolved", 9)])
     [p] = run_ingest([x], db).results[0].problems

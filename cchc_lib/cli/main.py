@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import errno
 import os
 import sys
 from typing import Sequence
@@ -10,6 +11,25 @@ from cchc_lib.cli import commands
 
 from cchc_lib.cli import monthly
 from cchc_lib.errors import CchcError, ProblemsError
+
+
+_OS_ERRORS = {
+    errno.ENOSPC: "đĩa đầy, không ghi được; giải phóng chỗ trống rồi chạy lại",
+    errno.EDQUOT: "hết hạn mức dung lượng đĩa, không ghi được",
+    errno.EROFS: "ổ đĩa chỉ đọc, không ghi được",
+    errno.EACCES: "không có quyền truy cập",
+    errno.EPERM: "không được phép (tệp chỉ đọc hoặc bất biến?)",
+    errno.EMFILE: "không mở thêm được tệp nào: giới hạn số tệp mở quá thấp (ulimit -n); tăng giới hạn rồi chạy lại",
+    errno.ENFILE: "hệ thống hết chỗ mở tệp; chạy lại sau",
+    errno.ENOENT: "không tìm thấy",
+    errno.EISDIR: "là thư mục, không phải tệp",
+}
+
+
+def os_error_line(e: OSError) -> str:
+    """An OS error as one line in Vietnamese: the file, then what is wrong."""
+    what = _OS_ERRORS.get(e.errno or 0, f"lỗi hệ thống ({e.strerror or e})")
+    return f"{e.filename}: {what}" if e.filename else what
 
 
 def _common(p: argparse.ArgumentParser) -> None:
@@ -53,8 +73,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--db", metavar="PATH", help="cơ sở dữ liệu (mặc định: data/cchc.sqlite)")
     p.add_argument("--by", metavar="NAME", help="người nạp (ghi vào lịch sử)")
     p.add_argument("--at", metavar="DATETIME", help="thời điểm Sở nhận tệp, vd. 2023-04-03T09:30 (mặc định: bây giờ)")
+    p.add_argument("--force", action="store_true", help="nạp cả số liệu của tháng chưa tới (sau tháng hiện tại)")
     _common(p)
-    p.set_defaults(run=lambda a: monthly.ingest(a.files, a.db, a.by, a.at, a.catalogue, a.units))
+    p.set_defaults(run=lambda a: monthly.ingest(a.files, a.db, a.by, a.at, a.catalogue, a.units, force=a.force))
 
     p = sub.add_parser("history", help="các lần gửi số liệu của một đơn vị và giá trị đã thay đổi")
     p.add_argument("--unit", required=True, metavar="CODE")
@@ -114,6 +135,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except CchcError as e:
         print(f"lỗi: {e}", file=sys.stderr)
+        return 2
+    except OSError as e:  # the machine's, not the data's: a full disk, a read-only folder, no descriptors left
+        print(f"lỗi: {os_error_line(e)}", file=sys.stderr)
         return 2
     if text:
         try:

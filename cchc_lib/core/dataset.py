@@ -4,12 +4,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Iterable, Mapping
 
-from cchc_lib.core.catalogue import Catalogue
+from cchc_lib.core.catalogue import Catalogue, Indicator, Limit
 from cchc_lib.core.periods import Period
 
 #: A `compliance` figure's third answer (contract v2, 2): "không phát sinh",
 #: nothing was due that month.  Stored as 2 beside 0/1.
 NOT_DUE = "kps"
+NOT_DUE_LABEL = "không phát sinh"
 
 
 @dataclass(frozen=True)
@@ -58,16 +59,44 @@ class Dataset:
         return len(self.observations)
 
 
-def check_limits(values: Mapping[str, Any], catalogue: Catalogue) -> list[str]:
-    """Messages for every part-of-whole limit (contract v2, 3.3) broken by
-    these values of one unit and month (or of combined counts)."""
+@dataclass(frozen=True)
+class LimitBreach:
+    """A part-of-whole limit broken by some values: which, and the values.
+    Formats as the one-line message (``a (3) lớn hơn b (2)``)."""
+
+    limit: Limit
+    parts: tuple[int, ...]
+    whole: int
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """The limit's indicators: its parts, then its whole."""
+        return (*self.limit.parts, self.limit.whole)
+
+    def __str__(self) -> str:
+        lhs = " + ".join(f"{p} ({v})" for p, v in zip(self.limit.parts, self.parts))
+        return f"{lhs} lớn hơn {self.limit.whole} ({self.whole})"
+
+
+def check_limits(values: Mapping[str, Any], catalogue: Catalogue) -> list[LimitBreach]:
+    """Every part-of-whole limit (contract v2, 3.3) broken by these values of
+    one unit and month (or of combined counts): the project's one check of
+    them, used by intake (per unit and month, stored values included) and
+    scoring.  A limit with a side not given is not checked."""
     out = []
     for lim in catalogue.limits:
         whole = values.get(lim.whole)
         parts = [values.get(p) for p in lim.parts]
-        if whole is None or any(p is None for p in parts):
+        if not isinstance(whole, int) or not all(isinstance(p, int) for p in parts):
             continue
         if sum(parts) > whole:
-            lhs = " + ".join(f"{p} ({v})" for p, v in zip(lim.parts, parts))
-            out.append(f"{lhs} lớn hơn {lim.whole} ({whole})")
+            out.append(LimitBreach(lim, tuple(parts), whole))  # type: ignore[arg-type]
     return out
+
+
+def display_value(indicator: Indicator, value: Any) -> object:
+    """A typed value as tables and histories write it: counts, có/không,
+    «không phát sinh», level labels."""
+    if value == NOT_DUE:
+        return NOT_DUE_LABEL
+    return indicator.display(value)
