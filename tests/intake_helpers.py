@@ -86,3 +86,29 @@ def db_bytes(db: Path) -> dict[str, bytes]:
 
 def month(text: str) -> Period:
     return parse_month(text)
+
+
+def rewrite_part(path: Path, part: str, edit, out: Path | None = None) -> Path:
+    """A copy of an XLSX with one XML part rewritten by `edit(text) -> text`
+    (a crafted file, as a hostile sender would make it)."""
+    import zipfile
+
+    target = out or path.with_name(path.stem + "_x.xlsx")
+    with zipfile.ZipFile(path) as zin, zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as zout:
+        for item in zin.infolist():
+            data = zin.read(item.filename)
+            if item.filename == part:
+                data = edit(data.decode("utf-8")).encode("utf-8")
+            zout.writestr(item, data)
+    return target
+
+
+def replace_cell(ref: str, xml: str):
+    """An `edit` for `rewrite_part` that puts `xml` in place of cell `ref`."""
+    import re
+
+    def edit(text: str) -> str:
+        new, n = re.subn(rf'<c r="{ref}"(?:\s[^>]*?)?(?:/>|>.*?</c>)', xml, text, count=1, flags=re.S)
+        assert n == 1, f"no cell {ref}"
+        return new
+    return edit

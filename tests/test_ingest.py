@@ -361,3 +361,140 @@ def test_reading_commands_refuse_a_missing_database(tmp_path):
         errors.add(r.stderr)
     assert errors == {f"lỗi: chưa có cơ sở dữ liệu {typo} (dùng cchc ingest trước)\n"}
     assert not typo.exists()
+
+
+# -- issue 10: what is stored is always scorable; exports run no formula ----------
+
+import csv as csv_module
+import random
+import zipfile
+
+from cchc_lib.core.dataset import check_limits
+
+_CONCURRENT_ENV = {"CCHC_TEST_TXN_SIGNAL": "", "CCHC_TEST_TXN_SLEEP": ""}
+
+
+def _month_values(db, unit, m):
+    with Store(db, create=False) as s:
+        return {k[2]: v.value for k, v in s.current(unit, [month(m)]).items()}
+
+
+@pytest.mark.slow
+def test_two_ingests_at_once_cannot_store_an_impossible_month(tmp_path):
+    """The 12-of-30 race: A and B are each valid; together they break
+    dossiers_returned_bcci ≤ dossiers_resolved.  B starts while A holds the
+    write lock, so B's check must see A's value: B is refused."""
+    db = tmp_path / "cchc.sqlite"
+    run_ingest([filled_form(tmp_path, "TTR", "2023-01")], db)
+    a = _csv(tmp_path / "a.csv", [("GDTRH", "2023-03", "dossiers_resolved", 6)])
+    b = _csv(tmp_path / "b.csv", [("GDTRH", "2023-03", "dossiers_returned_bcci", 8)])
+    sig = tmp_path / "a-holds"
+    pa = popen("ingest", str(a), "--db", str(db), env={"CCHC_TEST_TXN_SIGNAL": str(sig), "CCHC_TEST_TXN_SLEEP": "2"})
+    while not sig.exists():
+        assert pa.poll() is None, pa.communicate()
+        time.sleep(0.02)
+    pb = popen("ingest", str(b), "--db", str(db))
+    (_, _), (_, err_b) = [p.communicate(timeout=60) for p in (pa, pb)]
+    assert [pa.returncode, pb.returncode] == [0, 2], err_b
+    assert err_b.strip() == ("lỗi: b.csv, dòng 2, cột value: GDTRH 2023-03: dossiers_returned_bcci (8) lớn hơn "
+                             "dossiers_resolved (6, đã lưu); số đã lưu từ tệp 'a.csv'")
+    values = _month_values(db, "GDTRH", "2023-03")
+    assert values == {"dossiers_resolved": 6} and check_limits(values, CAT) == []
+
+
+_RANDOM_FIGURES = ["dossiers_resolved", "dossiers_resolved_on_time", "dossiers_returned_bcci",
+                   "dossiers_results_digitized", "docs_out_total", "docs_out_electronic_only",
+                   "docs_out_electronic_and_paper", "procedures_total", "procedures_iso", "procedures_via_one_stop"]
+
+
+def _random_files(folder: Path, rng: random.Random, n: int) -> list[Path]:
+    files = []
+    while len(files) < n:
+        rows = []
+        for unit in rng.sample(["GDTRH", "GDTH"], rng.randint(1, 2)):
+            m = f"2023-0{rng.randint(1, 3)}"
+            values = {ind: rng.randint(0, 12) for ind in rng.sample(_RANDOM_FIGURES, rng.randint(1, 4))}
+            if check_limits(values, CAT):
+                continue  # each file is valid on its own
+            rows += [(unit, m, ind, v) for ind, v in values.items()]
+        if rows:
+            files.append(_csv(folder / f"r{len(files):03d}.csv", rows))
+    return files
+
+
+@pytest.mark.slow
+def test_random_submissions_at_once_keep_every_stored_month_within_its_limits(tmp_path):
+    rng = random.Random(20231)
+    db = tmp_path / "cchc.sqlite"
+    run_ingest([filled_form(tmp_path, "TTR", "2023-01")], db)
+    files = _random_files(tmp_path, rng, 48)
+    rng.shuffle(files)
+    procs = [popen("ingest", *map(str, files[i::4]), "--db", str(db)) for i in range(4)]
+    outs = [p.communicate(timeout=300) for p in procs]
+    for (out, err), p in zip(outs, procs):
+        assert p.returncode in (0, 2), err
+        for line in err.strip().splitlines():  # the only refusals: limits against stored values
+            assert "lớn hơn" in line and "đã lưu" in line, line
+    with Store(db, create=False) as s:
+        assert s.integrity_ok()
+        by_month: dict = {}
+        for (u, m, ind), sv in s.current().items():
+            by_month.setdefault((u, m), {})[ind] = sv.value
+        assert len({f.name for f in s.files()}) == s.counts()["files"]  # none stored twice
+    assert len(by_month) >= 4
+    for key, values in by_month.items():
+        assert check_limits(values, CAT) == [], key
+
+
+_FORMULAS = ["=1+1", "+84 912 345", "-3 ngày", "@SUM(A1:A9)", "=cmd|' /C calc'!A0"]
+
+
+def test_export_writes_no_formula_a_spreadsheet_would_run(tmp_path):
+    db = tmp_path / "cchc.sqlite"
+    table = tmp_path / "t.csv"
+    with table.open("w", encoding="utf-8", newline="") as f:
+        w = csv_module.writer(f)
+        w.writerow(["unit", "period", "indicator", "value", "evidence", "ghi_chu"])
+        for i, text in enumerate(_FORMULAS):
+            w.writerow(["GDTRH", f"2023-0{i + 1}", "portal_news_posts", 3, text, "\t" + text])
+    assert run_ingest([table], db).results[0].state == STORED
+    with Store(db, create=False) as s:
+        stored = s.current()
+    for suffix in ("csv", "xlsx"):
+        out = tmp_path / f"export.{suffix}"
+        monthly.export("2023", out, db)
+        if suffix == "csv":
+            with out.open(encoding="utf-8-sig", newline="") as f:
+                cells = [c for row in csv_module.reader(f) for c in row]
+            texts = set(_FORMULAS) | {"\t" + t for t in _FORMULAS}
+            assert texts <= {c[1:] for c in cells if c.startswith("'")}
+            assert not [c for c in cells if c[:1] in ("=", "+", "-", "@", "\t", "\r")]
+        else:
+            with zipfile.ZipFile(out) as z:
+                sheet = z.read("xl/worksheets/sheet1.xml").decode()
+            assert "<f>" not in sheet and "<f " not in sheet
+            ws = openpyxl.load_workbook(out)["data"]
+            strings = [c for row in ws.iter_rows() for c in row if isinstance(c.value, str)]
+            assert all(c.data_type == "s" for c in strings)
+            assert set(_FORMULAS) <= {c.value for c in strings}
+        before = db_bytes(db)
+        assert run_ingest([out], db).results[0].state == UNCHANGED  # read back exactly
+        assert db_bytes(db) == before
+        db2 = tmp_path / f"again_{suffix}.sqlite"
+        run_ingest([out], db2)
+        with Store(db2, create=False) as s:
+            assert s.current() == stored
+
+
+def test_a_csv_cell_with_a_carriage_return_is_quoted_and_read_back(tmp_path):
+    db = tmp_path / "cchc.sqlite"
+    table = tmp_path / "t.csv"
+    with table.open("w", encoding="utf-8", newline="") as f:
+        csv_module.writer(f).writerows([["unit", "period", "indicator", "value", "ghi_chu"],
+                                        ["GDTRH", "2023-09", "portal_news_posts", 3, "\rx"],
+                                        ["GDTRH", "2023-10", "portal_news_posts", 3, "a\r\nb"]])
+    run_ingest([table], db)
+    out = tmp_path / "export.csv"
+    monthly.export("2023", out, db)
+    assert b"\"'\rx\"" in out.read_bytes()  # guarded, and quoted so that the CR stays in its cell
+    assert run_ingest([out], db).results[0].state == UNCHANGED

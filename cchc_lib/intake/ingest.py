@@ -250,6 +250,12 @@ def os_problem(e: OSError, file: str) -> tuple[Problem, bool]:
     return Problem(f"không đọc được tệp ({e.strerror or e})", file=file), False
 
 
+def _unreadable(p: Path, problem: tuple[Problem, bool]) -> FileResult:
+    if problem[1]:
+        return FileResult(str(p), FAILED, f"{p.name}: CHƯA LƯU, không mở được tệp", [problem[0]])
+    return FileResult(str(p), REFUSED, f"{p.name}: BỊ TỪ CHỐI, không đọc được tệp", [problem[0]])
+
+
 def ingest(files: Sequence[str | Path], db: str | Path, by: str | None = None, *,
            catalogue: Catalogue, registry: Registry, received_at: datetime | None = None,
            progress: bool | None = None, force: bool = False, cutoff_day: int | None = DEFAULT_CUTOFF_DAY,
@@ -291,8 +297,7 @@ def _one_file(p: Path, store: Store | None, db: Path, by: str | None, catalogue:
     try:
         sha = sha256_of(p)
     except OSError as e:
-        problem, fatal = os_problem(e, str(p))
-        return FileResult(str(p), FAILED if fatal else REFUSED, f"{name}: BỊ TỪ CHỐI, không đọc được tệp", [problem])
+        return _unreadable(p, os_problem(e, str(p)))
     try:
         earlier = store.file_by_sha(sha) if store else None
     except StoreError as e:
@@ -307,8 +312,7 @@ def _one_file(p: Path, store: Store | None, db: Path, by: str | None, catalogue:
         return FileResult(str(p), REFUSED, f"{name}: BỊ TỪ CHỐI, {len(e.problems)} lỗi, không lưu gì",
                           list(e.problems))
     except OSError as e:
-        problem, fatal = os_problem(e, name)
-        return FileResult(str(p), FAILED if fatal else REFUSED, f"{name}: BỊ TỪ CHỐI, không đọc được tệp", [problem])
+        return _unreadable(p, os_problem(e, name))
     if not subs:
         return FileResult(str(p), EMPTY, f"{name}: tệp không có giá trị nào; không lưu gì")
     if not force:

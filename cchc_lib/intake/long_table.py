@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any, Iterable, Iterator, Sequence
 
 from cchc_lib.core.catalogue import Catalogue, Indicator, fold
-from cchc_lib.core.dataset import NOT_DUE, Dataset, Observation, display_value
+from cchc_lib.core.dataset import NOT_DUE, Dataset, Observation, check_limits, display_value
 from cchc_lib.errors import DataError, PeriodError, Problem
 from cchc_lib.files import atomic_path, csv_text, csv_untext, text_cell, write_text
 from cchc_lib.fmt import count_vi
@@ -36,6 +36,7 @@ _FALSE = {"0", "false", "no", "khong"}
 _NOT_DUE = {"khong phat sinh", "kps", "n/a"}
 BOOL_SPELLINGS = "1/0, true/false, yes/no, có/không"
 MAX_LINE = 1 << 20  # a CSV line longer than this (1 MiB) is refused, not read into memory
+BLOCK = 1 << 20  # CSV bytes decoded at a time
 FIELD_LIMIT_KIB = csv.field_size_limit() // 1024  # 128: csv refuses a longer field
 # Excel keeps dates as day numbers; a period cell holding one between
 # 1990 and 2100 is read as that day's month.
@@ -104,8 +105,12 @@ def parse_value(ind: Indicator, raw: Any) -> Any:
     return code
 
 
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f]")
+
+
 def _short(raw: Any, width: int = 40) -> str:
-    text = str(raw)
+    """A value as quoted in a message: one line, control characters shown, cut at `width`."""
+    text = _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", str(raw)).replace("\n", " ").replace("\r", " ")
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
@@ -143,48 +148,54 @@ class _NotUtf8(Exception):
         self.line = line
 
 
+class _HasNul(Exception):
+    def __init__(self, line: int):
+        self.line = line
+
+
 class _LineTooLong(Exception):
     def __init__(self, line: int):
         self.line = line
 
 
 def _text_lines(path: Path) -> Iterator[str]:
-    """The file's lines as text, decoded as UTF-8 (BOM dropped) one line at a
-    time: memory stays bounded, and a bad byte is named by its line."""
+    """The file's lines (split at LF, ends kept) as UTF-8 text, BOM dropped,
+    read a block at a time: memory stays bounded (a line longer than
+    `MAX_LINE` is refused), and a bad byte or a NUL is named by its line."""
     decoder = codecs.getincrementaldecoder("utf-8")()
     line_no, pending = 1, ""
     with path.open("rb") as f:
         first = True
         while True:
-            chunk = f.readline(MAX_LINE + 1)
-            if first and chunk.startswith(codecs.BOM_UTF8):
-                chunk = chunk[len(codecs.BOM_UTF8):]
+            block = f.read(BLOCK)
+            if first and block.startswith(codecs.BOM_UTF8):
+                block = block[len(codecs.BOM_UTF8):]
             first = False
             try:
-                text = decoder.decode(chunk, final=not chunk)
-            except UnicodeDecodeError:
-                raise _NotUtf8(line_no) from None
-            pending += text
-            if not chunk:
+                text = decoder.decode(block, final=not block)
+            except UnicodeDecodeError as e:
+                raise _NotUtf8(line_no + pending.count("\n") + block[:max(e.start, 0)].count(b"\n")) from None
+            if "\0" in text:
+                raise _HasNul(line_no + (pending + text[:text.index("\0")]).count("\n"))
+            lines = (pending + text).split("\n")
+            pending = lines.pop()
+            for line in lines:
+                yield line + "\n"
+            line_no += len(lines)
+            if len(pending) > MAX_LINE:
+                raise _LineTooLong(line_no)
+            if not block:
                 if pending:
                     yield pending
                 return
-            if not chunk.endswith(b"\n"):
-                if len(pending) > MAX_LINE:
-                    raise _LineTooLong(line_no)
-                continue
-            yield pending
-            pending = ""
-            line_no += 1
 
 
 def read_csv_rows(path: Path) -> tuple[list[str], Rows]:
     lines = _text_lines(path)
     try:
         first = next(lines, "")
-    except _NotUtf8 as e:
-        raise DataError([Problem(f"tệp CSV phải mã hóa UTF-8 (byte lỗi ở dòng {e.line})", file=path.name,
-                                 row=e.line)]) from None
+    except (_NotUtf8, _HasNul) as e:
+        raise DataError([_encoding_problem(e, path.name, e.line)]) from None
     except _LineTooLong as e:
         raise DataError([Problem("dòng tiêu đề dài quá 1 MiB: không phải bảng số liệu", file=path.name,
                                  row=e.line)]) from None
@@ -199,6 +210,7 @@ def read_csv_rows(path: Path) -> tuple[list[str], Rows]:
     problems = _header_problems(header, path.name, None)
     if problems:
         raise DataError(problems)
+    named = [(i, h) for i, h in enumerate(header) if h]
 
     def rows() -> Rows:
         n = 1
@@ -211,17 +223,28 @@ def read_csv_rows(path: Path) -> tuple[list[str], Rows]:
             except csv.Error as e:
                 yield _csv_problem(e, path.name, n)
                 return
-            except _NotUtf8 as e:
-                yield Problem(f"tệp CSV phải mã hóa UTF-8 (byte lỗi ở dòng {e.line})", file=path.name, row=n)
+            except (_NotUtf8, _HasNul) as e:
+                yield _encoding_problem(e, path.name, n)
                 return
             except _LineTooLong:
                 yield Problem("dòng dài quá 1 MiB: không đọc tiếp", file=path.name, row=n)
                 return
             if not any(c.strip() for c in cells):
                 continue
-            yield RawRow(n, {h: (csv_untext(cells[i]) if i < len(cells) else None) for i, h in enumerate(header) if h})
+            yield RawRow(n, {h: (_untext(cells[i]) if i < len(cells) else None) for i, h in named})
 
     return header, rows()
+
+
+def _untext(cell: str) -> str:
+    return csv_untext(cell) if cell[:1] == "'" else cell
+
+
+def _encoding_problem(e: Exception, file: str, row: int) -> Problem:
+    if isinstance(e, _HasNul):
+        return Problem("dòng có ký tự NUL: tệp CSV phải là văn bản mã hóa UTF-8 (không phải UTF-16 hay tệp nhị phân)",
+                       file=file, row=row)
+    return Problem(f"tệp CSV phải mã hóa UTF-8 (byte lỗi ở dòng {row})", file=file, row=row)
 
 
 def _csv_problem(e: csv.Error, file: str, row: int) -> Problem:
@@ -314,11 +337,12 @@ def validate_rows(rows: Iterable[RawRow | Problem], header: Sequence[str], catal
             problems.append(Problem(message, file=file, sheet=sheet, row=row.number, column=column,
                                     cell=row.refs.get(column)))
 
-        unreadable = [(h, v) for h, v in row.cells.items() if isinstance(v, Unreadable)]
-        for h, v in unreadable:
-            bad(h, str(v))
-        if unreadable:
-            continue
+        if row.refs:  # XLSX: a cell may hold no value at all
+            unreadable = [(h, v) for h, v in row.cells.items() if isinstance(v, Unreadable)]
+            for h, v in unreadable:
+                bad(h, str(v))
+            if unreadable:
+                continue
         unit = row.cells.get("unit")
         unit = None if is_blank(unit) else str(unit).strip()
         ind_id = row.cells.get("indicator")
@@ -401,8 +425,10 @@ def table_limit_problems(obs: Sequence[Observation], catalogue: Catalogue, file:
         groups.setdefault((o.unit, o.month), []).append(o)
     problems = []
     for (unit, month), items in groups.items():
-        problems.extend(limit_problems(unit, month, {o.indicator: o.value for o in items}, catalogue, file,
-                                       {o.indicator: value_where(o, header, sheet) for o in items}))
+        values = {o.indicator: o.value for o in items}
+        if check_limits(values, catalogue):  # only then say where
+            problems.extend(limit_problems(unit, month, values, catalogue, file,
+                                           {o.indicator: value_where(o, header, sheet) for o in items}))
     return sorted(problems, key=lambda p: p.row or 0)
 
 
@@ -456,7 +482,7 @@ def write_long_table(path: str | Path, catalogue: Catalogue, observations: Itera
             wb.save(tmp)
         return p
     buf = io.StringIO(newline="")
-    w = csv.writer(buf, lineterminator="\n")
+    w = csv.writer(buf, lineterminator="\r\n")  # RFC 4180: a field with a CR or LF in it is quoted
     w.writerow([csv_text(h) for h in header])
     w.writerows([csv_text(v) for v in r] for r in rows)
     return write_text(p, buf.getvalue(), encoding="utf-8-sig")

@@ -27,14 +27,17 @@ so the project keeps this reader.
 """
 from __future__ import annotations
 
+import functools
 import math
 import re
 import zipfile
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path, PurePosixPath
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 from xml.etree import ElementTree as ET
+
+from cchc_lib.fmt import count_vi, number_vi
 
 NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 REL_NS = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
@@ -42,9 +45,10 @@ PKG_REL = "{http://schemas.openxmlformats.org/package/2006/relationships}"
 _REF = re.compile(r"^([A-Z]{1,3})(\d{1,7})$")
 _INT = re.compile(r"^-?\d+$")
 
-MAX_INFLATED = 200 * 1024 * 1024  # bytes, all parts together
+MAX_INFLATED = 200_000_000  # bytes, all parts together
 MAX_RATIO = 50  # inflated size / file size
 CHUNK = 1 << 16
+SMALL_PART = 4_000_000  # a sheet up to this size (inflated) is parsed whole; larger ones are streamed
 
 
 class XlsxError(Exception):
@@ -61,6 +65,7 @@ class Unreadable:
         return self.reason
 
 
+@functools.lru_cache(maxsize=1024)
 def column_index(letters: str) -> int:
     """1 for A, 27 for AA."""
     n = 0
@@ -82,7 +87,7 @@ def _short(text: str, width: int = 30) -> str:
 
 
 def _mb(n: int) -> str:
-    return f"{n / 1e6:,.1f}".replace(",", " ").replace(".", ",")
+    return number_vi(n / 1e6, 1)
 
 
 class Workbook:
@@ -113,7 +118,7 @@ class Workbook:
     def _check_size(self, size: int) -> None:
         total = sum(i.file_size for i in self.zip.infolist())
         if total > MAX_INFLATED or total > MAX_RATIO * max(size, 1):
-            raise XlsxError(f"tệp giải nén ra {_mb(total)} MB, gấp {total / max(size, 1):,.0f} lần kích thước tệp "
+            raise XlsxError(f"tệp giải nén ra {_mb(total)} MB, gấp {count_vi(round(total / max(size, 1)))} lần kích thước tệp "
                             f"(giới hạn: {MAX_RATIO} lần và {MAX_INFLATED // 1_000_000} MB): có thể là tệp nén độc hại, "
                             "không đọc")
 
@@ -132,55 +137,23 @@ class Workbook:
 
     # -- XML parts ------------------------------------------------------------
     def _tree(self, part: str) -> ET.Element:
-        """A small part (workbook, relationships) as a tree."""
-        root = None
-        for event, elem in self._events(part, ("end",)):
-            root = elem
-        if root is None:
-            raise XlsxError(f"phần {part} rỗng")
-        return root
-
-    def _events(self, part: str, events: tuple[str, ...]) -> Iterator[tuple[str, ET.Element]]:
-        """Parse events of one part, streamed from the zip (bounded memory)."""
+        """A small part (workbook, relationships, a form's sheet) as a tree."""
         try:
-            stream = self.zip.open(part)
-        except KeyError:
-            raise XlsxError(f"thiếu phần {part} của tệp Excel") from None
-        except (zipfile.BadZipFile, OSError, NotImplementedError, RuntimeError) as e:
-            raise XlsxError(f"không đọc được phần {part}: {e}") from None
-        parser = ET.XMLPullParser(events)
-        first = True
-        try:
-            with stream:
-                while True:
-                    try:
-                        chunk = stream.read(CHUNK)
-                    except (zipfile.BadZipFile, OSError, EOFError) as e:
-                        raise XlsxError(f"phần {part} hỏng: {e}") from None
-                    if first and b"<!DOCTYPE" in chunk:
-                        raise XlsxError(f"phần {part} có khai báo DOCTYPE: không phải tệp Excel bình thường")
-                    first = False
-                    if not chunk:
-                        parser.close()
-                        yield from parser.read_events()
-                        return
-                    parser.feed(chunk)
-                    yield from parser.read_events()
+            return ET.fromstring(b"".join(self._chunks(part)))
         except ET.ParseError as e:
             raise XlsxError(f"phần {part} không phải XML hợp lệ ({e})") from None
 
     def _shared(self) -> list[str]:
         if self._strings is None:
-            strings: list[str] = []
+            target = _StringsTarget()
             if "xl/sharedStrings.xml" in self.zip.NameToInfo:
-                root: ET.Element | None = None
-                for event, elem in self._events("xl/sharedStrings.xml", ("start", "end")):
-                    if root is None:
-                        root = elem
-                    if event == "end" and elem.tag == f"{NS}si":
-                        strings.append(_rich_text(elem))
-                        root.clear()  # keep nothing of strings already read
-            self._strings = strings
+                parser = ET.XMLParser(target=target)
+                try:
+                    for chunk in self._chunks("xl/sharedStrings.xml"):
+                        parser.feed(chunk) if chunk else parser.close()
+                except ET.ParseError as e:
+                    raise XlsxError(f"phần xl/sharedStrings.xml không phải XML hợp lệ ({e})") from None
+            self._strings = target.strings
         return self._strings
 
     # -- cells ----------------------------------------------------------------
@@ -190,43 +163,75 @@ class Workbook:
         `Unreadable`.  Merged ranges are known (`merged`) once it is done."""
         if sheet not in self.sheets:
             raise XlsxError(f"không có sheet '{sheet}'")
+        part = self.sheets[sheet]
+        info = self.zip.NameToInfo.get(part)
+        if info is not None and info.file_size <= SMALL_PART:  # a form: one tree, built in C, is faster
+            yield from self._small_rows(sheet, part)
+            return
+        target = _SheetTarget(self._shared)
+        self._merged[sheet] = target.merged
+        parser = ET.XMLParser(target=target)  # builds no tree: memory stays that of one chunk's rows
+        for chunk in self._chunks(self.sheets[sheet]):
+            try:
+                if chunk:
+                    parser.feed(chunk)
+                else:
+                    parser.close()
+            except ET.ParseError as e:
+                raise XlsxError(f"phần {self.sheets[sheet]} không phải XML hợp lệ ({e})") from None
+            if target.done:
+                yield from target.done
+                target.done = []
+
+    def _small_rows(self, sheet: str, part: str) -> Iterator[tuple[int, dict[str, Any]]]:
+        root = self._tree(part)
         strings: list[str] | None = None
-        merged: list[str] = []
-        self._merged[sheet] = merged
-        sheet_data: ET.Element | None = None
         row_no = 0
-        col_no = 0
-        row: dict[str, Any] = {}
-        for event, elem in self._events(self.sheets[sheet], ("start", "end")):
-            tag = elem.tag
-            if event == "start":
-                if tag == f"{NS}row":
-                    r = elem.get("r")
-                    row_no = int(r) if r and r.isdigit() else row_no + 1
-                    col_no = 0
-                    row = {}
-                elif tag == f"{NS}sheetData":
-                    sheet_data = elem
-                continue
-            if tag == f"{NS}c":
-                m = _REF.match(elem.get("r", ""))
+        for row_el in root.iter(_ROW):
+            r = row_el.get("r")
+            row_no = int(r) if r and r.isdigit() else row_no + 1
+            col_no = 0
+            row: dict[str, Any] = {}
+            for c in row_el.iter(_C):
+                m = _REF.match(c.get("r", ""))
                 if m and int(m.group(2)) == row_no:
-                    col_no = column_index(m.group(1))
+                    letters = m.group(1)
+                    col_no = column_index(letters)
                 else:  # a cell without (or with a foreign) reference is the next one
                     col_no += 1
-                t = elem.get("t", "n")
+                    letters = column_letters(col_no)
+                t = c.get("t", "n")
                 if t == "s" and strings is None:
                     strings = self._shared()
-                row[column_letters(col_no)] = _value(elem, t, strings or [])
-                elem.clear()
-            elif tag == f"{NS}row":
-                if row:
-                    yield row_no, row
-                elem.clear()
-                if sheet_data is not None:
-                    sheet_data.clear()  # keep nothing of rows already read
-            elif tag == f"{NS}mergeCell":
-                merged.append(elem.get("ref", ""))
+                v = c.find(_V)
+                inline = c.find(_IS)
+                row[letters] = _value(t, v.text or "" if v is not None else None, c.find(_F) is not None,
+                                      None if inline is None else _inline_text(inline), strings or [])
+            if row:
+                yield row_no, row
+        self._merged[sheet] = [m.get("ref", "") for m in root.iter(_MERGE)]
+
+    def _chunks(self, part: str) -> Iterator[bytes]:
+        """A part's bytes in chunks, then b"" (zipfile never inflates past the declared size)."""
+        try:
+            stream = self.zip.open(part)
+        except KeyError:
+            raise XlsxError(f"thiếu phần {part} của tệp Excel") from None
+        except (zipfile.BadZipFile, OSError, NotImplementedError, RuntimeError) as e:
+            raise XlsxError(f"không đọc được phần {part}: {e}") from None
+        with stream:
+            first = True
+            while True:
+                try:
+                    chunk = stream.read(CHUNK)
+                except (zipfile.BadZipFile, OSError, EOFError) as e:
+                    raise XlsxError(f"phần {part} hỏng: {e}") from None
+                if first and b"<!DOCTYPE" in chunk:
+                    raise XlsxError(f"phần {part} có khai báo DOCTYPE: không phải tệp Excel bình thường")
+                first = False
+                yield chunk
+                if not chunk:
+                    return
 
     def cells(self, sheet: str, max_rows: int | None = None) -> dict[int, dict[str, Any]]:
         """Row number → column letter → value; XlsxError past `max_rows`."""
@@ -242,26 +247,136 @@ class Workbook:
         return list(self._merged.get(sheet, ()))
 
 
-def _rich_text(si: ET.Element) -> str:
-    """The text of a shared or inline string: plain or rich runs, without
-    the phonetic guides (rPh)."""
-    parts = []
-    for child in si:
-        if child.tag == f"{NS}t":
-            parts.append(child.text or "")
-        elif child.tag == f"{NS}r":
-            parts.extend(t.text or "" for t in child.iter(f"{NS}t"))
-    return "".join(parts)
+class _SheetTarget:
+    """An XML parser target for a worksheet: keeps the finished rows
+    (`done`) and merged ranges, and builds no element tree."""
+
+    def __init__(self, shared: Callable[[], list[str]]):
+        self.shared = shared
+        self.strings: list[str] | None = None
+        self.done: list[tuple[int, dict[str, Any]]] = []
+        self.merged: list[str] = []
+        self.row_no = self.col_no = 0
+        self.row: dict[str, Any] = {}
+        self.ref, self.type, self.formula = "", "n", False
+        self.v: str | None = None
+        self.inline: list[str] | None = None
+        self.buf: list[str] | None = None  # collecting the text of a <v> or an inline <t>
+        self.phonetic = False
+
+    def start(self, tag: str, attrib: dict[str, str]) -> None:
+        if tag == _C:
+            self.ref, self.type = attrib.get("r", ""), attrib.get("t", "n")
+            self.formula, self.v, self.inline = False, None, None
+        elif tag == _V:
+            self.buf = []
+        elif tag == _T:
+            if self.inline is not None and not self.phonetic:
+                self.buf = []
+        elif tag == _IS:
+            self.inline = []
+        elif tag == _F:
+            self.formula = True
+        elif tag == _RPH:
+            self.phonetic = True
+        elif tag == _ROW:
+            r = attrib.get("r")
+            self.row_no = int(r) if r and r.isdigit() else self.row_no + 1
+            self.col_no = 0
+            self.row = {}
+        elif tag == _MERGE:
+            self.merged.append(attrib.get("ref", ""))
+
+    def data(self, text: str) -> None:
+        if self.buf is not None:
+            self.buf.append(text)
+
+    def end(self, tag: str) -> None:
+        if tag == _V:
+            self.v = "".join(self.buf or ())
+            self.buf = None
+        elif tag == _T:
+            if self.buf is not None and self.inline is not None:
+                self.inline.append("".join(self.buf))
+            self.buf = None
+        elif tag == _RPH:
+            self.phonetic = False
+        elif tag == _C:
+            m = _REF.match(self.ref)
+            if m and int(m.group(2)) == self.row_no:
+                letters = m.group(1)
+                self.col_no = column_index(letters)
+            else:  # a cell without (or with a foreign) reference is the next one
+                self.col_no += 1
+                letters = column_letters(self.col_no)
+            if self.type == "s" and self.strings is None:
+                self.strings = self.shared()
+            self.row[letters] = _value(self.type, self.v, self.formula, self.inline, self.strings or [])
+        elif tag == _ROW:
+            if self.row:
+                self.done.append((self.row_no, self.row))
+            self.row = {}
+
+    def close(self) -> None:
+        return None
 
 
-def _value(c: ET.Element, t: str, strings: list[str]) -> Any:
+def _inline_text(inline: ET.Element) -> list[str]:
+    """The runs of an inline string, without the phonetic guides (rPh)."""
+    out = []
+    for child in inline:
+        if child.tag == _T:
+            out.append(child.text or "")
+        elif child.tag == _R:
+            out.extend(t.text or "" for t in child.iter(_T))
+    return out
+
+
+class _StringsTarget:
+    """An XML parser target for the shared strings: each <si>'s text, plain
+    or in rich runs, without the phonetic guides (rPh)."""
+
+    def __init__(self) -> None:
+        self.strings: list[str] = []
+        self.parts: list[str] = []
+        self.buf: list[str] | None = None
+        self.phonetic = False
+
+    def start(self, tag: str, attrib: dict[str, str]) -> None:
+        if tag == _T and not self.phonetic:
+            self.buf = []
+        elif tag == _RPH:
+            self.phonetic = True
+        elif tag == _SI:
+            self.parts = []
+
+    def data(self, text: str) -> None:
+        if self.buf is not None:
+            self.buf.append(text)
+
+    def end(self, tag: str) -> None:
+        if tag == _T:
+            if self.buf is not None:
+                self.parts.append("".join(self.buf))
+            self.buf = None
+        elif tag == _RPH:
+            self.phonetic = False
+        elif tag == _SI:
+            self.strings.append("".join(self.parts))
+
+    def close(self) -> None:
+        return None
+
+
+_C, _V, _T, _IS, _F, _RPH, _ROW, _MERGE, _SI, _R = (
+    f"{NS}{t}" for t in ("c", "v", "t", "is", "f", "rPh", "row", "mergeCell", "si", "r"))
+
+
+def _value(t: str, text: str | None, formula: bool, inline: list[str] | None, strings: list[str]) -> Any:
     if t == "inlineStr":
-        inline = c.find(f"{NS}is")
-        return _rich_text(inline) if inline is not None else ""
-    v = c.find(f"{NS}v")
-    text = v.text if v is not None else None
+        return "".join(inline or ())
     if text is None or text == "":
-        if c.find(f"{NS}f") is not None:
+        if formula:
             return Unreadable("ô có công thức nhưng không có giá trị đã tính: nhập số liệu trực tiếp "
                               "(không dùng công thức) hoặc mở và lưu lại tệp bằng Excel")
         return None

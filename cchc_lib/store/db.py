@@ -183,13 +183,17 @@ def _kind(e: sqlite3.Error) -> str:
     return "other"
 
 
-def _no_descriptors() -> bool:
-    """True if this process cannot open one more file (EMFILE/ENFILE)."""
+def _few_descriptors() -> bool:
+    """True if this process is at (or within a few of) its limit of open
+    files: SQLite then says only "unable to open database file"."""
     try:
-        os.close(os.open(os.devnull, os.O_RDONLY))
-    except OSError as e:
-        return e.errno in (errno.EMFILE, errno.ENFILE)
-    return False
+        import resource  # Unix only
+
+        soft = resource.getrlimit(resource.RLIMIT_NOFILE)[0]
+        used = len(os.listdir("/proc/self/fd" if os.path.isdir("/proc/self/fd") else "/dev/fd"))
+    except (ImportError, OSError, ValueError):
+        return False
+    return soft != resource.RLIM_INFINITY and soft - used < 4  # a database needs 3: file, -wal, -shm
 
 
 def store_error(e: sqlite3.Error | OSError, path: Path, doing: str = "") -> StoreError:
@@ -200,7 +204,7 @@ def store_error(e: sqlite3.Error | OSError, path: Path, doing: str = "") -> Stor
                 errno.EMFILE: "cantopen", errno.ENFILE: "cantopen"}.get(e.errno or 0, "ioerr")
     else:
         kind = _kind(e)
-    if kind == "cantopen" and _no_descriptors():
+    if kind == "cantopen" and _few_descriptors():
         kind = "fds"
     message = {
         "readonly": "cơ sở dữ liệu chỉ đọc, không ghi được (tệp hoặc thư mục không có quyền ghi, ổ đĩa chỉ đọc, "
@@ -426,6 +430,9 @@ class Store:
         months = {m for _, m in unit_months}
         units = {u for u, _ in unit_months}
         where, args = _filter(None, months)
+        if len(units) <= 50:  # a form, a few units: let the (unit, month) index do the work
+            where += f" AND s.unit IN ({', '.join('?' for _ in units)})"
+            args += sorted(units)
         values: dict[Key, StoredValue] = {}
         names: dict[Key, str] = {}
         for u, m, ind, value, evidence, extra, name in self.conn.execute(
