@@ -42,7 +42,7 @@ def test_template_layout(tmp_path):
         r = rows[f"#criterion:{crit.code}"]
         assert ws[f"A{r}"].value == crit.code and ws[f"B{r}"].value.startswith(crit.title)
     r = rows["procedures_total"]
-    assert ws[f"B{r}"].value == "Số TTHC thuộc thẩm quyền giải quyết\n(tính đến ngày chốt số liệu)"
+    assert ws[f"B{r}"].value == "Số TTHC thuộc thẩm quyền giải quyết\ntính đến ngày chốt số liệu"
     assert ws[f"C{r}"].value == "TTHC"
     # protection: sheet protected, only value and evidence cells of indicator rows open
     assert ws.protection.sheet
@@ -252,22 +252,22 @@ def test_form_says_what_kind_of_figure_each_is(tmp_path):
     ws = openpyxl.load_workbook(template(tmp_path / "g.xlsx", "GDTRH", "2023-03"))[SHEET]  # a phòng: every figure
     rows = rows_by_key(ws)
     number = {k: ws[f"A{r}"].value for k, r in rows.items()}
-    assert _hint(ws, rows, "dossiers_resolved") == "(trong tháng)"
-    assert _hint(ws, rows, "procedures_total") == "(tính đến ngày chốt số liệu)"
-    assert _hint(ws, rows, "procedures_with_dossiers") == "(lũy kế từ đầu năm)"
-    assert _hint(ws, rows, "iso_training_done") == "(đã thực hiện trong năm chưa)"
+    assert _hint(ws, rows, "dossiers_resolved") == "trong tháng"
+    assert _hint(ws, rows, "procedures_total") == "tính đến ngày chốt số liệu"
+    assert _hint(ws, rows, "procedures_with_dossiers") == "lũy kế từ đầu năm"
+    assert _hint(ws, rows, "iso_training_done") == "đã thực hiện trong năm chưa"
     assert "không phát sinh" in _hint(ws, rows, "catalog_on_time")
     # a part is defined as part of its whole in the same month, by the whole's item number
     assert _hint(ws, rows, "dossiers_returned_bcci") == (
-        f"(trong số hồ sơ TTHC đã giải quyết trong tháng (mục {number['dossiers_resolved']}))")
+        f"trong số hồ sơ TTHC đã giải quyết trong tháng (mục {number['dossiers_resolved']})")
     assert _hint(ws, rows, "procedures_iso") == (
-        f"(trong số TTHC thuộc thẩm quyền giải quyết tại ngày chốt số liệu (mục {number['procedures_total']}))")
+        f"trong số TTHC thuộc thẩm quyền giải quyết tại ngày chốt số liệu (mục {number['procedures_total']})")
     assert _hint(ws, rows, "docs_out_electronic_and_paper") == (
-        f"(trong tháng; cộng với mục {number['docs_out_electronic_only']} không vượt quá tổng số văn bản đi "
-        f"(trừ văn bản mật) trong tháng (mục {number['docs_out_total']}))")
+        f"trong tháng; cộng với mục {number['docs_out_electronic_only']} không vượt quá tổng số văn bản đi "
+        f"(trừ văn bản mật) trong tháng (mục {number['docs_out_total']})")
     # 3.2: a review without a report is answered «Không»
     assert ws[f"B{rows['#criterion:3.2']}"].value.endswith(
-        f"Đã rà soát nhưng không có báo cáo kết quả rà soát: trả lời «Không» ở mục {number['tthc_review_done']}")
+        f"\nĐã rà soát nhưng không có báo cáo kết quả rà soát: trả lời «Không» ở mục {number['tthc_review_done']}")
 
 
 def test_every_part_names_its_whole():

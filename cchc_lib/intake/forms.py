@@ -157,7 +157,7 @@ def indicator_hint(catalogue: Catalogue, ind: Indicator, numbers: Mapping[str, s
 def review_note(number: str | None) -> str:
     """The 3.2 line: a review without a report is answered «Không»."""
     where = f" ở mục {number}" if number else ""
-    return f" — Đã rà soát nhưng không có báo cáo kết quả rà soát: trả lời «Không»{where}"
+    return f"Đã rà soát nhưng không có báo cáo kết quả rà soát: trả lời «Không»{where}"
 
 
 def form_rows(catalogue: Catalogue, kind: str) -> list[FormRow]:
@@ -190,7 +190,7 @@ def form_rows(catalogue: Catalogue, kind: str) -> list[FormRow]:
             crit = catalogue.criterion(row.code)
             if crit.rule_name == "review_handling":
                 done = crit.params.get("done")
-                row = FormRow(row.key, row.code, row.label + review_note(numbers.get(str(done))))
+                row = FormRow(row.key, row.code, row.label, hint=review_note(numbers.get(str(done))))
         out.append(row)
     return out
 
@@ -300,6 +300,7 @@ def build_form(catalogue: Catalogue, unit: Unit, month: Period, deadlines: Deadl
     ws.add_data_validation(dv_not_due)
     hint_font = InlineFont(rFont=FONT, sz=HINT_SIZE, i=True, color="595959")
     label_font = InlineFont(rFont=FONT, sz=11)
+    bold_inline = InlineFont(rFont=FONT, sz=11, b=True)
     level_dvs: dict[str, Any] = {}
 
     values = values or {}
@@ -314,14 +315,15 @@ def build_form(catalogue: Catalogue, unit: Unit, month: Period, deadlines: Deadl
         cells["A"].alignment = center
         text_cell(cells["A"], row.code)
         if row.hint:  # the label, and under it in small italics what kind of figure it is
-            text_cell(cells["B"], CellRichText(TextBlock(label_font, row.label),
-                                               TextBlock(hint_font, f"\n({row.hint})")))
+            text_cell(cells["B"], CellRichText(TextBlock(bold_inline if row.indicator is None else label_font,
+                                                         row.label), TextBlock(hint_font, f"\n{row.hint}")))
         else:
             text_cell(cells["B"], row.label)
         text_cell(ws[f"{KEY}{r}"], row.key)
         label_lines = text_lines(row.label, WIDTHS[LABEL], 11, row.indicator is None)
         if row.hint:
-            label_lines += text_lines(f"({row.hint})", WIDTHS[LABEL], HINT_SIZE) * HINT_SIZE / 11
+            # italics run narrower than upright text: estimated one point smaller
+            label_lines += text_lines(row.hint, WIDTHS[LABEL], HINT_SIZE - 1) * HINT_SIZE / 11
         ws.row_dimensions[r].height = None
         if max(label_lines, text_lines(row.code, WIDTHS[CODE], 11, row.indicator is None)) > 1.05:
             ws.row_dimensions[r].height = round(max(label_lines, 1) * LINE_HEIGHT + 2, 1)
