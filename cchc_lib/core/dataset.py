@@ -4,13 +4,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Iterable, Mapping
 
-from cchc_lib.core.catalogue import Catalogue, Indicator, Limit
+# NOT_DUE: a `compliance` figure's third answer (contract v2, 2), "không phát
+# sinh", nothing was due that month; stored as 2 beside 0/1.
+from cchc_lib.core.catalogue import NOT_DUE, Catalogue, Limit
 from cchc_lib.core.periods import Period
 
-#: A `compliance` figure's third answer (contract v2, 2): "không phát sinh",
-#: nothing was due that month.  Stored as 2 beside 0/1.
-NOT_DUE = "kps"
-NOT_DUE_LABEL = "không phát sinh"
+__all__ = ["NOT_DUE", "Observation", "Dataset", "LimitBreach", "check_limits"]
 
 
 @dataclass(frozen=True)
@@ -59,44 +58,40 @@ class Dataset:
         return len(self.observations)
 
 
-@dataclass(frozen=True)
-class LimitBreach:
-    """A part-of-whole limit broken by some values: which, and the values.
-    Formats as the one-line message (``a (3) lớn hơn b (2)``)."""
+class LimitBreach(str):
+    """A part-of-whole limit broken by some values: the one-line message
+    (``a (3) lớn hơn b (2)``, a str, as scoring joins them), and which limit
+    and values, for intake to say where they are."""
 
     limit: Limit
     parts: tuple[int, ...]
     whole: int
+
+    def __new__(cls, limit: Limit, parts: tuple[int, ...], whole: int) -> "LimitBreach":
+        lhs = " + ".join(f"{p} ({v})" for p, v in zip(limit.parts, parts))
+        self = super().__new__(cls, f"{lhs} lớn hơn {limit.whole} ({whole})")
+        self.limit, self.parts, self.whole = limit, parts, whole
+        return self
 
     @property
     def names(self) -> tuple[str, ...]:
         """The limit's indicators: its parts, then its whole."""
         return (*self.limit.parts, self.limit.whole)
 
-    def __str__(self) -> str:
-        lhs = " + ".join(f"{p} ({v})" for p, v in zip(self.limit.parts, self.parts))
-        return f"{lhs} lớn hơn {self.limit.whole} ({self.whole})"
 
-
-def check_limits(values: Mapping[str, Any], catalogue: Catalogue) -> list[LimitBreach]:
+def check_limits(values: Mapping[str, Any], catalogue: Catalogue,
+                 limits: Iterable[Limit] | None = None) -> list[LimitBreach]:
     """Every part-of-whole limit (contract v2, 3.3) broken by these values of
-    one unit and month (or of combined counts): the project's one check of
-    them, used by intake (per unit and month, stored values included) and
-    scoring.  A limit with a side not given is not checked."""
+    one unit and month (or of combined counts); `limits`: only these of the
+    catalogue's.  The project's one check of them: intake calls it per unit
+    and month with the stored values included, scoring on combined counts.
+    A limit with a side not given (or not a count) is not checked."""
     out = []
-    for lim in catalogue.limits:
+    for lim in catalogue.limits if limits is None else limits:
         whole = values.get(lim.whole)
         parts = [values.get(p) for p in lim.parts]
         if not isinstance(whole, int) or not all(isinstance(p, int) for p in parts):
             continue
         if sum(parts) > whole:
-            out.append(LimitBreach(lim, tuple(parts), whole))  # type: ignore[arg-type]
+            out.append(LimitBreach(lim, tuple(parts), whole))
     return out
-
-
-def display_value(indicator: Indicator, value: Any) -> object:
-    """A typed value as tables and histories write it: counts, có/không,
-    «không phát sinh», level labels."""
-    if value == NOT_DUE:
-        return NOT_DUE_LABEL
-    return indicator.display(value)

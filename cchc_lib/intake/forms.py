@@ -28,8 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
-from cchc_lib.core.catalogue import Catalogue, Indicator, fold
-from cchc_lib.core.dataset import NOT_DUE
+from cchc_lib.core.catalogue import NOT_DUE, Catalogue, Indicator, fold
 from cchc_lib.core.deadlines import Deadlines, format_date
 from cchc_lib.errors import DataError, PeriodError, Problem
 from cchc_lib.files import atomic_path, text_cell
@@ -56,7 +55,7 @@ INSTRUCTIONS = ("Hướng dẫn: nhập số liệu của tháng vào cột D (s
                 "của số khác (mục nào, cùng tháng). Ô để trống là chưa có số liệu (không phải 0 hay Không). "
                 "Chỉ nhập vào các ô nền vàng; không sửa các ô khác của biểu.")
 BOOL_CHOICES = ("Có", "Không")
-NOT_DUE_CHOICE = "Không phát sinh"  # compliance figures: nothing was due this month
+NOT_DUE_CHOICE = "Không phát sinh"  # compliance figures only (contract v2, 2)
 MAX_FORM_ROWS = 2000  # a form has about a hundred rows; data further down is not a form's
 # The template's own merged ranges (title rows, the month and deadline notes,
 # the instructions); any other merge hides cells and is refused.
@@ -164,7 +163,7 @@ def form_rows(catalogue: Catalogue, kind: str) -> list[FormRow]:
     """The body of a form for this kind of unit, in catalogue order."""
     rows: list[FormRow] = []
     asked: set[str] = set()
-    criteria = catalogue.criteria_for_kind(kind)
+    criteria = catalogue.criteria_on_form(kind)
     number = 0
     numbers: dict[str, str] = {}
     for domain in catalogue.domains:
@@ -289,15 +288,14 @@ def build_form(catalogue: Catalogue, unit: Unit, month: Period, deadlines: Deadl
                              showErrorMessage=True, errorTitle="Số liệu không hợp lệ", error="Chọn Có hoặc Không.",
                              showInputMessage=True, promptTitle="Số liệu",
                              prompt="Chọn Có hoặc Không. Để trống nếu chưa có số liệu.")
-    dv_not_due = DataValidation(type="list", formula1='"' + ",".join((*BOOL_CHOICES, NOT_DUE_CHOICE)) + '"',
-                                allow_blank=True, showErrorMessage=True, errorTitle="Số liệu không hợp lệ",
-                                error=f"Chọn Có, Không hoặc {NOT_DUE_CHOICE}.", showInputMessage=True,
-                                promptTitle="Số liệu",
-                                prompt=f"Chọn Có, Không, hoặc {NOT_DUE_CHOICE} nếu trong tháng không có việc "
-                                       "phải làm. Để trống nếu chưa có số liệu.")
     ws.add_data_validation(dv_count)
     ws.add_data_validation(dv_bool)
-    ws.add_data_validation(dv_not_due)
+    dv_compliance = DataValidation(type="list", formula1='"' + ",".join((*BOOL_CHOICES, NOT_DUE_CHOICE)) + '"',
+                                   allow_blank=True, showErrorMessage=True, errorTitle="Số liệu không hợp lệ",
+                                   error="Chọn Có, Không hoặc Không phát sinh.", showInputMessage=True,
+                                   promptTitle="Số liệu", prompt="Chọn Có, Không, hoặc Không phát sinh nếu trong "
+                                   "tháng không có việc phải làm. Để trống nếu chưa có số liệu.")
+    ws.add_data_validation(dv_compliance)
     hint_font = InlineFont(rFont=FONT, sz=HINT_SIZE, i=True, color="595959")
     label_font = InlineFont(rFont=FONT, sz=11)
     bold_inline = InlineFont(rFont=FONT, sz=11, b=True)
@@ -343,8 +341,10 @@ def build_form(catalogue: Catalogue, unit: Unit, month: Period, deadlines: Deadl
             if ind.kind == "count":
                 dv_count.add(ref)
                 cells[VALUE].number_format = "#,##0"
+            elif ind.kind == "bool" and ind.behaviour == "compliance":
+                dv_compliance.add(ref)
             elif ind.kind == "bool":
-                (dv_not_due if ind.behaviour == "compliance" else dv_bool).add(ref)
+                dv_bool.add(ref)
             else:
                 if ind.id not in level_dvs:
                     dv = DataValidation(type="list", formula1='"' + ",".join(lv.label for lv in ind.levels) + '"',

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import errno
 import hashlib
-import sys
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -32,6 +31,7 @@ from cchc_lib.errors import DataError, Problem
 from cchc_lib.intake.forms import (SHEET as FORM_SHEET, MONTH_CELL, form_cells, form_where, not_a_form, read_form,
                                    renamed_form_sheet)
 from cchc_lib.intake.limits import Where, limit_problems
+from cchc_lib.progress import progress as progress_bar
 from cchc_lib.core.dataset import Observation
 from cchc_lib.intake.long_table import COLUMNS, read_rows, validate_rows, value_where
 from cchc_lib.core.periods import Period
@@ -122,15 +122,10 @@ def group(observations: Iterable[Observation]) -> list[NewSubmission]:
     return list(subs.values())
 
 
-def parse_file(path: str | Path, catalogue: Catalogue, registry: Registry) -> tuple[str, list[NewSubmission]]:
-    """('form' | 'table', submissions) of a file; DataError with every problem."""
-    kind, subs, _ = parse_located(path, catalogue, registry)
-    return kind, subs
-
-
 def parse_located(path: str | Path, catalogue: Catalogue, registry: Registry
                   ) -> tuple[str, list[NewSubmission], dict[Key, Where]]:
-    """`parse_file`, plus where each value is in the file (row or cell)."""
+    """('form' | 'table', the submissions of a file, where each value is in it
+    (row or cell)); DataError with every problem."""
     p = Path(path)
     not_form = ""
     if p.suffix.lower() in (".xlsx", ".xlsm") and p.is_file():
@@ -363,7 +358,4 @@ def _one_file(p: Path, store: Store | None, db: Path, by: str | None, catalogue:
 def _progress(files: Sequence[str | Path], progress: bool | None) -> Iterable[str | Path]:
     if len(files) < 2 or progress is False:
         return files
-    from tqdm import tqdm
-
-    return tqdm(files, desc="Nạp tệp", unit="tệp", file=sys.stderr, leave=False,
-                disable=None if progress is None else not progress)
+    return progress_bar(files, desc="Nạp tệp", unit="tệp", enabled=progress)

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any, Iterable, Iterator, Sequence
 
 from cchc_lib.core.catalogue import Catalogue, Indicator, fold
-from cchc_lib.core.dataset import NOT_DUE, Dataset, Observation, check_limits, display_value
+from cchc_lib.core.dataset import NOT_DUE, Dataset, Observation, check_limits
 from cchc_lib.errors import DataError, PeriodError, Problem
 from cchc_lib.files import atomic_path, csv_text, csv_untext, text_cell, write_text
 from cchc_lib.fmt import count_vi
@@ -444,7 +444,7 @@ def load_table(path: str | Path, catalogue: Catalogue, registry: Registry) -> Da
 def long_table_rows(catalogue: Catalogue, observations: Iterable[Observation],
                     extra_columns: Sequence[str] = ()) -> Iterator[list[object]]:
     for o in observations:
-        row: list[object] = [o.unit, str(o.month), o.indicator, display_value(catalogue.indicators[o.indicator], o.value)]
+        row: list[object] = [o.unit, str(o.month), o.indicator, catalogue.indicators[o.indicator].display(o.value)]
         if extra_columns:
             extra = dict(o.extra)
             row.extend(extra.get(c) or "" for c in extra_columns)
