@@ -399,3 +399,78 @@ def test_a_form_sheet_with_data_far_below_is_refused(tmp_path):
 def test_unreadable_is_never_a_value():
     u = Unreadable("lý do")
     assert str(u) == "lý do" and u != "lý do"
+
+
+# -- consistency at intake: the part-of-whole limits of contract v2, 3.3, and nothing else
+
+CONTRACT_3_3 = [  # (parts, whole), as section 3.3 lists them
+    (("dossiers_resolved_on_time",), "dossiers_resolved"), (("dossiers_results_digitized",), "dossiers_resolved"),
+    (("dossiers_returned_bcci",), "dossiers_resolved"), (("dossiers_iso_compliant",), "dossiers_resolved"),
+    (("dossiers_online_l34",), "dossiers_received"), (("dossiers_received_bcci",), "dossiers_received"),
+    (("dossiers_tracked_in_system",), "dossiers_received"), (("docs_electronic_signed",), "docs_electronic"),
+    (("docs_out_electronic_only", "docs_out_electronic_and_paper"), "docs_out_total"),
+    (("dossiers_overdue_apologized",), "dossiers_overdue"),
+    (("procedures_internal_process_published",), "procedures_total"),
+    (("procedures_public_at_desk",), "procedures_total"), (("procedures_public_on_portal",), "procedures_total"),
+    (("procedures_via_one_stop",), "procedures_total"), (("procedures_iso",), "procedures_total"),
+    (("procedures_with_e_workflow",), "procedures_in_system"),
+    (("procedures_online_l34_with_dossiers",), "procedures_online_l34"),
+    (("procedures_with_bcci_dossiers",), "procedures_with_dossiers"), (("dx_plan_tasks_done",), "dx_plan_tasks"),
+    (("city_tasks_done",), "city_tasks_assigned"), (("city_tasks_done_on_time",), "city_tasks_done"),
+]
+
+
+@pytest.mark.parametrize("parts, whole", CONTRACT_3_3, ids=[w + "/" + "+".join(p) for p, w in CONTRACT_3_3])
+def test_every_limit_of_the_contract_is_an_input_error(tmp_path, parts, whole):
+    rows = f"GDTRH,2023-05,{whole},4\n" + "".join(f"GDTRH,2023-05,{p},{5 if i == 0 else 0}\n"
+                                                  for i, p in enumerate(parts))
+    table = _csv(tmp_path / "t.csv", "unit,period,indicator,value\n" + rows)
+    with pytest.raises(DataError) as e:
+        load_table(table, CAT, REG)
+    [p] = e.value.problems
+    assert p.row == 3 and f"lớn hơn {whole} (4" in p.message
+    # and against a stored whole, the same month only
+    db = tmp_path / "db.sqlite"
+    run_ingest([_csv(tmp_path / "whole.csv", f"unit,period,indicator,value\nGDTRH,2023-05,{whole},4\n"
+                                             f"GDTRH,2023-04,{whole},9\n")], db)
+    rest = "".join(f"GDTRH,{{m}},{p},0\n" for p in parts[1:])  # a sum is known when all its parts are
+    part = _csv(tmp_path / "part.csv", f"unit,period,indicator,value\nGDTRH,2023-05,{parts[0]},5\n"
+                + rest.format(m="2023-05"))
+    result = run_ingest([part], db).results[0]
+    assert result.state == REFUSED and f"{whole} (4, đã lưu)" in result.problems[0].message
+    ok = _csv(tmp_path / "ok.csv", f"unit,period,indicator,value\nGDTRH,2023-04,{parts[0]},5\n"
+              + rest.format(m="2023-04"))
+    assert run_ingest([ok], db).results[0].state == STORED
+
+
+@pytest.mark.parametrize("handled, received", [("feedback_handled", "feedback_received"),
+                                                ("tthc_review_issues_handled", "tthc_review_issues_found"),
+                                                ("decentralization_issues_handled", "decentralization_issues_found")])
+def test_carry_over_pairs_are_not_input_errors(tmp_path, handled, received):
+    """A complaint received in March and handled in April (contract 3.3)."""
+    db = tmp_path / "db.sqlite"
+    march = _csv(tmp_path / "m.csv", f"unit,period,indicator,value\nGDTRH,2023-03,{received},1\n"
+                                     f"GDTRH,2023-03,{handled},0\n")
+    april = _csv(tmp_path / "a.csv", f"unit,period,indicator,value\nGDTRH,2023-04,{received},0\n"
+                                     f"GDTRH,2023-04,{handled},1\n")
+    assert [r.state for r in run_ingest([march, april], db).results] == [STORED, STORED]
+    same_month = _csv(tmp_path / "s.csv", f"unit,period,indicator,value\nGDTRH,2023-05,{received},0\n"
+                                          f"GDTRH,2023-05,{handled},3\n")
+    assert run_ingest([same_month], db).results[0].state == STORED
+
+
+def test_overdue_below_resolved_late_is_not_checked_at_intake(tmp_path):
+    """20 resolved, 15 on time, 2 overdue: the late ones fell due in other months (3.3)."""
+    table = _csv(tmp_path / "t.csv", "unit,period,indicator,value\nGDTRH,2023-05,dossiers_resolved,20\n"
+                                     "GDTRH,2023-05,dossiers_resolved_on_time,15\nGDTRH,2023-05,dossiers_overdue,2\n")
+    assert run_ingest([table], tmp_path / "db.sqlite").results[0].state == STORED
+
+
+@pytest.mark.slow
+def test_a_file_that_cannot_be_written_is_one_line(tmp_path):
+    db = tmp_path / "db.sqlite"
+    run_ingest([_csv(tmp_path / "t.csv", "unit,period,indicator,value\nGDTRH,2023-05,procedures_total,7\n")], db)
+    (tmp_path / "afile").write_text("x")
+    r = cli("export", "--period", "2023", "-o", str(tmp_path / "afile" / "x.csv"), "--db", str(db))
+    assert r.returncode == 2 and "Traceback" not in r.stderr and len(r.stderr.strip().splitlines()) == 1
+    assert r.stderr.startswith("lỗi: ")

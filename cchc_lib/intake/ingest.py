@@ -251,6 +251,10 @@ def _unreadable(p: Path, problem: tuple[Problem, bool]) -> FileResult:
     return FileResult(str(p), REFUSED, f"{p.name}: BỊ TỪ CHỐI, không đọc được tệp", [problem[0]])
 
 
+class LimitClash(DataError):
+    """The file, with the values stored for its units and months, would break a limit."""
+
+
 def ingest(files: Sequence[str | Path], db: str | Path, by: str | None = None, *,
            catalogue: Catalogue, registry: Registry, received_at: datetime | None = None,
            progress: bool | None = None, force: bool = False, cutoff_day: int | None = DEFAULT_CUTOFF_DAY,
@@ -259,100 +263,118 @@ def ingest(files: Sequence[str | Path], db: str | Path, by: str | None = None, *
 
     `received_at` is when the department received the files (default: now);
     the reporting status compares it with the deadline, and months after
-    the one being gathered on that day (by `cutoff_day`) are refused unless
-    `force`.  The database is created on the first file that has something
-    to store.  `lock_wait`: seconds to wait for another writer (see Store)."""
-    db = Path(db)
+    the one being gathered on that day (by `cutoff_day`; None: calendar
+    months) are refused unless `force`.  The database is created on the
+    first file that has something to store.  `lock_wait`: seconds to wait
+    for another writer (see Store)."""
     received = received_at or datetime.now()
     if received.tzinfo is None:  # naive: the machine's local time
         received = received.astimezone()
-    store: Store | None = Store(db, create=False, lock_wait=lock_wait) if db.is_file() else None
+    run = _Run(Path(db), by, catalogue, registry, received, force, cutoff_day, lock_wait)
     results: list[FileResult] = []
     todo = list(files)
     try:
         for i, f in enumerate(_progress(todo, progress)):
-            result = _one_file(Path(f), store, db, by, catalogue, registry, received, force, cutoff_day, lock_wait)
-            if isinstance(result, tuple):  # the database was created for this file
-                result, store = result
-            results.append(result)
-            if result.state == FAILED:
+            results.append(run.one_file(Path(f)))
+            if results[-1].state == FAILED:
                 results.extend(FileResult(str(g), NOT_TRIED, f"{Path(g).name}: chưa nạp (đã dừng vì lỗi ở trên)")
                                for g in todo[i + 1:])
                 break
     finally:
-        if store is not None:
-            store.close()
+        run.close()
     return IngestReport(results)
 
 
-def _one_file(p: Path, store: Store | None, db: Path, by: str | None, catalogue: Catalogue, registry: Registry,
-              received: datetime, force: bool, cutoff_day: int | None, lock_wait: float | None
-              ) -> FileResult | tuple[FileResult, Store]:
-    name = p.name
-    try:
-        sha = sha256_of(p)
-    except OSError as e:
-        return _unreadable(p, os_problem(e, str(p)))
-    try:
-        earlier = store.file_by_sha(sha) if store else None
-    except StoreError as e:
-        return FileResult(str(p), FAILED, f"{name}: CHƯA LƯU, lỗi cơ sở dữ liệu", list(e.problems))
-    if earlier:
-        return FileResult(str(p), DUPLICATE, (
-            f"{name}: tệp này đã được nạp lúc {earlier.ingested_at:%d/%m/%Y %H:%M} "
-            f"(tệp '{earlier.name}', mã tệp #{earlier.id}); không lưu gì thêm"))
-    try:
-        kind, subs, where = parse_located(p, catalogue, registry)
-    except DataError as e:
-        return FileResult(str(p), REFUSED, f"{name}: BỊ TỪ CHỐI, {len(e.problems)} lỗi, không lưu gì",
-                          list(e.problems))
-    except OSError as e:
-        return _unreadable(p, os_problem(e, name))
-    if not subs:
-        return FileResult(str(p), EMPTY, f"{name}: tệp không có giá trị nào; không lưu gì")
-    if not force:
-        future = future_problems(subs, where, name, received.date(), cutoff_day)
-        if future:
-            return FileResult(str(p), REFUSED, f"{name}: BỊ TỪ CHỐI, {len(future)} lỗi (tháng chưa tới), không lưu gì",
-                              future)
-    decided: dict[str, object] = {}
+@dataclass
+class _Run:
+    """One `ingest` call: its settings, and the store once there is one."""
 
-    def decide(current: dict[Key, StoredValue], origins: dict[Key, str]) -> list[NewSubmission]:
-        """Inside the write transaction: what changed, checked against the stored values."""
-        changed = [s for s in subs if not _same(s, current)]
-        if changed:
-            clash = stored_limit_problems(changed, current, where, catalogue, name, kind, origins)
-            if clash:
-                raise DataError(clash)
-        decided.update(changed=changed, fixes=sum(_corrections(s, current) for s in changed))
-        return changed
+    db: Path
+    by: str | None
+    catalogue: Catalogue
+    registry: Registry
+    received: datetime
+    force: bool
+    cutoff_day: int | None
+    lock_wait: float | None
+    store: Store | None = None
 
-    created = None
-    try:
-        if store is None:
-            store = created = Store(db, create=True, lock_wait=lock_wait)
-        ids = store.add_file(name, sha, kind, subs, received, by, decide=decide)
-    except StoreError as e:
-        result = FileResult(str(p), FAILED, f"{name}: CHƯA LƯU, lỗi cơ sở dữ liệu", list(e.problems))
-        return (result, created) if created else result
-    except DataError as e:
-        result = FileResult(str(p), REFUSED, (
-            f"{name}: BỊ TỪ CHỐI, {len(e.problems)} lỗi (mâu thuẫn với số liệu đã lưu), không lưu gì"), list(e.problems))
-        return (result, created) if created else result
-    changed: list[NewSubmission] = decided.get("changed", [])  # type: ignore[assignment]
-    if not ids:
-        result = FileResult(str(p), UNCHANGED, (
-            f"{name}: mọi giá trị ({sum(len(s.values) for s in subs)}) đã có sẵn trong cơ sở dữ liệu; "
-            "không lưu gì thêm"))
-        return (result, created) if created else result
-    n = sum(len(s.values) for s in changed)
-    msg = f"{name}: đã lưu {n} giá trị ({KIND_LABEL[kind]}: {_where(changed)})"
-    if decided.get("fixes"):
-        msg += f", trong đó {decided['fixes']} giá trị thay cho số liệu gửi trước"
-    if len(changed) < len(subs):
-        msg += f"; {len(subs) - len(changed)} đơn vị-tháng không đổi, bỏ qua"
-    result = FileResult(str(p), STORED, msg, [], ids, n)
-    return (result, created) if created else result
+    def __post_init__(self) -> None:
+        if self.db.is_file():
+            self.store = Store(self.db, create=False, lock_wait=self.lock_wait)
+
+    def close(self) -> None:
+        if self.store is not None:
+            self.store.close()
+
+    def one_file(self, p: Path) -> FileResult:
+        name = p.name
+        try:
+            sha = sha256_of(p)
+        except OSError as e:
+            return _unreadable(p, os_problem(e, str(p)))
+        try:
+            earlier = self.store.file_by_sha(sha) if self.store else None
+        except StoreError as e:
+            return FileResult(str(p), FAILED, f"{name}: CHƯA LƯU, lỗi cơ sở dữ liệu", list(e.problems))
+        if earlier:
+            return _duplicate(p, earlier.ingested_at, earlier.name, earlier.id)
+        try:
+            kind, subs, where = parse_located(p, self.catalogue, self.registry)
+        except DataError as e:
+            return FileResult(str(p), REFUSED, f"{name}: BỊ TỪ CHỐI, {len(e.problems)} lỗi, không lưu gì",
+                              list(e.problems))
+        except OSError as e:
+            return _unreadable(p, os_problem(e, name))
+        if not subs:
+            return FileResult(str(p), EMPTY, f"{name}: tệp không có giá trị nào; không lưu gì")
+        if not self.force:
+            future = future_problems(subs, where, name, self.received.date(), self.cutoff_day)
+            if future:
+                return FileResult(str(p), REFUSED, f"{name}: BỊ TỪ CHỐI, {len(future)} lỗi (tháng chưa tới), "
+                                                   "không lưu gì", future)
+        decided: dict[str, object] = {}
+
+        def decide(current: dict[Key, StoredValue], origins: dict[Key, str]) -> list[NewSubmission]:
+            """Inside the write transaction: what changed, checked against the stored values."""
+            changed = [s for s in subs if not _same(s, current)]
+            if changed:
+                clash = stored_limit_problems(changed, current, where, self.catalogue, name, kind, origins)
+                if clash:
+                    raise LimitClash(clash)
+            decided.update(changed=changed, fixes=sum(_corrections(s, current) for s in changed))
+            return changed
+
+        try:
+            if self.store is None:
+                self.store = Store(self.db, create=True, lock_wait=self.lock_wait)
+            ids = self.store.add_file(name, sha, kind, subs, self.received, self.by, decide=decide)
+        except StoreError as e:
+            return FileResult(str(p), FAILED, f"{name}: CHƯA LƯU, lỗi cơ sở dữ liệu", list(e.problems))
+        except LimitClash as e:
+            return FileResult(str(p), REFUSED, (f"{name}: BỊ TỪ CHỐI, {len(e.problems)} lỗi (mâu thuẫn với số liệu "
+                                                "đã lưu), không lưu gì"), list(e.problems))
+        except DataError:  # the same file, stored meanwhile by another process
+            earlier = self.store.file_by_sha(sha)
+            return _duplicate(p, earlier.ingested_at, earlier.name, earlier.id) if earlier else FileResult(
+                str(p), DUPLICATE, f"{name}: tệp này vừa được nạp bởi một phiên khác; không lưu gì thêm")
+        changed: list[NewSubmission] = decided.get("changed", [])  # type: ignore[assignment]
+        if not ids:
+            return FileResult(str(p), UNCHANGED, (
+                f"{name}: mọi giá trị ({sum(len(s.values) for s in subs)}) đã có sẵn trong cơ sở dữ liệu; "
+                "không lưu gì thêm"))
+        n = sum(len(s.values) for s in changed)
+        msg = f"{name}: đã lưu {n} giá trị ({KIND_LABEL[kind]}: {_where(changed)})"
+        if decided.get("fixes"):
+            msg += f", trong đó {decided['fixes']} giá trị thay cho số liệu gửi trước"
+        if len(changed) < len(subs):
+            msg += f"; {len(subs) - len(changed)} đơn vị-tháng không đổi, bỏ qua"
+        return FileResult(str(p), STORED, msg, [], ids, n)
+
+
+def _duplicate(p: Path, at: datetime, name: str, file_id: int) -> FileResult:
+    return FileResult(str(p), DUPLICATE, (f"{p.name}: tệp này đã được nạp lúc {at:%d/%m/%Y %H:%M} "
+                                          f"(tệp '{name}', mã tệp #{file_id}); không lưu gì thêm"))
 
 
 def _progress(files: Sequence[str | Path], progress: bool | None) -> Iterable[str | Path]:
