@@ -447,6 +447,34 @@ def test_random_submissions_at_once_keep_every_stored_month_within_its_limits(tm
         assert check_limits(values, CAT) == [], key
 
 
+def _score_every_period(db) -> None:
+    from cchc_lib.core.periods import Period
+    from cchc_lib.core.scoring import score_department, score_unit
+
+    with Store(db, create=False) as s:
+        data = s.dataset(CAT, REG)
+    for text in ("2023-01", "2023-02", "2023-03", "2023-Q1", "2023-H1", "2023"):
+        period = Period.parse(text)
+        for unit in ("GDTRH", "GDTH"):
+            score_unit(data, CAT, REG.get(unit), period)
+        score_department(data, CAT, period, REG)
+
+
+@pytest.mark.slow
+def test_random_submissions_in_random_order_are_scorable_after_each(tmp_path):
+    """Whatever intake accepts, one file after another, every period scores."""
+    rng = random.Random(77)
+    db = tmp_path / "cchc.sqlite"
+    files = _random_files(tmp_path, rng, 30)
+    rng.shuffle(files)
+    states = []
+    for f in files:
+        states.append(run_ingest([f], db).results[0].state)
+        if db.exists():
+            _score_every_period(db)  # never refused: a DataError here fails the test
+    assert states.count(STORED) >= 10 and set(states) <= {STORED, REFUSED, UNCHANGED}
+
+
 _FORMULAS = ["=1+1", "+84 912 345", "-3 ngày", "@SUM(A1:A9)", "=cmd|' /C calc'!A0"]
 
 

@@ -474,3 +474,25 @@ def test_a_file_that_cannot_be_written_is_one_line(tmp_path):
     r = cli("export", "--period", "2023", "-o", str(tmp_path / "afile" / "x.csv"), "--db", str(db))
     assert r.returncode == 2 and "Traceback" not in r.stderr and len(r.stderr.strip().splitlines()) == 1
     assert r.stderr.startswith("lỗi: ")
+
+
+def test_a_scorecard_csv_has_no_formula(tmp_path):
+    """`cchc score --format csv`: a title from a catalogue is a string like any other."""
+    import csv as csv_module
+    import io
+
+    import yaml
+
+    from cchc_lib.core.scoring import score_unit
+    from cchc_lib.core.periods import Period
+    from cchc_lib.reports.text import to_csv
+
+    doc = yaml.safe_load((Path(__file__).parent.parent / "cchc_lib" / "data" / "catalogue_2023.yaml")
+                         .read_text(encoding="utf-8"))
+    doc["criteria"][0]["title"] = "=HYPERLINK(\"http://example.invalid\")"
+    cat = parse_catalogue(doc)
+    card = score_unit(load_table(_csv(tmp_path / "t.csv", "unit,period,indicator,value\n"), cat, REG), cat,
+                      REG.get("VP"), Period.parse("2023-03"))
+    cells = [c for row in csv_module.reader(io.StringIO(to_csv([card]))) for c in row]
+    assert "'=HYPERLINK(\"http://example.invalid\")" in cells
+    assert not [c for c in cells if c[:1] in ("=", "+", "-", "@", "\t", "\r")]
