@@ -27,7 +27,8 @@ from pathlib import Path
 from typing import Iterable, Sequence
 
 from cchc_lib.core.catalogue import Catalogue
-from cchc_lib.errors import DataError, Problem
+from cchc_lib.core.deadlines import DECREE_CUTOFF_DAY
+from cchc_lib.errors import DataError, Problem, os_error_vi
 from cchc_lib.intake.forms import (SHEET as FORM_SHEET, MONTH_CELL, form_cells, form_where, not_a_form, read_form,
                                    renamed_form_sheet)
 from cchc_lib.intake.limits import Where, limit_problems
@@ -39,13 +40,15 @@ from cchc_lib.store.db import NewSubmission, Store, StoreError, StoredValue, enc
 from cchc_lib.core.units import Registry
 from cchc_lib.intake.xlsx import Workbook, XlsxError
 
-#: The day a month's figures close (Nghị định 09/2019/NĐ-CP: the 14th);
-#: used until the project's reporting cut-off setting is read from params/.
-DEFAULT_CUTOFF_DAY = 14
+#: The day a month's figures close when none is given (Nghị định 09/2019/NĐ-CP:
+#: the 14th); `cchc ingest` passes the project's (`load_cutoff`, params/reporting.yaml).
+DEFAULT_CUTOFF_DAY = DECREE_CUTOFF_DAY
 
 EVIDENCE_COLUMN = "evidence"
 STORED, DUPLICATE, UNCHANGED, EMPTY, REFUSED = "stored", "duplicate", "unchanged", "empty", "refused"
 FAILED, NOT_TRIED = "failed", "not_tried"  # the database could not be used; the files after it
+#: A form with no figure at all: stored (the unit did send it) as "nộp biểu trống", with a warning.
+BLANK_FORM = "blank_form"
 KIND_LABEL = {"form": "biểu mẫu", "table": "bảng số liệu"}
 
 
@@ -54,7 +57,7 @@ class FileResult:
     """What happened to one file."""
 
     file: str
-    state: str  # stored | duplicate | unchanged | empty | refused | failed | not_tried
+    state: str  # stored | blank_form | duplicate | unchanged | empty | refused | failed | not_tried
     message: str
     problems: list[Problem] = field(default_factory=list)
     submission_ids: list[int] = field(default_factory=list)
@@ -76,7 +79,7 @@ class IngestReport:
 
     def summary(self) -> str:
         lines = [r.message for r in self.results]
-        stored = sum(r.state == STORED for r in self.results)
+        stored = sum(r.state in (STORED, BLANK_FORM) for r in self.results)
         untried = sum(r.state == NOT_TRIED for r in self.results)
         if len(self.results) > 1:
             lines.append(f"Tổng cộng: {len(self.results)} tệp, lưu {stored}, từ chối {len(self.refused)}, "
@@ -148,7 +151,7 @@ def parse_located(path: str | Path, catalogue: Catalogue, registry: Registry
                 ind: StoredValue(encode(v), form.evidence.get(ind)) for ind, v in form.values.items()})
             where = {(form.unit, form.month, ind): w for ind, w in form_where(form).items()}
             where[(form.unit, form.month, "")] = Where(FORM_SHEET, cell=MONTH_CELL)
-            return "form", ([sub] if sub.values else []), where
+            return "form", [sub], where  # a form with no figure is still the unit's submission
     header, rows, sheet = read_rows(p)
     missing = [c for c in COLUMNS if c not in header]
     if not_form and missing:
@@ -242,13 +245,13 @@ def os_problem(e: OSError, file: str) -> tuple[Problem, bool]:
                        "tăng giới hạn (ví dụ ulimit -n 1024) rồi chạy lại", file=file), True
     if e.errno == errno.ENOSPC:
         return Problem("đĩa đầy; giải phóng chỗ trống rồi chạy lại", file=file), True
-    return Problem(f"không đọc được tệp ({e.strerror or e})", file=file), False
+    return Problem(f"không đọc được tệp: {os_error_vi(e)}", file=file), False
 
 
 def _unreadable(p: Path, problem: tuple[Problem, bool]) -> FileResult:
     if problem[1]:
         return FileResult(str(p), FAILED, f"{p.name}: CHƯA LƯU, không mở được tệp", [problem[0]])
-    return FileResult(str(p), REFUSED, f"{p.name}: BỊ TỪ CHỐI, không đọc được tệp", [problem[0]])
+    return FileResult(str(p), REFUSED, f"{p.name}: BỊ TỪ CHỐI, 1 lỗi, không lưu gì", [problem[0]])
 
 
 class LimitClash(DataError):
@@ -333,6 +336,8 @@ class _Run:
             if future:
                 return FileResult(str(p), REFUSED, f"{name}: BỊ TỪ CHỐI, {len(future)} lỗi (tháng chưa tới), "
                                                    "không lưu gì", future)
+        if kind == "form" and not any(s.values for s in subs):
+            return self._blank_form(p, sha, subs[0])
         decided: dict[str, object] = {}
 
         def decide(current: dict[Key, StoredValue], origins: dict[Key, str]) -> list[NewSubmission]:
@@ -370,6 +375,21 @@ class _Run:
         if len(changed) < len(subs):
             msg += f"; {len(subs) - len(changed)} đơn vị-tháng không đổi, bỏ qua"
         return FileResult(str(p), STORED, msg, [], ids, n)
+
+
+    def _blank_form(self, p: Path, sha: str, sub: NewSubmission) -> FileResult:
+        """A form with no figure: the unit did send it; stored as "nộp biểu trống", with a warning."""
+        try:
+            if self.store is None:
+                self.store = Store(self.db, create=True, lock_wait=self.lock_wait)
+            ids = self.store.add_file(p.name, sha, "form", [sub], self.received, self.by)
+        except StoreError as e:
+            return FileResult(str(p), FAILED, f"{p.name}: CHƯA LƯU, lỗi cơ sở dữ liệu", list(e.problems))
+        except DataError:  # the same file, stored meanwhile by another process
+            return FileResult(str(p), DUPLICATE, f"{p.name}: tệp này vừa được nạp bởi một phiên khác; không lưu gì thêm")
+        return FileResult(str(p), BLANK_FORM, (
+            f"{p.name}: CẢNH BÁO: biểu mẫu không có số liệu nào; đã ghi nhận {self.registry.get(sub.unit).name} "
+            f"{sub.month.label_vi_lower} là nộp biểu trống (đề nghị đơn vị gửi lại biểu có số liệu)"), [], ids, 0)
 
 
 def _duplicate(p: Path, at: datetime, name: str, file_id: int) -> FileResult:

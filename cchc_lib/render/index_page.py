@@ -14,7 +14,9 @@ from typing import Iterable
 
 from cchc_lib.fmt import percent_vi, points_vi
 from cchc_lib.core.periods import Period, parse_period
+from cchc_lib.core.organisation import load_organisation
 from cchc_lib.core.units import DEPARTMENT_NAME
+from cchc_lib.render.worker import SUFFIXES
 
 CSS = """
 body{font-family:"Noto Sans","DejaVu Sans","Segoe UI",Arial,sans-serif;color:#1d2733;margin:0;background:#fff}
@@ -27,6 +29,11 @@ thead th{background:#eef2f7}td.num,th.num{text-align:right;white-space:nowrap}
 tr.dept td{font-weight:bold;background:#f4f7fb}a{color:#1f5fa8}
 @page{size:A4;margin:14mm}
 """
+
+
+#: The files a report may have, and the link text the index gives them.
+LINKS = tuple((fmt, suffix) for fmt, suffix in SUFFIXES.items())
+LINK_TEXT = {"self-assessment": "Tự đánh giá (XLSX)"}
 
 
 def _period_key(name: str):
@@ -49,8 +56,8 @@ def collect(output_dir: Path) -> list[dict]:
             continue
         doc["period_dir"] = j.parent.name
         doc["name"] = doc.get("name") or j.stem
-        doc["links"] = {s: f"{j.parent.name}/{j.stem}.{s}" for s in ("html", "pdf")
-                        if (j.parent / f"{j.stem}.{s}").is_file()}
+        doc["links"] = {label: f"{j.parent.name}/{j.stem}{suffix}" for label, suffix in LINKS
+                        if (j.parent / f"{j.stem}{suffix}").is_file()}
         entries.append(doc)
     return entries
 
@@ -64,7 +71,7 @@ def index_html(entries: Iterable[dict], made: _dt.datetime | None = None) -> str
              '<meta name="viewport" content="width=device-width, initial-scale=1">',
              f"<title>Báo cáo chỉ số CCHC — mục lục</title><style>{CSS}</style></head><body><main>",
              "<h1>Báo cáo chỉ số cải cách hành chính</h1>",
-             f'<p class="meta">Sở Giáo dục và Đào tạo Hải Phòng · cập nhật {made:%d/%m/%Y %H:%M}</p>']
+             f'<p class="meta">{escape(load_organisation().name)} · cập nhật {made:%d/%m/%Y %H:%M}</p>']
     if not by_period:
         parts.append("<p>Chưa có báo cáo nào.</p>")
     for period in sorted(by_period, key=_period_key):
@@ -83,8 +90,8 @@ def index_html(entries: Iterable[dict], made: _dt.datetime | None = None) -> str
             pct = percent_vi(e["percent"] / 100) if e.get("percent") is not None else "–"
             points = points_vi(e["points"])
             if e.get("no_data"):  # a unit that sent nothing did not score 0
-                pct, points = "chưa gửi số liệu", "–"
-            links = " · ".join(f'<a href="{escape(href, quote=True)}">{fmt.upper()}</a>'
+                pct, points = "nộp biểu trống" if e.get("blank_form") else "chưa gửi số liệu", "–"
+            links = " · ".join(f'<a href="{escape(href, quote=True)}">{escape(LINK_TEXT.get(fmt, fmt.upper()))}</a>'
                                for fmt, href in e.get("links", {}).items()) or "–"
             rank = "" if dept else (f'{e.get("rank")}/{e.get("ranked")}' if e.get("rank") else "–")
             parts.append(f'<tr class="{"dept" if dept else ""}"><td>{escape(name)}</td>'
