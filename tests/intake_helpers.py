@@ -74,9 +74,20 @@ def cli(*args: str, env: Mapping[str, str] | None = None, cwd: Path | None = Non
                           env={**os.environ, "PYTHONUTF8": "1", **(env or {})}, cwd=cwd or ROOT, timeout=120)
 
 
-def popen(*args: str, env: Mapping[str, str] | None = None) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "cchc_lib", *args], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, env={**os.environ, **(env or {})}, cwd=ROOT)
+def popen(*args: str, env: Mapping[str, str] | None = None, hold: Path | None = None,
+          release: Path | None = None, seconds: float = 60) -> subprocess.Popen:
+    """`cchc ARGS` in a subprocess; with `hold`, its database write pauses
+    before COMMIT (tests/hold_ingest.py): `hold` appears when it does, and the
+    pause ends when `release` appears or after `seconds`."""
+    cmd = [sys.executable, "-m", "cchc_lib"]
+    extra = dict(env or {})
+    if hold is not None:
+        cmd = [sys.executable, str(ROOT / "tests" / "hold_ingest.py")]
+        extra |= {"CCHC_HOLD_SIGNAL": str(hold), "CCHC_HOLD_SECONDS": str(seconds)}
+        if release is not None:
+            extra["CCHC_HOLD_RELEASE"] = str(release)
+    return subprocess.Popen([*cmd, *args], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, env={**os.environ, **extra}, cwd=ROOT)
 
 
 def db_bytes(db: Path) -> dict[str, bytes]:

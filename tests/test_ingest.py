@@ -185,8 +185,7 @@ def test_killed_ingest_leaves_database_consistent(tmp_path):
     before = db_bytes(db)
     big = _big_table(tmp_path / "big.csv", {**figures("VP", "2023-03"), "docs_out_total": 12345})
     sig = tmp_path / "in-transaction"
-    proc = popen("ingest", str(big), "--db", str(db),
-                 env={"CCHC_TEST_TXN_SIGNAL": str(sig), "CCHC_TEST_TXN_SLEEP": "60"})
+    proc = popen("ingest", str(big), "--db", str(db), hold=sig, seconds=60)
     deadline = time.monotonic() + 60
     while not sig.exists():
         assert proc.poll() is None, proc.communicate()
@@ -205,22 +204,28 @@ def test_killed_ingest_leaves_database_consistent(tmp_path):
 
 @pytest.mark.slow
 def test_two_concurrent_ingests_both_land(tmp_path):
+    """A holds the write transaction; B, started meanwhile, waits for it (it
+    is still running and has stored nothing while A holds), then lands after A."""
     db = tmp_path / "cchc.sqlite"
     run_ingest([filled_form(tmp_path, "TTR", "2023-01")], db)
     a = filled_form(tmp_path, "VP", "2023-05")
     b = filled_form(tmp_path, "GDMN", "2023-05")
-    sig = tmp_path / "a-holds"
-    pa = popen("ingest", str(a), "--db", str(db), "--by", "A",
-               env={"CCHC_TEST_TXN_SIGNAL": str(sig), "CCHC_TEST_TXN_SLEEP": "1.5"})
+    sig, release = tmp_path / "a-holds", tmp_path / "a-may-commit"
+    pa = popen("ingest", str(a), "--db", str(db), "--by", "A", hold=sig, release=release)
     while not sig.exists():
         assert pa.poll() is None, pa.communicate()
         time.sleep(0.02)
-    pb = popen("ingest", str(b), "--db", str(db), "--by", "B")  # waits for A's transaction
+    pb = popen("ingest", str(b), "--db", str(db), "--by", "B")
+    time.sleep(1.0)  # time enough for B to finish if it did not wait for A
+    assert pb.poll() is None, pb.communicate()  # B is waiting for A's transaction
+    with Store(db, create=False) as s:
+        assert [f.submitted_by for f in s.files()] == ["test"]  # neither has landed yet
+    release.write_text("go", encoding="utf-8")
     outs = [p.communicate(timeout=60) for p in (pa, pb)]
     assert [pa.returncode, pb.returncode] == [0, 0], outs
     with Store(db, create=False) as s:
         assert s.integrity_ok()
-        assert sorted(f.submitted_by for f in s.files()) == ["A", "B", "test"]
+        assert [f.submitted_by for f in s.files()] == ["test", "A", "B"]  # B committed after A
     assert _values(db, "VP", "2023-05") and _values(db, "GDMN", "2023-05")
 
 
@@ -370,7 +375,6 @@ import zipfile
 
 from cchc_lib.core.dataset import check_limits
 
-_CONCURRENT_ENV = {"CCHC_TEST_TXN_SIGNAL": "", "CCHC_TEST_TXN_SLEEP": ""}
 
 
 def _month_values(db, unit, m):
@@ -388,7 +392,7 @@ def test_two_ingests_at_once_cannot_store_an_impossible_month(tmp_path):
     a = _csv(tmp_path / "a.csv", [("GDTRH", "2023-03", "dossiers_resolved", 6)])
     b = _csv(tmp_path / "b.csv", [("GDTRH", "2023-03", "dossiers_returned_bcci", 8)])
     sig = tmp_path / "a-holds"
-    pa = popen("ingest", str(a), "--db", str(db), env={"CCHC_TEST_TXN_SIGNAL": str(sig), "CCHC_TEST_TXN_SLEEP": "2"})
+    pa = popen("ingest", str(a), "--db", str(db), hold=sig, seconds=2)
     while not sig.exists():
         assert pa.poll() is None, pa.communicate()
         time.sleep(0.02)

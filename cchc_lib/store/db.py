@@ -40,7 +40,7 @@ import time
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence
+from typing import Any, Callable, Iterable, Iterator, Sequence
 
 from cchc_lib.core.catalogue import Catalogue
 from cchc_lib.errors import DataError, Problem
@@ -147,17 +147,6 @@ def _extra_json(extra: Sequence[tuple[str, str]]) -> str | None:
 
 def _extra_tuple(text: str | None) -> tuple[tuple[str, str], ...]:
     return tuple(json.loads(text).items()) if text else ()
-
-
-def _hold_for_tests() -> None:
-    """Test hook: pause inside the write transaction so a test can kill or
-    race this process at a known point.  Inert unless the variables are set."""
-    signal = os.environ.get("CCHC_TEST_TXN_SIGNAL")
-    pause = os.environ.get("CCHC_TEST_TXN_SLEEP")
-    if signal:
-        Path(signal).write_text(str(os.getpid()), encoding="utf-8")
-    if pause:
-        time.sleep(float(pause))
 
 
 class StoreError(DataError):
@@ -407,7 +396,6 @@ class Store:
                 c.executemany(
                     "INSERT INTO submission_values (submission_id, indicator, value, evidence, extra) VALUES (?, ?, ?, ?, ?)",
                     [(sid, ind, encode(v.value), v.evidence, _extra_json(v.extra)) for ind, v in sub.values.items()])
-            _hold_for_tests()
             c.execute("COMMIT")
         except sqlite3.Error as e:
             self._rollback()
