@@ -119,6 +119,14 @@ def test_bad_excel_rows_are_refused_with_their_cells(tmp_path, register):
     assert one.startswith("so.xlsx, trang tính Nhiệm vụ, ô E2, dòng 2, cột Đơn vị chủ trì: ")
 
 
+def test_a_formula_is_refused_with_its_cell(tmp_path, register):
+    path = _edit(write_register_xlsx(tmp_path / "so.xlsx", register, CAT, REG), TASKS_SHEET, {"I2": "=DATE(2023,2,28)"})
+    with pytest.raises(DataError) as e:
+        read_register_xlsx(path, CAT, REG)
+    p = e.value.problems[0]
+    assert (p.sheet, p.cell, p.column) == (TASKS_SHEET, "I2", "Hạn") and "không đọc được" in p.message
+
+
 def test_an_added_column_is_refused_not_dropped(tmp_path, register):
     path = _edit(write_register_xlsx(tmp_path / "so.xlsx", register, CAT, REG), TASKS_SHEET, {"R1": "Người theo dõi"})
     with pytest.raises(DataError, match="cột không thuộc biểu: 'Người theo dõi'"):

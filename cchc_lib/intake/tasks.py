@@ -50,10 +50,10 @@ from cchc_lib.core.periods import Period
 from cchc_lib.core.tasks import EVERY, EVERY_VI, STATUS_VI, Meeting, Occurrence, Register, Task
 from cchc_lib.core.units import Registry
 from cchc_lib.errors import DataError, PeriodError, Problem
-from cchc_lib.files import atomic_path, write_text
+from cchc_lib.files import atomic_path, text_cell, write_text
 from cchc_lib.intake.forms import LINE_HEIGHT, text_lines
 from cchc_lib.intake.long_table import is_blank
-from cchc_lib.intake.xlsx import Workbook, XlsxError
+from cchc_lib.intake.xlsx import Unreadable, Workbook, XlsxError
 
 ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-/]{0,39}$")
 MARKER = "CCHC-SO-NHIEM-VU/1"
@@ -698,8 +698,7 @@ def build_register_book(register: Register, catalogue: Catalogue, registry: Regi
                 elif isinstance(value, int):
                     c.value = value
                 elif value is not None:
-                    c.value = str(value)
-                    c.data_type = "s"  # text stays text: "=..." is never a formula, "3.1" never a number
+                    text_cell(c, str(value))  # text stays text: "=..." is never a formula, "3.1" never a number
                     c.number_format = "@"
         ws.freeze_panes = "B2"
         ws.auto_filter.ref = f"A1:{ws.cell(1, len(columns)).column_letter}{max(2, ws.max_row)}"
@@ -804,6 +803,11 @@ def _sheet_records(cells: Mapping[int, Mapping[str, Any]], columns: Sequence[tup
         raw = {cols[letter]: v for letter, v in row.items() if letter in cols and not is_blank(v)}
         if not raw:
             continue
+        for letter, v in row.items():
+            if letter in cols and isinstance(v, Unreadable):  # a formula, an error value: not a value to trust
+                problems.append(Problem(f"ô không đọc được: {v}", file=file, sheet=sheet, cell=f"{letter}{n}", row=n,
+                                        column=labels[cols[letter]]))
+                raw.pop(cols[letter], None)
 
         def locate(key: Any, n: int = n) -> dict:
             k = key[-1] if isinstance(key, tuple) else key
