@@ -28,6 +28,13 @@ def load_setup(catalogue: str | Path | None = None, units: str | Path | None = N
     return cat, load_registry(units or project.units_path(), cat.unit_kinds)
 
 
+def _whole(units: str | Path | None) -> str:
+    """The department's one name (params/organisation.yaml beside the registry)."""
+    from cchc_lib.core.settings import load_settings
+
+    return load_settings(Path(units).resolve().parent if units else project.params_dir()).organisation.whole
+
+
 def criteria(catalogue: str | Path | None = None) -> str:
     return format_catalogue(load_catalogue(catalogue))
 
@@ -47,7 +54,7 @@ def score(data: str | Path, period: str, unit: str | None = None, fmt: str = "ta
         return to_json(card)
     if fmt == "csv":
         return to_csv([card])
-    return format_table(card, cat)
+    return format_table(card, cat, _whole(units))
 
 
 def sample_data(out: str | Path, catalogue: str | Path | None = None, units: str | Path | None = None,
@@ -79,7 +86,7 @@ def demo(period: str = DEMO_PERIOD, root: Path | None = None, progress: bool = T
         out.append(sample_data(project.sample_path(root), units=project.units_path(root), db=db))
     cat, reg = load_setup(units=project.units_path(root))
     dept, cards = score_all(open_dataset(db, cat, reg), cat, reg, parse_period(period))
-    out.append(format_table(dept, cat))
+    out.append(format_table(dept, cat, _whole(project.units_path(root))))
     out.append(format_ranking(ranking(cards)))
     try:
         has_browser = bool(find_browser())

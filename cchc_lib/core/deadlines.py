@@ -13,6 +13,7 @@ import yaml
 from cchc_lib import project
 from cchc_lib.errors import CatalogueError, PeriodError, Problem
 from cchc_lib.core.periods import Period, parse_month
+from cchc_lib.core.yamltext import yaml_problem
 
 DEFAULT_ANNUAL_LABEL = "Báo cáo kết quả năm gửi Văn phòng Sở (trước ngày 15/12)"
 
@@ -102,7 +103,7 @@ def load_deadlines(path: str | Path | None = None) -> Deadlines:
     try:
         doc = yaml.safe_load(p.read_text(encoding="utf-8"))
     except yaml.YAMLError as e:
-        raise CatalogueError([Problem(f"YAML không hợp lệ: {e}", file=p.name)]) from None
+        raise CatalogueError([yaml_problem(e, p.name)]) from None
     return parse_deadlines(doc, p.name)
 
 

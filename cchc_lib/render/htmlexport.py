@@ -2,8 +2,8 @@
 
 `to_html(nb)` returns `(html, resources)` and writes nothing.  The page
 layout and CSS are data: the nbconvert template `templates/cchc_report`.
-`figures_of(nb)` reads the key numbers a notebook published under
-`report_data.FIGURES_MIME`.
+`figures_of(nb)` reads the key numbers a notebook published, validated
+against the contract of `reports.figures`.
 """
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from cchc_lib.project import PACKAGE_DIR
-from cchc_lib.reports.data import FIGURES_MIME
+from cchc_lib.reports import figures
 
 TEMPLATES = PACKAGE_DIR / "templates"
 TEMPLATE_NAME = "cchc_report"
@@ -37,18 +37,9 @@ def exporter():
 
 
 def figures_of(nb: Any) -> dict | None:
-    """The figures the notebook published, or None."""
-    for cell in nb.get("cells", []):
-        for out in cell.get("outputs", []) if cell.get("cell_type") == "code" else []:
-            data = out.get("data") or {}
-            if FIGURES_MIME in data:
-                value = data[FIGURES_MIME]
-                if isinstance(value, str):  # nbformat may keep JSON mimetypes as text
-                    import json
-
-                    value = json.loads(value)
-                return dict(value)
-    return None
+    """The figures the notebook published (validated: `figures.FiguresError`
+    if they do not match the contract), or None if it published none."""
+    return figures.from_notebook(nb)
 
 
 def add_toc(html: str) -> str:
