@@ -117,3 +117,19 @@ def render(batch: str | None = None, periods: list[str] | tuple[str, ...] = (), 
     report = run_batch(spec, root=root, output=output, workers=jobs, force=force, executor=executor,
                        chromium=chromium, progress=progress, scheduler=scheduler, kernel=kernel)
     return ExitText(report.text(), report.exit_code)
+
+
+def preview(batch: str | None, period: str, unit: str, data: str | None = None, interval: float = 0.5) -> str:
+    """`cchc preview`: one report, rendered again whenever one of its files changes (until Ctrl+C)."""
+    from cchc_lib.render.preview import preview as run_preview
+
+    run = run_preview(period, unit, batch=batch, data=data, poll=interval)
+    return "" if run.renders else "Không tạo được báo cáo nào."
+
+
+def commentary(batch: str | None, period: str, unit: str) -> str:
+    """`cchc commentary`: the analyst's commentary of one report, alone, as an HTML page."""
+    from cchc_lib.render.preview import commentary_page
+
+    _path, line = commentary_page(period, unit, batch=batch)
+    return line

@@ -96,6 +96,26 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(run=lambda a: commands.render(a.batch, a.period, a.unit, a.to, a.jobs, a.force, a.data, a.output,
                                                  a.chromium, a.executor, not a.quiet, a.scheduler, a.kernel))
 
+    p = sub.add_parser("preview", help="xem trước một báo cáo khi đang sửa: tự tạo lại khi notebook, nhận xét, "
+                                       "danh mục, cài đặt hoặc số liệu thay đổi",
+                       description="Giữ một kernel sẵn sàng, tạo báo cáo HTML của một đơn vị (hoặc toàn Sở), rồi "
+                                   "tạo lại mỗi khi tệp của báo cáo thay đổi. Ví dụ: cchc preview --period 2023-Q3 "
+                                   "--unit GDTRH (toàn Sở: --unit department). Ctrl+C để dừng.")
+    p.add_argument("batch", nargs="?", metavar="BATCH.yaml", help="tệp lô (tùy chọn): lấy số liệu, nhận xét từ đó")
+    p.add_argument("--period", required=True, metavar="PERIOD", help="kỳ báo cáo, ví dụ 2023-Q3")
+    p.add_argument("--unit", required=True, metavar="CODE", help="mã đơn vị, hoặc department cho báo cáo toàn Sở")
+    p.add_argument("--data", metavar="PATH", help="cơ sở dữ liệu hoặc bảng số liệu (mặc định: của dự án)")
+    p.add_argument("--interval", type=float, default=0.5, metavar="GIÂY", help="kiểm tra thay đổi mỗi bao nhiêu giây")
+    p.set_defaults(run=lambda a: commands.preview(a.batch, a.period, a.unit, a.data, a.interval))
+
+    p = sub.add_parser("commentary", help="xem trước riêng phần nhận xét của chuyên viên (commentary/<kỳ>/<mã>.md)",
+                       description="Tạo trang HTML chỉ có phần nhận xét của chuyên viên cho một báo cáo, như sẽ hiện "
+                                   "trong báo cáo. Ví dụ: cchc commentary --period 2023-Q3 --unit GDTRH")
+    p.add_argument("batch", nargs="?", metavar="BATCH.yaml", help="tệp lô (tùy chọn): nhận xét viết trong tệp lô")
+    p.add_argument("--period", required=True, metavar="PERIOD", help="kỳ báo cáo, ví dụ 2023-Q3")
+    p.add_argument("--unit", required=True, metavar="CODE", help="mã đơn vị, hoặc department cho báo cáo toàn Sở")
+    p.set_defaults(run=lambda a: commands.commentary(a.batch, a.period, a.unit))
+
     p = sub.add_parser("demo", help="việc chính trên số liệu mẫu")
     p.add_argument("--period", default=commands.DEMO_PERIOD)
     p.set_defaults(run=lambda a: commands.demo(a.period))

@@ -24,6 +24,8 @@ from cchc_lib.reports.templating import render
 
 #: Where the department report shows who sent their figures on time (`sections/status.html.j2`).
 STATUS_ANCHOR = "tinh-hinh-nop-so-lieu"
+#: The group of a report that names none (figures written by hand, for tests).
+OTHERS = "Các đơn vị"
 
 
 def _period_key(name: str):
@@ -55,7 +57,8 @@ def collect(output_dir: Path, problems: list[str] | None = None) -> list[dict]:
 
 def _shown(e: dict, settings: Settings) -> dict[str, Any]:
     band = settings.reports.band(e.get("percent")) if not e.get("no_data") else None
-    return {**e, "name": e.get("unit_name") or e.get("unit") or settings.organisation.whole,
+    optional = dict.fromkeys(("rank", "ranked", "rank_in_group", "ranked_in_group", "percent", "status", "ranking"))
+    return {**optional, **e, "name": e.get("unit_name") or e.get("unit") or settings.organisation.whole,
             "points_text": "–" if e.get("no_data") else points_vi(e["points"]),
             "max_text": points_vi(e["max_points"]),
             "percent_text": percent_vi(e["percent"] / 100) if e.get("percent") is not None else "–",
@@ -80,6 +83,8 @@ def index_html(entries: Iterable[dict], made: _dt.datetime | None = None, settin
         docs = by_period[period]
         dept = next((e for e in docs if e.get("kind") == "department"), None)
         units = [_shown(e, settings) for e in docs if e.get("kind") == "unit"]
+        for u in units:
+            u.setdefault("rank_group", OTHERS)
         names = sorted({u["rank_group"] for u in units}, key=lambda g: (order.index(g) if g in order else len(order), g))
         groups = [{"name": g, "rows": sorted((u for u in units if u["rank_group"] == g),
                                              key=lambda u: (u["no_data"], u.get("rank_in_group") or 10**6,

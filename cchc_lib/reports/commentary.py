@@ -325,7 +325,7 @@ def department_vs_units(dept: Scorecard, cards: Sequence[Scorecard], catalogue: 
         full = sum(1 for x in concerned if x.lost == 0)
         if concerned and full * 2 > len(concerned):
             found.append(Remark(f"{c.code} {c.criterion.title}: {count_vi(full)}/{count_vi(len(concerned))} đơn vị "
-                                f"đạt tối đa, nhưng kết quả cộng dồn là {value_text(c, catalogue)}, nên {whole} "
+                                f"đạt tối đa, nhưng kết quả tính chung là {value_text(c, catalogue)}, nên {whole} "
                                 f"mất {points_vi(c.lost)} điểm.", c.code, c.criterion.title, points=float(c.lost)))
     return {"text": text, "above": above, "rated": len(rated), "examples": found[:examples]}
 
