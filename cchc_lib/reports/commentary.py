@@ -209,8 +209,15 @@ def no_data_commentary(name: str, period: Period) -> Commentary:
 
 # --- department -------------------------------------------------------------
 
+#: First words of a unit kind's label that make it a common noun ("Các phòng Sở",
+#: "Đơn vị trực thuộc"), lowered mid-sentence; a name ("Văn phòng Sở") keeps its capital.
+_COMMON = ("Các ", "Những ", "Đơn vị ")
+
+
 def responsible_kinds(catalogue: Catalogue, criterion: Criterion) -> str:
-    return ", ".join(catalogue.unit_kinds.get(k, k) for k in criterion.responsible)
+    """'Văn phòng Sở, các phòng Sở, đơn vị trực thuộc': the kinds the plan makes responsible, mid-sentence."""
+    labels = [catalogue.unit_kinds.get(k, k) for k in criterion.responsible]
+    return ", ".join(lower_first(x) if x.startswith(_COMMON) else x for x in labels)
 
 
 def units_losing(code: str, cards: Sequence[Scorecard]) -> list[tuple[Scorecard, CriterionScore]]:
@@ -247,7 +254,7 @@ def department_losses(dept: Scorecard, cards: Sequence[Scorecard], catalogue: Ca
 
 
 def department_remedies(dept: Scorecard, cards: Sequence[Scorecard], catalogue: Catalogue,
-                        settings: Settings = DEFAULTS) -> Section:
+                        settings: Settings = DEFAULTS, not_sent: Sequence[str] = ()) -> Section:
     lists = settings.reports.lists
     remarks = []
     for c in lost_criteria(dept)[:lists.losses]:
@@ -258,6 +265,9 @@ def department_remedies(dept: Scorecard, cards: Sequence[Scorecard], catalogue: 
             text += f"; tập trung đôn đốc: {', '.join(losing)}"
         remarks.append(Remark(text + f" (có thể lấy lại tới {points_vi(c.lost)} điểm).", c.code,
                               c.criterion.title, points=float(c.lost)))
+    if not_sent:
+        remarks.append(Remark(f"Đôn đốc {count_vi(len(not_sent))} đơn vị chưa gửi số liệu của "
+                              f"{dept.period.label_vi_lower} gửi ngay: {_names(not_sent, lists.units_missing)}."))
     missing_units = [card for card in cards if card.by_status(MISSING)]
     if missing_units:
         top = lists.units_missing
@@ -270,16 +280,28 @@ def department_remedies(dept: Scorecard, cards: Sequence[Scorecard], catalogue: 
 
 
 def department_missing(dept: Scorecard, cards: Sequence[Scorecard], catalogue: Catalogue,
-                       settings: Settings = DEFAULTS) -> Section:
+                       settings: Settings = DEFAULTS, not_sent: Sequence[str] = ()) -> Section:
+    """Criteria the department lacks, the units that sent nothing, then each
+    unit's criteria without figures (the first few units by name)."""
     whole = settings.organisation.whole
     remarks = [Remark(f"{c.code} {c.criterion.title}: {whole} thiếu số liệu ({_labels(catalogue, c.outcome.missing)}).",
                       c.code, c.criterion.title, points=float(c.max_points)) for c in dept.by_status(MISSING)]
-    for card in cards:
-        gaps = card.by_status(MISSING)
-        if gaps and card.unit:
-            remarks.append(Remark(f"{card.unit.name}: thiếu số liệu {count_vi(len(gaps))} tiêu chí "
-                                  f"({', '.join(c.code for c in gaps)}).", None, card.unit.name))
+    if not_sent:
+        remarks.append(Remark(f"Chưa gửi số liệu của {dept.period.label_vi_lower} ({count_vi(len(not_sent))} đơn vị, "
+                              f"chưa được chấm điểm và xếp hạng): {_names(not_sent, settings.reports.lists.units_missing)}."))
+    gaps = [(card, card.by_status(MISSING)) for card in cards if card.unit and card.by_status(MISSING)]
+    top = 3 * settings.reports.lists.units_missing
+    for card, missing_here in gaps[:top]:
+        remarks.append(Remark(f"{card.unit.name}: thiếu số liệu {count_vi(len(missing_here))} tiêu chí "
+                              f"({', '.join(c.code for c in missing_here)}).", None, card.unit.name))
+    if len(gaps) > top:
+        remarks.append(Remark(f"Và {count_vi(len(gaps) - top)} đơn vị khác thiếu số liệu (xem báo cáo từng đơn vị)."))
     return Section("missing", "Số liệu còn thiếu", tuple(remarks), "Mọi đơn vị đã có đủ số liệu.")
+
+
+def _names(names: Sequence[str], top: int) -> str:
+    more = len(names) - top
+    return ", ".join(names[:top]) + (f" và {count_vi(more)} đơn vị khác" if more > 0 else "")
 
 
 def department_summary(dept: Scorecard, previous: Scorecard | None, cards: Sequence[Scorecard],
@@ -295,12 +317,14 @@ def department_summary(dept: Scorecard, previous: Scorecard | None, cards: Seque
 
 
 def department_commentary(dept: Scorecard, cards: Sequence[Scorecard], catalogue: Catalogue,
-                          previous: Scorecard | None = None, *, settings: Settings = DEFAULTS) -> Commentary:
-    """Largest losses with the responsible unit kinds, remedies, missing data."""
+                          previous: Scorecard | None = None, *, settings: Settings = DEFAULTS,
+                          not_sent: Sequence[str] = ()) -> Commentary:
+    """Largest losses with the responsible unit kinds, remedies, missing data
+    (`not_sent`: names of the units that sent nothing for the period)."""
     return Commentary(department_summary(dept, previous, cards, settings),
                       (strengths(dept, catalogue, settings), department_losses(dept, cards, catalogue, settings),
-                       department_remedies(dept, cards, catalogue, settings),
-                       department_missing(dept, cards, catalogue, settings)))
+                       department_remedies(dept, cards, catalogue, settings, not_sent),
+                       department_missing(dept, cards, catalogue, settings, not_sent)))
 
 
 def department_vs_units(dept: Scorecard, cards: Sequence[Scorecard], catalogue: Catalogue,

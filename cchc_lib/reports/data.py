@@ -466,7 +466,8 @@ def heatmap_data(cards: list[Scorecard], catalogue: Catalogue) -> dict[str, Any]
 
 
 def reporting_status(ctx: Context, period: Period) -> dict[str, Any]:
-    """Who sent late or not at all, from the store; `available` False otherwise."""
+    """Who sent late or not at all, from the store, one row per unit that
+    did (a year of 150 schools stays readable); `available` False otherwise."""
     empty = {"available": False, "message": NO_STATUS, "rows": [], "counts": {}}
     if ctx.data_path.suffix.lower() not in DB_SUFFIXES:
         return empty
@@ -476,30 +477,36 @@ def reporting_status(ctx: Context, period: Period) -> dict[str, Any]:
         report = store_status(ctx.data_path, ctx.registry, period, ctx.catalogue)
     except Exception as e:  # the status is a side panel: never fail the report for it
         return {**empty, "message": f"{NO_STATUS} ({e})"}
-    rows, counts = [], {"on_time": 0, "late": 0, "missing": 0, "not_due": 0}
+    counts = {"on_time": 0, "late": 0, "missing": 0, "not_due": 0}
+    by_unit: dict[str, dict[str, Any]] = {}
     for r in getattr(report, "rows", []):
         state = getattr(r, "state", "")
         if state == "missing" and not getattr(r, "overdue", True):
             state = "not_due"
         counts[state] = counts.get(state, 0) + 1
-        if state in ("late", "missing"):
-            unit = getattr(r, "unit", "")
-            code = getattr(unit, "code", unit)
-            name = ctx.registry.get(code).name if code in ctx.registry else str(code)
-            month = getattr(r, "month", "")
-            rows.append({"unit": name, "month": month.label_vi if isinstance(month, Period) else str(month),
-                         "state": "Nộp muộn" if state == "late" else "Chưa nộp",
-                         "submitted_at": _when(getattr(r, "submitted_at", None)),
-                         "deadline": _when(getattr(r, "deadline", None)),
-                         "missing": len(getattr(r, "missing_indicators", ()) or ())})
+        code = getattr(r, "unit", "")
+        row = by_unit.setdefault(code, {"unit": ctx.registry.get(code).name if code in ctx.registry else str(code),
+                                        "late": [], "missing": [], "incomplete": 0})
+        month = getattr(r, "month", None)
+        label = f"tháng {month.index}" if isinstance(month, Period) else str(month)
+        if state == "late":
+            row["late"].append(f"{label} (nộp {_when(getattr(r, 'submitted_at', None), short=True)}, "
+                               f"hạn {_when(getattr(r, 'deadline', None), short=True)})")
+        elif state == "missing":
+            row["missing"].append(label)
+        if state in ("on_time", "late"):
+            row["incomplete"] += len(getattr(r, "missing_indicators", ()) or ())
+    rows = [{**r, "late": "; ".join(r["late"]) or "–", "missing": ", ".join(r["missing"]) or "–"}
+            for r in by_unit.values() if r["late"] or r["missing"]]
+    rows.sort(key=lambda r: r["missing"] == "–")  # units that sent nothing first (stable: registry order)
     return {"available": True, "message": "", "rows": rows, "counts": counts}
 
 
-def _when(x: Any) -> str:
+def _when(x: Any, short: bool = False) -> str:
     if x is None:
         return "–"
     if isinstance(x, (_dt.datetime, _dt.date)):
-        return x.strftime("%d/%m/%Y")
+        return x.strftime("%d/%m" if short else "%d/%m/%Y")
     return str(x)
 
 
@@ -542,7 +549,8 @@ def department_report(ctx: Context, period: str | Period, analyst: str = "") -> 
     rep = DepartmentReport(p, card, previous, head, domain_rows(card, ctx.catalogue),
                            [criterion_row(c, ctx.catalogue, ctx.registry) for c in card.criteria],
                            trends(ctx, None, p),
-                           department_commentary(card, cards, ctx.catalogue, previous, settings=ctx.settings),
+                           department_commentary(card, cards, ctx.catalogue, previous, settings=ctx.settings,
+                                                 not_sent=[u["name"] for g in groups for u in g["not_sent"]]),
                            analyst or "", provenance(ctx, None, p), ctx.settings, ranking=rank_rows, groups=groups,
                            bands=[{"colour": b.colour, "label": ctx.settings.reports.band_label(b)}
                                   for b in ctx.settings.reports.bands],

@@ -23,6 +23,7 @@ are then rendered again by a library that knows it.
 from __future__ import annotations
 
 import json
+from html import escape
 from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping
 
@@ -187,6 +188,8 @@ def from_notebook(nb: Any) -> dict | None:
 
 def bundle(doc: Mapping[str, Any]) -> dict:
     """What `IPython.display.display(..., raw=True)` shows: the validated
-    figures under `MIME`, and a line of text for other front ends."""
+    figures under `MIME`, a line of text for terminals, and an HTML comment
+    so that JupyterLab (which does not know `MIME`) shows nothing."""
     doc = stamped(doc)
-    return {MIME: doc, "text/plain": f"Số liệu công bố ({SCHEMA} phiên bản {VERSION}): {doc['title']}"}
+    line = f"Số liệu công bố ({SCHEMA} phiên bản {VERSION}): {doc['title']}"
+    return {MIME: doc, "text/html": f"<!-- {escape(line).replace('--', '—')} -->", "text/plain": line}

@@ -171,7 +171,7 @@ def heatmap_chart(rep: DepartmentReport) -> Html:
 # --- tables ------------------------------------------------------------------
 
 def criteria_table(rep: Report) -> Html:
-    return section("criteria", domains=rep.domains, rows=rep.rows)
+    return section("criteria", domains=rep.domains, rows=rep.rows, no_data=bool(rep.headline.get("no_data")))
 
 
 def ranking_table(rep: DepartmentReport) -> Html:
