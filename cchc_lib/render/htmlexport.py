@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
-from html import escape, unescape
+from html import unescape
 from pathlib import Path
 from typing import Any
 
 from cchc_lib.project import PACKAGE_DIR
 from cchc_lib.reports import figures
+from cchc_lib.reports.templating import render
 
 TEMPLATES = PACKAGE_DIR / "templates"
 TEMPLATE_NAME = "cchc_report"
@@ -52,10 +53,10 @@ def add_toc(html: str) -> str:
         if not m:
             continue
         text = _TAG.sub("", inner).replace("¶", "").strip()
-        items.append(f'<li><a href="#{escape(m.group(1), quote=True)}">{escape(unescape(text))}</a></li>')
+        items.append((unescape(m.group(1)), unescape(text)))
     if not items:
         return html.replace(TOC_MARK, "")
-    return html.replace(TOC_MARK, "<p>Mục lục</p><ol>" + "".join(items) + "</ol>", 1)
+    return html.replace(TOC_MARK, render("sections/toc.html.j2", items=items), 1)
 
 
 def to_html(nb: Any, title: str = "", version: str = "") -> tuple[str, dict]:

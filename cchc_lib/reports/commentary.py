@@ -148,7 +148,7 @@ def remedies(card: Scorecard) -> Section:
     remarks = []
     for c in lost_criteria(card):
         how = c.gap.text if c.gap else "rà soát, thực hiện đầy đủ yêu cầu của tiêu chí theo Kế hoạch"
-        remarks.append(Remark(f"{c.code}: {how[0].upper() + how[1:]} (có thể lấy lại tới {points_vi(c.lost)} điểm).",
+        remarks.append(Remark(f"{c.code}: {how[0].upper() + how[1:]}; có thể lấy lại tới {points_vi(c.lost)} điểm.",
                               c.code, c.criterion.title, points=float(c.lost)))
     return Section("remedies", "Cần làm để lấy lại điểm", tuple(remarks), "Không có điểm cần lấy lại.")
 
@@ -263,7 +263,7 @@ def department_remedies(dept: Scorecard, cards: Sequence[Scorecard], catalogue: 
         text = f"{c.code}: {how[0].upper() + how[1:]}. Giao: {responsible_kinds(catalogue, c.criterion)}"
         if losing:
             text += f"; tập trung đôn đốc: {', '.join(losing)}"
-        remarks.append(Remark(text + f" (có thể lấy lại tới {points_vi(c.lost)} điểm).", c.code,
+        remarks.append(Remark(text + f". Có thể lấy lại tới {points_vi(c.lost)} điểm.", c.code,
                               c.criterion.title, points=float(c.lost)))
     if not_sent:
         remarks.append(Remark(f"Đôn đốc {count_vi(len(not_sent))} đơn vị chưa gửi số liệu của "
