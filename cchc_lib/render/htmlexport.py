@@ -10,7 +10,6 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 from html import unescape
-from pathlib import Path
 from typing import Any
 
 from cchc_lib.project import PACKAGE_DIR

@@ -15,7 +15,7 @@ import datetime as _dt
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping, Sequence
+from typing import Any, Sequence
 
 from cchc_lib import project
 from cchc_lib.core.catalogue import Catalogue, load_catalogue
@@ -32,6 +32,7 @@ from cchc_lib.reports import figures as published
 from cchc_lib.reports.commentary import (Commentary, Standing, department_commentary, department_vs_units,
                                          no_data_commentary, unit_commentary)
 from cchc_lib.reports.text import value_text
+from cchc_lib.store.status import reporting_status as store_status
 
 NO_STATUS = "không có dữ liệu về tình hình nộp số liệu (số liệu không lấy từ cơ sở dữ liệu của Văn phòng)"
 NO_DATA = "chưa gửi số liệu"
@@ -471,8 +472,6 @@ def reporting_status(ctx: Context, period: Period) -> dict[str, Any]:
     empty = {"available": False, "message": NO_STATUS, "rows": [], "counts": {}}
     if ctx.data_path.suffix.lower() not in DB_SUFFIXES:
         return empty
-    from cchc_lib.store.status import reporting_status as store_status
-
     try:
         report = store_status(ctx.data_path, ctx.registry, period, ctx.catalogue)
     except Exception as e:  # the status is a side panel: never fail the report for it
@@ -565,6 +564,3 @@ def department_report(ctx: Context, period: str | Period, analyst: str = "") -> 
                    if status.get("available") else None)})
     return rep
 
-
-def unit_kinds_of(registry: Registry) -> Mapping[str, str]:
-    return {u.code: u.kind for u in registry}
