@@ -199,7 +199,8 @@ def test_executed_notebook_is_readable_and_styled_for_jupyterlab(rendered):
     outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])]
     styles = [o for o in outputs if o.get("metadata", {}).get("cchc") == "stylesheet"]
     assert len(styles) == 1 and "<style" in styles[0]["data"]["text/html"] and ".cchc.cchc" in styles[0]["data"]["text/html"]
-    views = [o for o in outputs if "text/html" in o.get("data", {}) and o not in styles]
+    views = [o for o in outputs if "text/html" in o.get("data", {}) and o not in styles
+             and "application/vnd.cchc.figures+json" not in o["data"]]
     assert views and all(o["data"]["text/html"].startswith('<div class="cchc">') for o in views)
     assert all(o["output_type"] == "display_data" for o in views)  # no "Out[n]" prompts
     html = (rendered["out"] / "GDTRH.html").read_text(encoding="utf-8")

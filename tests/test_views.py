@@ -136,24 +136,28 @@ def test_sentence_case_domains_in_the_criteria_table(ctx):
     assert "CẢI CÁCH THỦ TỤC" not in html
 
 
-def test_criteria_table_shows_contract_v2_fields_when_present(ctx):
+def test_criteria_table_shows_contract_v2_fields(ctx):
     rep = rd.unit_report(ctx, "GDTRH", "2023-Q3")
+    html = views.criteria_table(rep)
+    flows = [c for c in rep.card.criteria if c.months is not None]
+    stocks = [c for c in rep.card.criteria if c.as_of is not None]
+    assert flows and stocks
+    for c in flows:
+        assert f"{c.months[0]}/{c.months[1]} tháng" in html
+    for c in stocks:
+        assert f"số liệu tháng {c.as_of.index}/{c.as_of.year}" in html
     base = rep.card.criteria[0]
-
-    class V2Score(CriterionScore):
-        def to_dict(self):
-            return {**super().to_dict(), "months": [11, 12], "as_of": "2023-03", "left_out": ["GDTRH", "XSS"],
-                    "notes": ["số hồ sơ quá hạn ít hơn số hồ sơ giải quyết trễ hạn"]}
-
-    v2 = V2Score(base.criterion, base.outcome)
-    card = dataclasses.replace(rep.card, criteria=(v2,) + rep.card.criteria[1:])
+    noted = dataclasses.replace(base, months=(11, 12), notes=("số hồ sơ quá hạn ít hơn số hồ sơ giải quyết trễ hạn",),
+                                left_out=("GDTRH", "XSS"))
+    card = dataclasses.replace(rep.card, criteria=(noted,) + rep.card.criteria[1:])
     rows = [rd.criterion_row(c, ctx.catalogue, ctx.registry) for c in card.criteria]
     html = views.criteria_table(dataclasses.replace(rep, rows=rows))
-    assert "11/12 tháng" in html and "số liệu tháng 3/2023" in html
+    assert "11/12 tháng" in html
     assert "<li>số hồ sơ quá hạn ít hơn số hồ sơ giải quyết trễ hạn</li>" in html
     assert "Chưa tính 2 đơn vị thiếu số liệu: Phòng Giáo dục Trung học, Phòng &lt;script&gt;" in html
-    plain = [rd.criterion_row(c, ctx.catalogue) for c in rep.card.criteria]
-    assert all(not r["value_sub"] and not r["notes"] for r in plain)  # nothing shown when absent
+    bare = dataclasses.replace(base, months=None, as_of=None, notes=(), left_out=())
+    row = rd.criterion_row(bare, ctx.catalogue)
+    assert not row["value_sub"] and not row["notes"]  # nothing shown when absent
 
 
 def test_left_out_units_in_the_core_detail_are_named(ctx):
