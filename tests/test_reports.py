@@ -144,7 +144,7 @@ def test_pdf_text_has_every_diacritic(rendered):
     assert f"{points_vi(expected['points'])} / {points_vi(expected['max_points'])}" in text
     assert percent_vi(expected["points"] / expected["max_points"]) in text
     # provenance in plain words at the end: no file name, no period code
-    assert "cập nhật đến hết tháng 9/2023" in text and "sample.csv" not in text and "2023-Q3" not in text
+    assert "(đã có đến tháng 9/2023)" in text and "sample.csv" not in text and "2023-Q3" not in text
     assert "Điểm bị mất và lý do" in text and "Nhận xét của chuyên viên" in text
     for broken in ("ô`", "ê´", "ê~", "o^"):
         assert broken not in text

@@ -2,12 +2,13 @@
 params/reports.yaml): defaults, effect on reports and index, located errors."""
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import pytest
 
 from cchc_lib.core import settings as st
-from cchc_lib.errors import CatalogueError
+from cchc_lib.errors import CatalogueError, CchcError
 from cchc_lib.reports import data as rd
 from cchc_lib.reports import views
 from cchc_lib.render.index_page import index_html
@@ -20,14 +21,16 @@ REPO = Path(__file__).resolve().parents[1]
 def test_defaults_without_files_and_the_shipped_files_say_the_same(tmp_path):
     assert st.load_settings(tmp_path) == st.DEFAULTS
     shipped = st.load_settings(REPO / "params")
-    assert shipped.organisation == st.DEFAULTS.organisation and shipped.reports == st.DEFAULTS.reports
+    assert dataclasses.replace(shipped.organisation, source="") == st.DEFAULTS.organisation
+    assert shipped.reports == st.DEFAULTS.reports
     assert len(shipped.files) == 2
 
 
 def test_another_department_changes_files_not_code(tmp_path):
     proj = make_project(tmp_path)
     (tmp_path / "params" / "organisation.yaml").write_text(
-        'name: "Sở Y tế Hải Phòng"\nshort_name: "Sở Y tế"\nwhole: "Toàn Sở Y tế"\n', encoding="utf-8")
+        'name: "Sở Y tế Hải Phòng"\nshort_name: "Sở Y tế"\nwhole: "Toàn Sở Y tế"\ntopic: "Chỉ số CCHC"\n',
+        encoding="utf-8")
     (tmp_path / "params" / "reports.yaml").write_text(
         'trend_criteria: ["7.4.2"]\nbands:\n  - {from: 80, colour: "#00aa00", label: "tốt"}\n'
         '  - {from: 0, colour: "#aa0000"}\nrank_groups:\n  - {name: "Khối phòng", kinds: [phong, van_phong]}\n'
@@ -48,8 +51,6 @@ def test_another_department_changes_files_not_code(tmp_path):
 
 
 @pytest.mark.parametrize("file, text, words", [
-    ("organisation.yaml", "name: Sở A\ncolour: red\n", ["organisation.yaml", "dòng 2", "colour", "khóa không có"]),
-    ("organisation.yaml", "name: ''\n", ["dòng 1", "name", "không để trống"]),
     ("reports.yaml", "trend_criteria: [3.5, \"7.4.2\"]\n", ["dòng 1", "dấu nháy", '"3.5"']),
     ("reports.yaml", "bands:\n  - {from: 60, colour: '#111111'}\n  - {from: 75, colour: '#222222'}\n"
                      "  - {from: 0, colour: '#333333'}\n", ["dòng 3", "bands[2].from", "giảm dần"]),
@@ -67,6 +68,21 @@ def test_bad_settings_are_located_in_vietnamese(tmp_path, file, text, words):
     msg = " | ".join(e.value.lines())
     for w in words:
         assert w in msg, (w, msg)
+
+
+@pytest.mark.parametrize("text, words", [
+    ("name: Sở A\ncolour: red\n", ["organisation.yaml", "colour", "khóa không hỗ trợ"]),
+    ("whole: ''\n", ["organisation.yaml", "whole", "không được để trống"]),
+    ("name: [Sở A]\n", ["organisation.yaml", "name", "chuỗi"]),
+    ("name: Sở A\n  whole: B\n", ["organisation.yaml", "dòng 2", "YAML không hợp lệ"]),
+])
+def test_bad_organisation_file_is_named(tmp_path, text, words):
+    (tmp_path / "organisation.yaml").write_text(text, encoding="utf-8")
+    with pytest.raises(CchcError) as e:
+        st.load_settings(tmp_path)
+    for w in words:
+        assert w in str(e.value), (w, str(e.value))
+    assert not any(english in str(e.value) for english in ("mapping", "expected", "found"))
 
 
 def test_settings_checked_against_the_catalogue(tmp_path):

@@ -93,7 +93,7 @@ def test_the_unit_that_sent_nothing_reads_correctly(ctx):
     page = _text("\n".join([views.title(rep), views.headline(rep), views.analyst(rep), views.domain_chart(rep),
                             views.trend_charts(rep), views.commentary(rep.commentary), views.provenance(rep)]))
     assert "Chưa có số liệu của quý III/2023" in page
-    assert "cập nhật đến không có" not in page and "cập nhật đến hết" not in page
+    assert "cập nhật đến không có" not in page and "đã có đến" not in page
     assert "Trường THPT Mới chưa gửi số liệu của quý III/2023, nên chưa được chấm điểm và xếp hạng." in page
     assert "Đề nghị đơn vị gửi số liệu tháng 7, 8, 9/2023 để được chấm điểm." in page
     assert "0,0%" not in page and "Điểm mạnh" not in page and "<img" not in views.domain_chart(rep)
@@ -110,7 +110,7 @@ def test_no_tool_internals_in_what_a_reader_sees(ctx, dept):
         text = _text(page)
         for internal in ("tệp lô", "sample.csv", ".sqlite", "2023-Q3", "2023-Q2", "(GDTRH)", "Mã đơn vị", "±"):
             assert internal not in text, internal
-        assert "Nguồn số liệu" in text and "cập nhật đến hết tháng 9/2023" in text
+        assert "Nguồn số liệu" in text and "(đã có đến tháng 9/2023)" in text
     assert "Không có nhận xét" not in _text(views.analyst(rep)) and views.analyst(rep) == ""  # nothing when none
 
 

@@ -3,19 +3,23 @@
 Two YAML files in the project's `params/` folder, both optional (every key
 has a default, the Hai Phong Department of Education and Training's):
 
-- `params/organisation.yaml` — who the reports are about: the department's
-  full and short names, how the department as one body is named
-  (`whole`: "Toàn Sở GD&ĐT", the one name used in every report, table and
-  sentence), the agency above it, the place and the header line.
+- `params/organisation.yaml` — who the reports are about, read by
+  `core.organisation` (the one loader, shared with the forms and the Word
+  report): the department's names, among them `whole` ("Toàn Sở GD&ĐT", the
+  one name of the department as one body in every report, table and
+  sentence), the header line, the agency block and the signer.
 - `params/reports.yaml` — what the reports show: the criteria followed month
   by month, the colour bands of the percentage, the groups of unit kinds
   ranked together, how many items the generated lists name, and the rate
   below which a criterion at its maximum is not called a strength.
 
 `load_settings(params_dir)` reads both (cached while the files do not
-change) and validates every key: an unknown key, a wrong type or a bad value
-is a `CatalogueError` naming the file and the line.  `check(settings,
-catalogue)` checks what needs the catalogue (criterion codes, unit kinds).
+change) and validates every key of reports.yaml: an unknown key, a wrong
+type or a bad value is a `CatalogueError` naming the file and the line.
+`check(settings, catalogue)` checks what needs the catalogue (criterion
+codes, unit kinds).  `settings_dir(units)` is the folder a registry's
+settings are read from: the registry's own, when it holds either file, else
+the project's `params/`.
 """
 from __future__ import annotations
 
@@ -27,25 +31,13 @@ from typing import Any, Callable, Iterable, Mapping
 import yaml
 
 from cchc_lib import project
+from cchc_lib.core.organisation import FILE_NAME as ORGANISATION_FILE, Organisation, load_organisation
 from cchc_lib.core.yamltext import key_lines, line_of, yaml_problem
 from cchc_lib.errors import CatalogueError, Problem
 from cchc_lib.fmt import number_vi
 
-ORGANISATION_FILE = "organisation.yaml"
 REPORTS_FILE = "reports.yaml"
 _COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
-
-
-@dataclass(frozen=True)
-class Organisation:
-    """Names of the department, as its reports print them."""
-
-    name: str = "Sở Giáo dục và Đào tạo Hải Phòng"
-    short_name: str = "Sở GD&ĐT"
-    whole: str = "Toàn Sở GD&ĐT"  # the department as one body (all its units together)
-    parent: str = "UBND thành phố Hải Phòng"
-    place: str = "Hải Phòng"
-    header: str = "Chỉ số cải cách hành chính"
 
 
 @dataclass(frozen=True)
@@ -127,6 +119,18 @@ DEFAULTS = Settings()
 
 # --- loading ---------------------------------------------------------------------------
 
+def settings_dir(units: str | Path | None = None) -> Path:
+    """Where the settings of a unit registry are: its own folder when that
+    holds organisation.yaml or reports.yaml (a project's params/), else the
+    project's params/ (the demo's registry, in demo/, uses the department's
+    names)."""
+    if units:
+        folder = Path(units).resolve().parent
+        if (folder / ORGANISATION_FILE).is_file() or (folder / REPORTS_FILE).is_file():
+            return folder
+    return project.params_dir()
+
+
 def load_settings(params_dir: str | Path | None = None) -> Settings:
     """The settings of the project whose `params/` folder is given (default:
     the current project's); defaults for a file that does not exist."""
@@ -205,13 +209,6 @@ class _Checker:
             self.bad(path + (key,), f"cần một {kind} từ {low:g} đến {high:g}, không phải {v!r}")
             return default
         return v
-
-
-def _organisation(doc: dict, c: _Checker) -> Organisation:
-    d = Organisation()
-    fields = ("name", "short_name", "whole", "parent", "place", "header")
-    c.unknown(doc, fields)
-    return Organisation(**{f: c.text(doc, f, getattr(d, f)) for f in fields})
 
 
 def _reports(doc: dict, c: _Checker) -> ReportSettings:
@@ -303,15 +300,15 @@ def _groups(raw: Any, c: _Checker) -> tuple[RankGroup, ...]:
 def _load(d: Path) -> Settings:
     problems: list[Problem] = []
     org_path, rep_path = d / ORGANISATION_FILE, d / REPORTS_FILE
-    org_doc, org_lines = _read(org_path, problems)
+    org = load_organisation(path=org_path) if org_path.is_file() else Organisation()
     rep_doc, rep_lines = _read(rep_path, problems)
-    c1, c2 = _Checker(org_path, org_lines), _Checker(rep_path, rep_lines)
-    org, rep = _organisation(org_doc, c1), _reports(rep_doc, c2)
-    problems += c1.problems + c2.problems
+    checker = _Checker(rep_path, rep_lines)
+    rep = _reports(rep_doc, checker)
+    problems += checker.problems
     if problems:
         raise CatalogueError(problems)
     files = tuple(str(p.resolve()) for p in (org_path, rep_path) if p.is_file())
-    return Settings(org, rep, files, {ORGANISATION_FILE: org_lines, REPORTS_FILE: rep_lines})
+    return Settings(org, rep, files, {REPORTS_FILE: rep_lines})
 
 
 def check(settings: Settings, criterion_codes: Iterable[str], unit_kinds: Iterable[str]) -> None:

@@ -6,7 +6,8 @@ formats to render, and may carry the analyst's commentary per unit:
     periods: [2023-Q1]            # or `period: 2023-Q1`
     units: all                    # all | [VP, GDTRH] | {kinds: [phong, truc_thuoc]}
     notebooks: [department, unit] # or {unit: path.ipynb, department: path.ipynb}
-    formats: [html, pdf]
+    formats: [html, pdf]          # also docx (the báo cáo), self-assessment (department's workbook)
+    docx_template: my_report.docx # optional: another Word template (default: the package's)
     data: data/cchc.sqlite        # optional (default: the project database, else the sample)
     commentary:                   # optional: the files commentary/<period>/<unit>.md are the usual place
       department: |
@@ -39,10 +40,12 @@ from cchc_lib.render import freeze
 
 from cchc_lib import project
 from cchc_lib.core.periods import Period, parse_period
+from cchc_lib.core.settings import settings_dir
 from cchc_lib.core.yamltext import key_lines, line_of, yaml_problem
 from cchc_lib.errors import CchcError, UsageError
 from cchc_lib.progress import progress
-from cchc_lib.render.worker import DEPARTMENT, FORMATS, Job, Result, WorkerOptions
+from cchc_lib.render.worker import (DEPARTMENT, DEPARTMENT_ONLY, FORMATS, NOTEBOOK_FORMATS, SUFFIXES, Job, Result,
+                                    WorkerOptions)
 
 NOTEBOOKS = {"unit": Path("notebooks") / "unit_report.ipynb",
              "department": Path("notebooks") / "department_report.ipynb"}
@@ -65,6 +68,8 @@ class BatchSpec:
     registry: str = ""
     output: str = ""
     source: str = ""
+    docx_template: str = ""  # a Word template for the docx format ("" = the package's)
+    commentary_dir: str = ""  # the analyst's Markdown files, <dir>/<period>/<unit>.md ("" = commentary/)
     lines: tuple[tuple[tuple, int], ...] = ()  # key path → line in the batch file, for located errors
 
     def line(self, *path: Any) -> int | None:
@@ -91,7 +96,7 @@ def parse_formats(value: Any, source: str = "") -> tuple[str, ...]:
         if f not in out:
             out.append(f)
     if not out:
-        raise _err(source, "cần ít nhất một định dạng (html, pdf)")
+        raise _err(source, f"cần ít nhất một định dạng ({', '.join(FORMATS)})")
     return tuple(out)
 
 
@@ -100,8 +105,8 @@ def parse_spec(doc: Any, source: str = "", lines: Mapping[tuple, int] | None = N
     lines = dict(lines or {})
     if not isinstance(doc, Mapping):
         raise _err(source, "tệp lô phải là một bảng khóa: giá trị (period: 2023-Q3, units: all, …)")
-    known = {"period", "periods", "units", "notebooks", "formats", "commentary", "data", "catalogue", "registry",
-             "output"}
+    known = {"period", "periods", "units", "notebooks", "formats", "commentary", "commentary_dir", "data", "catalogue",
+             "registry", "output", "docx_template"}
     unknown = sorted(set(map(str, doc)) - known)
     if unknown:
         raise _err(source, f"khóa không hỗ trợ: {', '.join(unknown)} (các khóa: {', '.join(sorted(known))})")
@@ -167,6 +172,7 @@ def parse_spec(doc: Any, source: str = "", lines: Mapping[tuple, int] | None = N
     return BatchSpec(tuple(periods), units, tuple(pairs), parse_formats(doc.get("formats", ["html"]), source),
                      tuple(flat), str(doc.get("data") or ""), str(doc.get("catalogue") or ""),
                      str(doc.get("registry") or ""), str(doc.get("output") or ""), source,
+                     str(doc.get("docx_template") or ""), str(doc.get("commentary_dir") or ""),
                      tuple((k, v) for k, v in where.items() if v))
 
 
@@ -239,12 +245,18 @@ def _shown_path(path: Path, root: Path) -> str:
         return str(path)
 
 
-def commentary_files(root: Path, period: str, registry) -> dict[str, Path]:
+def commentary_folder(spec: BatchSpec, root: Path, period: Period | str) -> Path:
+    """`commentary/<period>/` under the project root (or the batch file's `commentary_dir`)."""
+    return (_resolve(root, spec.commentary_dir) if spec.commentary_dir else root / COMMENTARY_DIR) / str(period)
+
+
+def commentary_files(root: Path, period: str, registry, folder: Path | None = None) -> dict[str, Path]:
     """The analyst's Markdown files of one period: `commentary/<period>/<UNIT>.md`
     and `commentary/<period>/department.md` (name → file; a unit's code in any
-    case).  A file that names no unit, or is not Markdown, is refused: a typo
-    must not drop a text.  Editors' backups (`VP.md~`) and hidden files are skipped."""
-    folder = root / COMMENTARY_DIR / period
+    case; `folder`: another `<dir>/<period>/`).  A file that names no unit, or
+    is not Markdown, is refused: a typo must not drop a text.  Editors'
+    backups (`VP.md~`) and hidden files are skipped."""
+    folder = folder or root / COMMENTARY_DIR / period
     if not folder.is_dir():
         return {}
     codes = {c.upper(): c for c in registry.codes}
@@ -317,7 +329,8 @@ def select_units(spec: BatchSpec, registry) -> list:
 
 def plan(spec: BatchSpec, root: Path | None = None, output: str | Path | None = None) -> Plan:
     """The jobs of a batch, each with the fingerprint of its inputs."""
-    from cchc_lib.reports.data import default_data, months_read, open_context, rank_units, reporting_status
+    from cchc_lib.reports.data import (blank_months, default_data, months_read, open_context, rank_units,
+                                       reporting_status)
 
     root = Path(root or project.project_root()).resolve()
     data = _resolve(root, spec.data) if spec.data else default_data(root)
@@ -325,31 +338,55 @@ def plan(spec: BatchSpec, root: Path | None = None, output: str | Path | None = 
     registry = _resolve(root, spec.registry) if spec.registry else project.units_path(root)
     out = Path(output) if output else (_resolve(root, spec.output) if spec.output else project.output_dir(root))
     ctx = open_context(data, catalogue or "", registry)
-    notebooks = {kind: (_resolve(root, path) if path else root / NOTEBOOKS[kind]) for kind, path in spec.notebooks}
+    notebooks = {kind: (_resolve(root, path) if path else project.notebooks_dir(root) / NOTEBOOKS[kind].name)
+                 for kind, path in spec.notebooks}
     for kind, nb in notebooks.items():
-        if not nb.is_file():
+        if not nb.is_file() and any(f in NOTEBOOK_FORMATS for f in spec.formats):  # DOCX needs no notebook
             raise _err(spec.source, f"không tìm thấy notebook {kind}: {nb}")
     units = select_units(spec, ctx.registry)
     check_commentary(spec, ctx.registry)
     from cchc_lib.core.catalogue import default_catalogue_path
 
+    from cchc_lib.core.deadlines import load_cutoff
+
+    from cchc_lib.core.organisation import load_organisation, organisation_path
+
+    # Refuse an organisation file (every report shows the agency's name) or a
+    # Word template that cannot be used before any report is made.
+    load_organisation(root)
+    org_file = organisation_path(root)
     # The settings beside the registry (names, trend criteria, colours, groups) shape every report.
-    settings_files = [registry.resolve().parent / n for n in ("organisation.yaml", "reports.yaml")]
+    params = settings_dir(registry)
     common = {"library": freeze.library_digest(),
               "catalogue": freeze.file_digest(catalogue or default_catalogue_path()),
-              "settings": [freeze.file_digest(f) if f.is_file() else "" for f in settings_files]}
+              "cutoff": str(load_cutoff(params.parent)),  # the reports show the dates a period's figures cover
+              "organisation": freeze.file_digest(org_file),
+              "settings": [freeze.file_digest(params / n) for n in ("organisation.yaml", "reports.yaml")]}
+    documents: tuple[tuple[str, str], ...] = ()
+    if any(f not in NOTEBOOK_FORMATS for f in spec.formats):
+        from cchc_lib.reports.word import DEFAULT_TEMPLATE, check_template
+
+        template = _resolve(root, spec.docx_template) if spec.docx_template else DEFAULT_TEMPLATE
+        if "docx" in spec.formats:
+            check_template(template)
+        documents = (("docx_template", str(template)), ("organisation", str(org_file) if org_file.is_file() else ""))
+        common |= {"docx_template": freeze.file_digest(template) if "docx" in spec.formats else ""}
+    unit_formats = tuple(f for f in spec.formats if f not in DEPARTMENT_ONLY)
     base_params = {"data": str(data.resolve()), "catalogue": str(catalogue.resolve()) if catalogue else "",
                    "units": str(registry.resolve())}
     jobs: list[Job] = []
     for period in spec.periods:
         ranks = None
-        files = commentary_files(root, str(period), ctx.registry)
+        files = commentary_files(root, str(period), ctx.registry, commentary_folder(spec, root, period))
         window = months_read(period)
         # The department report also shows who reported late or not at all.
         all_data = freeze.digest([freeze.data_digest(ctx.dataset, None, window),
                                   reporting_status(ctx, period)])
         for kind, nb in notebooks.items():
-            nb_digest = freeze.file_digest(nb)
+            formats = spec.formats if kind == "department" else unit_formats
+            if not formats:  # only the department's self-assessment asked for
+                continue
+            nb_digest = freeze.file_digest(nb) if any(f in NOTEBOOK_FORMATS for f in formats) else ""
             targets = [None] if kind == "department" else units
             if kind == "unit" and ranks is None:
                 ranked = rank_units(ctx, period)
@@ -363,17 +400,22 @@ def plan(spec: BatchSpec, root: Path | None = None, output: str | Path | None = 
                 parts = {**common, "notebook": nb_digest, "params": params,
                          "registry": freeze.registry_digest(ctx.registry, None if u is None else u.code),
                          "data": all_data if u is None else freeze.data_digest(ctx.dataset, u.code, window),
-                         "rank": None if u is None else ranks.get(u.code)}
+                         "rank": None if u is None else ranks.get(u.code),
+                         # a blank form ("nộp biểu trống") adds no value but changes the unit's report
+                         "blank": None if u is None else [str(m) for m in blank_months(ctx, u.code, period)]}
+                if u is None and "self-assessment" in formats:  # the workbook shows the units' evidence
+                    parts["evidence"] = freeze.evidence_digest(ctx.dataset, period.months)
                 fp = freeze.fingerprint(parts)
-                jobs.append(Job(name, kind, period, str(nb), tuple(params.items()), spec.formats,
-                                str(out / str(period)), str(root), fp, f"{name} {period}"))
+                jobs.append(Job(name, kind, period, str(nb), tuple(params.items()), formats,
+                                str(out / str(period)), str(root), fp, f"{name} {period}", documents))
     return Plan(jobs, out, root, ctx.settings)
 
 
 # --- run -----------------------------------------------------------------------------
 
 def outputs_of(job: Job) -> list[Path]:
-    return [job.path(".ipynb"), job.path(".json")] + [job.path(f".{f}") for f in job.formats]
+    notebook = [job.path(".ipynb")] if job.needs_notebook else []
+    return notebook + [job.path(".json")] + [job.path(SUFFIXES[f]) for f in job.formats]
 
 
 def is_fresh(job: Job) -> bool:
@@ -387,7 +429,7 @@ def write_result(result: Result) -> list[Path]:
 
     job = result.job
     written = []
-    order = [".ipynb", ".json", ".html", ".pdf"]
+    order = [".ipynb", ".json", *SUFFIXES.values()]
     for suffix in order:
         if suffix not in result.files:
             continue
@@ -400,13 +442,13 @@ def write_result(result: Result) -> list[Path]:
     # result (the index would list it as current): a failed report keeps only
     # its partial notebook; a format that failed, or was not asked for this
     # time, loses its older file.
-    stale = [".json", ".html", ".pdf"] if result.failure is not None else [
-        f".{f}" for f in FORMATS if f in result.format_failures or f not in job.formats]
+    stale = [".json", *SUFFIXES.values()] if result.failure is not None else [
+        SUFFIXES[f] for f in FORMATS if f in result.format_failures or f not in job.formats]
     for suffix in stale:
         job.path(suffix).unlink(missing_ok=True)
     stamp_path = job.path(freeze.STAMP_SUFFIX)
     if result.failure is None:
-        made = [f for f in job.formats if f".{f}" in result.files and f not in result.format_failures]
+        made = [f for f in job.formats if SUFFIXES[f] in result.files and f not in result.format_failures]
         if made == list(job.formats):
             write_bytes(stamp_path, freeze.stamp(job.fingerprint, made, {"label": job.label}))
         elif stamp_path.exists():
@@ -435,7 +477,8 @@ class BatchReport:
         seconds = f"{self.seconds:.1f}".replace(".", ",")
         if self.rendered:
             head = f"Đã tạo {ok}/{len(self.rendered)} báo cáo trong {seconds} giây"
-            only_html = sum(1 for r in self.failed if r.failure is None and ".html" in r.files)
+            only_html = sum(1 for r in self.failed
+                            if r.failure is None and ".html" in r.files and "pdf" in r.format_failures)
             if only_html:
                 head += f" ({only_html} báo cáo chỉ có HTML, thiếu PDF)"
         else:
@@ -532,7 +575,7 @@ def _progress(total: int, enabled: bool):
 
 
 def spec_from_options(batch: str | None, periods: Sequence[str] = (), units: Sequence[str] = (),
-                      formats: str | None = None, data: str | None = None) -> BatchSpec:
+                      formats: str | None = None, data: str | None = None, template: str | None = None) -> BatchSpec:
     """A batch file, overridden by command-line options (or options alone)."""
     if batch:
         spec = load_spec(batch)
@@ -556,6 +599,8 @@ def spec_from_options(batch: str | None, periods: Sequence[str] = (), units: Seq
         changes["formats"] = parse_formats(formats)
     if data:
         changes["data"] = str(Path(data).resolve())
+    if template:
+        changes["docx_template"] = str(Path(template).resolve())
     if changes:
         from dataclasses import replace
 

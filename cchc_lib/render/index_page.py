@@ -21,11 +21,15 @@ from cchc_lib.errors import PeriodError
 from cchc_lib.fmt import percent_vi, points_vi
 from cchc_lib.reports import figures
 from cchc_lib.reports.templating import render
+from cchc_lib.render.worker import SUFFIXES
 
 #: Where the department report shows who sent their figures on time (`sections/status.html.j2`).
 STATUS_ANCHOR = "tinh-hinh-nop-so-lieu"
 #: The group of a report that names none (figures written by hand, for tests).
 OTHERS = "Các đơn vị"
+#: The files a report may have, and the link text the index gives them.
+LINKS = tuple((fmt, suffix) for fmt, suffix in SUFFIXES.items())
+LINK_TEXT = {"self-assessment": "Tự đánh giá (XLSX)"}
 
 
 def _period_key(name: str):
@@ -49,8 +53,8 @@ def collect(output_dir: Path, problems: list[str] | None = None) -> list[dict]:
             continue
         doc["period_dir"] = j.parent.name
         doc["name"] = doc.get("name") or j.stem
-        doc["links"] = {s: f"{j.parent.name}/{j.stem}.{s}" for s in ("html", "pdf")
-                        if (j.parent / f"{j.stem}.{s}").is_file()}
+        doc["links"] = {label: f"{j.parent.name}/{j.stem}{suffix}" for label, suffix in LINKS
+                        if (j.parent / f"{j.stem}{suffix}").is_file()}
         entries.append(doc)
     return entries
 
@@ -63,7 +67,9 @@ def _shown(e: dict, settings: Settings) -> dict[str, Any]:
             "max_text": points_vi(e["max_points"]),
             "percent_text": percent_vi(e["percent"] / 100) if e.get("percent") is not None else "–",
             "colour": band.colour if band else "", "band": settings.reports.band_label(band) if band else "",
-            "links": e.get("links", {}), "no_data": bool(e.get("no_data"))}
+            "links": [(LINK_TEXT.get(fmt, fmt.upper()), href) for fmt, href in e.get("links", {}).items()],
+            "html": e.get("links", {}).get("html", ""), "no_data": bool(e.get("no_data")),
+            "no_data_text": "nộp biểu trống" if e.get("blank_form") else "chưa gửi số liệu"}
 
 
 def _label(period: str) -> str:
@@ -91,7 +97,7 @@ def index_html(entries: Iterable[dict], made: _dt.datetime | None = None, settin
                                                             u["name"]))}
                   for g in names]
         ranked = max([u.get("ranked") or 0 for u in units] + [len(dept.get("ranking") or []) if dept else 0])
-        has_dept_html = bool(dept and "html" in dept.get("links", {}))
+        has_dept_html = bool(dept and dept.get("links", {}).get("html"))
         periods.append({"id": period, "label": _label(period), "department": _shown(dept, settings) if dept else None,
                         "status": dept.get("status") if dept else None, "ranked": ranked, "groups": groups,
                         "status_href": f"{dept['links']['html']}#{STATUS_ANCHOR}" if has_dept_html else ""})

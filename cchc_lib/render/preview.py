@@ -26,10 +26,16 @@ from typing import Callable, Iterable
 from markupsafe import Markup
 
 from cchc_lib import project
-from cchc_lib.core.catalogue import default_catalogue_path
+from cchc_lib.core.catalogue import default_catalogue_path, load_catalogue
 from cchc_lib.core.periods import parse_period
+from cchc_lib.core.settings import load_settings, settings_dir
+from cchc_lib.core.units import load_registry
 from cchc_lib.errors import CchcError
-from cchc_lib.render.batch import (COMMENTARY_DIR, NOTEBOOKS, BatchSpec, _resolve, commentary_files, commentary_of,
+from cchc_lib.files import write_text
+from cchc_lib.reports.data import default_data
+from cchc_lib.reports.templating import render, source
+from cchc_lib.render.executors import make_worker
+from cchc_lib.render.batch import (NOTEBOOKS, BatchSpec, _resolve, commentary_files, commentary_folder, commentary_of,
                                    plan, spec_from_options, write_result)
 from cchc_lib.render.worker import DEPARTMENT, Job, Result, WorkerOptions
 
@@ -49,15 +55,13 @@ def watched_paths(spec: BatchSpec, root: Path, period: str, batch: str | Path | 
     kind = "department" if spec.notebooks and spec.notebooks[0][0] == "department" else "unit"
     nb = dict(spec.notebooks).get(kind) or ""
     notebook = _resolve(root, nb) if nb else root / NOTEBOOKS[kind]
-    from cchc_lib.reports.data import default_data
-
     data = _resolve(root, spec.data) if spec.data else default_data(root)
     registry = _resolve(root, spec.registry) if spec.registry else project.units_path(root)
     catalogue = _resolve(root, spec.catalogue) if spec.catalogue else default_catalogue_path()
-    params = registry.parent
+    params = settings_dir(registry)
+    folder = commentary_folder(spec, root, period)
     paths = [notebook, data, Path(f"{data}-wal"), registry, catalogue, params / "organisation.yaml",
-             params / "reports.yaml", params / "deadlines.yaml", root / COMMENTARY_DIR / period]
-    folder = root / COMMENTARY_DIR / period
+             params / "reports.yaml", params / "deadlines.yaml", params / "reporting.yaml", folder]
     if folder.is_dir():
         paths += sorted(p for p in folder.iterdir() if p.is_file())
     if batch:
@@ -99,8 +103,6 @@ def preview(period: str, unit: str, *, batch: str | None = None, data: str | Non
             max_renders: int | None = None, worker=None) -> PreviewRun:
     """Render one report now and again whenever one of its inputs changes,
     until `stop` is set, `max_renders` renders are done, or Ctrl+C."""
-    from cchc_lib.render.executors import make_worker
-
     p = str(parse_period(period))
     root = Path(root or (project.project_root(Path(batch).resolve().parent) if batch else project.project_root()))
     root = root.resolve()
@@ -172,12 +174,7 @@ def commentary_page(period: str, unit: str, *, batch: str | None = None, root: P
     """The analyst's commentary of one report rendered alone (as the report
     shows it), written to `output/<period>/<name>.nhan-xet.html`.  Returns
     (path or None when there is no commentary, a line for the terminal)."""
-    from cchc_lib.core.settings import load_settings
-    from cchc_lib.core.catalogue import load_catalogue
-    from cchc_lib.core.units import load_registry
-    from cchc_lib.files import write_text
-    from cchc_lib.reports import views
-    from cchc_lib.reports.templating import render, source
+    from cchc_lib.reports import views  # matplotlib (~0.5 s): only this command pays for it, not every cchc
 
     p = parse_period(period)
     root = Path(root or (project.project_root(Path(batch).resolve().parent) if batch else project.project_root()))
@@ -186,13 +183,14 @@ def commentary_page(period: str, unit: str, *, batch: str | None = None, root: P
     registry_path = _resolve(root, spec.registry) if spec.registry else project.units_path(root)
     catalogue = load_catalogue(_resolve(root, spec.catalogue) if spec.catalogue else None)
     registry = load_registry(registry_path, catalogue.unit_kinds)
-    settings = load_settings(registry_path.resolve().parent)
+    settings = load_settings(settings_dir(registry_path))
     name = DEPARTMENT if unit == DEPARTMENT else registry.get(unit).code
     who = settings.organisation.whole if name == DEPARTMENT else registry.get(name).name
-    files = commentary_files(root, str(p), registry)
+    folder = commentary_folder(spec, root, p)
+    files = commentary_files(root, str(p), registry, folder)
     text, where = commentary_of(spec, root, str(p), name, files)
     if not text.strip():
-        hint = _shown(root / COMMENTARY_DIR / str(p) / f"{name}.md", root)
+        hint = _shown(folder / f"{name}.md", root)
         return None, (f"Chưa có nhận xét cho {who}, {p.label_vi_lower}: viết vào {hint} (Markdown), "
                       f"rồi chạy lại lệnh này hoặc cchc preview.")
     section = Markup(views.section("analyst", body=views.markdown_html(text)))

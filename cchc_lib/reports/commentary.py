@@ -199,10 +199,14 @@ def unit_commentary(card: Scorecard, catalogue: Catalogue, rank: int | None = No
                       (strengths(card, catalogue, settings), losses(card), remedies(card), missing(card, catalogue)))
 
 
-def no_data_commentary(name: str, period: Period) -> Commentary:
-    """A unit that sent no figure for the period: one plain sentence, nothing to praise or regret."""
+def no_data_commentary(name: str, period: Period, blank: bool = False) -> Commentary:
+    """A unit that sent no figure for the period (`blank`: only forms with no
+    figure in them): one plain sentence, nothing to praise or regret."""
     months = ", ".join(str(m.index) for m in period.months)
     ask = (f"số liệu tháng {months}/{period.year}" if period.length > 1 else f"số liệu {period.label_vi_lower}")
+    if blank:
+        return Commentary(f"{name} nộp biểu trống (biểu không có số liệu nào) cho {period.label_vi_lower}, nên chưa "
+                          f"được chấm điểm và xếp hạng. Đề nghị đơn vị gửi lại biểu có {ask} để được chấm điểm.", ())
     return Commentary(f"{name} chưa gửi số liệu của {period.label_vi_lower}, nên chưa được chấm điểm và xếp hạng. "
                       f"Đề nghị đơn vị gửi {ask} để được chấm điểm.", ())
 

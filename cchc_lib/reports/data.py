@@ -20,22 +20,26 @@ from typing import Any, Sequence
 from cchc_lib import project
 from cchc_lib.core.catalogue import Catalogue, load_catalogue
 from cchc_lib.core.dataset import Dataset
+from cchc_lib.core.deadlines import Cutoff, load_cutoff
 from cchc_lib.core.periods import Period, parse_period
 from cchc_lib.core.rules import MISSING, NOT_APPLICABLE, SCORED, STATUS_VI, TRACKED, to_fraction
 from cchc_lib.core.scoring import CriterionScore, Scorecard, ranking, score_department, score_unit
-from cchc_lib.core.settings import Settings, check as check_settings, group_of, groups_in_order, load_settings
+from cchc_lib.core.settings import (Settings, check as check_settings, group_of, groups_in_order, load_settings,
+                                    settings_dir as _settings_dir)
 from cchc_lib.core.units import Registry, Unit, load_registry
-from cchc_lib.errors import PeriodError
+from cchc_lib.errors import PeriodError, UsageError
 from cchc_lib.fmt import acronyms, count_vi, percent_vi, points_vi, sentence_case
 from cchc_lib.intake.sources import DB_SUFFIXES, open_dataset
 from cchc_lib.reports import figures as published
 from cchc_lib.reports.commentary import (Commentary, Standing, department_commentary, department_vs_units,
                                          no_data_commentary, unit_commentary)
 from cchc_lib.reports.text import value_text
-from cchc_lib.store.status import reporting_status as store_status
+from cchc_lib.store.status import EMPTY, reporting_status as store_status
 
 NO_STATUS = "không có dữ liệu về tình hình nộp số liệu (số liệu không lấy từ cơ sở dữ liệu của Văn phòng)"
 NO_DATA = "chưa gửi số liệu"
+#: A unit whose only forms for the period had no figure at all.
+BLANK_FORM = "nộp biểu trống"
 
 
 @dataclass
@@ -47,6 +51,7 @@ class Context:
     registry: Registry
     dataset: Dataset
     settings: Settings = field(default_factory=Settings)
+    cutoff: Cutoff = Cutoff()  # the reporting cut-off (params/reporting.yaml): the dates a period covers
 
     @property
     def whole(self) -> str:
@@ -55,16 +60,15 @@ class Context:
 
 
 def default_data(root: Path | None = None) -> Path:
-    """The project database, or the bundled sample when there is none."""
-    root = root or project.project_root()
-    db = project.db_path(root)
-    return db if db.is_file() else project.sample_path(root)
+    """The department's database (`data/cchc.sqlite`).  Never the demo's
+    sample: invented figures must not pass for a department's."""
+    return project.db_path(root or project.project_root())
 
 
 def settings_dir(units: str | Path | None = "") -> Path:
-    """The `params/` folder whose settings go with this unit registry: the
-    registry's own folder, else the project's."""
-    return Path(units).resolve().parent if units else project.params_dir()
+    """The `params/` folder whose settings go with this unit registry
+    (`core.settings.settings_dir`)."""
+    return _settings_dir(units or None)
 
 
 def open_context(data: str | Path | None = "", catalogue: str | Path | None = "",
@@ -74,8 +78,12 @@ def open_context(data: str | Path | None = "", catalogue: str | Path | None = ""
     `params/reports.yaml`)."""
     cat = load_catalogue(catalogue or None)
     reg_path = Path(units) if units else project.units_path()
-    settings = load_settings(settings_dir(units))
+    params = settings_dir(units)
+    settings = load_settings(params)
     path = Path(data) if data else default_data()
+    if not data and not path.is_file():
+        raise UsageError(f"chưa có cơ sở dữ liệu {path}: tạo bằng cchc init, nạp biểu mẫu bằng cchc ingest "
+                         f"(số liệu mẫu của make demo: data = \"data/sample.sqlite\", units = \"demo/units.yaml\")")
     key = (_file_key(path), _file_key(reg_path), cat.path, id(cat), id(settings))
     if key not in _OPENED:
         # A warm kernel renders many reports from the same data: read it once.
@@ -86,7 +94,7 @@ def open_context(data: str | Path | None = "", catalogue: str | Path | None = ""
         reg = load_registry(reg_path, cat.unit_kinds)
         _OPENED[key] = (reg, open_dataset(path, cat, reg))
     reg, dataset = _OPENED[key]
-    return Context(path, cat, reg, dataset, settings)
+    return Context(path, cat, reg, dataset, settings, load_cutoff(params.parent))
 
 
 _OPENED: dict[tuple, tuple[Registry, Dataset]] = {}
@@ -230,11 +238,12 @@ def change_words(delta: Any) -> str:
 
 
 def headline(card: Scorecard, standing: Standing | None, previous: Scorecard | None,
-             sent: bool = True, ranked: int = 0) -> dict[str, Any]:
+             sent: bool = True, ranked: int = 0, no_data: str = NO_DATA) -> dict[str, Any]:
     """Points/max, percent, place, change from the previous period: text and
     numbers.  A unit's place is its rank in its group of unit kinds (the fair
     comparison), with the rank over all units beside it.  A unit that sent
-    nothing for the period is "chưa gửi số liệu", not 0%."""
+    nothing for the period is "chưa gửi số liệu" (or `no_data`: "nộp biểu
+    trống"), not 0%."""
     prev_period = card.period.previous()
     base: dict[str, Any] = {
         "points": float(card.points), "max_points": float(card.max_points), "percent": card.percent,
@@ -247,7 +256,7 @@ def headline(card: Scorecard, standing: Standing | None, previous: Scorecard | N
     if standing is not None:
         base["ranked"] = standing.ranked
     if not sent:
-        return {**base, "points_text": "–", "percent_text": NO_DATA, "change_text": NO_DATA}
+        return {**base, "points_text": "–", "percent_text": no_data, "change_text": no_data}
     h = {**base, "points_text": points_vi(card.points),
          "percent_text": percent_vi(card.percent / 100) if card.percent is not None else "–",
          "change_text": f"chưa có số liệu {prev_period.label_vi_lower}"}
@@ -355,16 +364,36 @@ def group_name(ctx: Context, unit: Unit) -> str:
 
 
 def provenance(ctx: Context, unit: str | None, period: Period) -> dict[str, Any]:
-    """Where the numbers come from, in words a reader outside the office
-    understands (no file names, no codes)."""
+    """Where the numbers come from.  `through_words`, `source_words`, `dates`
+    are what a reader outside the office understands (no file names, no
+    codes); `source` (the data file's name) and `through` ("Tháng 9/2023")
+    are for the Word report and tools."""
     last = last_month(ctx.dataset, unit, period)
     office = ctx.catalogue.unit_kinds.get("van_phong", "Văn phòng")
     from_db = ctx.data_path.suffix.lower() in DB_SUFFIXES
-    source = (f"biểu mẫu số liệu hằng tháng các đơn vị gửi {office}, đã được kiểm tra và lưu lại"
-              if from_db else f"bảng số liệu hằng tháng của các đơn vị do {office} tổng hợp")
-    return {"source": source, "through": last.label_vi_lower if last else None,
-            "period": period.label_vi_lower, "catalogue": ctx.catalogue.title,
+    words = (f"biểu mẫu số liệu hằng tháng các đơn vị gửi {office}, đã được kiểm tra và lưu lại"
+             if from_db else f"bảng số liệu hằng tháng của các đơn vị do {office} tổng hợp")
+    return {"source": ctx.data_path.name, "through": last.label_vi if last else "",
+            "source_words": words, "through_words": last.label_vi_lower if last else "",
+            "dates": ctx.cutoff.label(period), "period": period.label_vi_lower, "catalogue": ctx.catalogue.title,
             "made": _dt.date.today().strftime("%d/%m/%Y"), "organisation": ctx.settings.organisation.name}
+
+
+def blank_months(ctx: Context, unit: str, period: Period) -> list[Period]:
+    """The months of the period for which the unit sent only forms with no
+    figure at all ("nộp biểu trống"), from the database's submissions."""
+    if ctx.data_path.suffix.lower() not in DB_SUFFIXES:
+        return []
+    key = (_file_key(ctx.data_path), tuple(ctx.registry.codes), period)
+    if key not in _BLANKS:
+        if len(_BLANKS) > 32:
+            _BLANKS.clear()
+        report = store_status(ctx.data_path, ctx.registry, period, ctx.catalogue)
+        _BLANKS[key] = frozenset((r.unit, r.month) for r in report.rows if r.state == EMPTY)
+    return sorted(m for u, m in _BLANKS[key] if u == unit)
+
+
+_BLANKS: dict[tuple, frozenset] = {}
 
 
 # --- the two reports -----------------------------------------------------------------
@@ -384,6 +413,11 @@ class _Report:
     analyst: str
     note: dict[str, Any]
     settings: Settings
+
+    @property
+    def data_dates(self) -> str:
+        """The dates the period's figures cover ("số liệu từ 15/06/2023 đến 14/09/2023", the cut-off setting)."""
+        return self.note.get("dates", "")
 
 
 @dataclass
@@ -428,14 +462,15 @@ def unit_report(ctx: Context, unit: str, period: str | Period, analyst: str = ""
     previous = score_unit(ctx.dataset, ctx.catalogue, u, prev_p) if has_data(ctx.dataset, u.code, prev_p) else None
     ranks = rankings(ctx, p)
     sent = has_data(ctx.dataset, u.code, p)
+    blank = not sent and bool(blank_months(ctx, u.code, p))
     standing = ranks.standing.get(u.code) or Standing(group_name(ctx, u), None, _group_size(ranks, group_name(ctx, u)),
                                                        None, ranks.ranked)
-    head = headline(card, standing, previous, sent, ranks.ranked)
+    head = headline(card, standing, previous, sent, ranks.ranked, BLANK_FORM if blank else NO_DATA)
     if sent:
         comment = unit_commentary(card, ctx.catalogue, standing.rank, standing.ranked, previous,
                                   standing=standing, settings=ctx.settings)
     else:  # nothing to praise or regret: the unit has to send its figures first
-        comment = no_data_commentary(u.name, p)
+        comment = no_data_commentary(u.name, p, blank)
     rep = UnitReport(p, card, previous, head, domain_rows(card, ctx.catalogue),
                      [criterion_row(c, ctx.catalogue, ctx.registry) for c in card.criteria],
                      trends(ctx, u, p) if sent else [], comment, analyst or "", provenance(ctx, u.code, p),
@@ -444,7 +479,8 @@ def unit_report(ctx: Context, unit: str, period: str | Period, analyst: str = ""
         "kind": "unit", "title": rep.title, "unit_name": u.name, "unit_kind": u.kind, **card_figures(card),
         "rank": head["rank"], "ranked": ranks.ranked, "rank_group": standing.group,
         "rank_in_group": head["rank_in_group"], "ranked_in_group": standing.ranked_in_group,
-        "previous_points": head["previous_points"], "change": head["change"], "no_data": not sent})
+        "previous_points": head["previous_points"], "change": head["change"], "no_data": not sent,
+        "blank_form": blank})
     return rep
 
 
@@ -476,7 +512,7 @@ def reporting_status(ctx: Context, period: Period) -> dict[str, Any]:
         report = store_status(ctx.data_path, ctx.registry, period, ctx.catalogue)
     except Exception as e:  # the status is a side panel: never fail the report for it
         return {**empty, "message": f"{NO_STATUS} ({e})"}
-    counts = {"on_time": 0, "late": 0, "missing": 0, "not_due": 0}
+    counts = {"on_time": 0, "late": 0, "missing": 0, "not_due": 0, "empty": 0}
     by_unit: dict[str, dict[str, Any]] = {}
     for r in getattr(report, "rows", []):
         state = getattr(r, "state", "")
@@ -485,7 +521,7 @@ def reporting_status(ctx: Context, period: Period) -> dict[str, Any]:
         counts[state] = counts.get(state, 0) + 1
         code = getattr(r, "unit", "")
         row = by_unit.setdefault(code, {"unit": ctx.registry.get(code).name if code in ctx.registry else str(code),
-                                        "late": [], "missing": [], "incomplete": 0})
+                                        "late": [], "missing": [], "empty": [], "incomplete": 0})
         month = getattr(r, "month", None)
         label = f"tháng {month.index}" if isinstance(month, Period) else str(month)
         if state == "late":
@@ -493,11 +529,15 @@ def reporting_status(ctx: Context, period: Period) -> dict[str, Any]:
                                f"hạn {_when(getattr(r, 'deadline', None), short=True)})")
         elif state == "missing":
             row["missing"].append(label)
+        elif state == EMPTY:
+            row["empty"].append(label)
         if state in ("on_time", "late"):
             row["incomplete"] += len(getattr(r, "missing_indicators", ()) or ())
-    rows = [{**r, "late": "; ".join(r["late"]) or "–", "missing": ", ".join(r["missing"]) or "–"}
-            for r in by_unit.values() if r["late"] or r["missing"]]
-    rows.sort(key=lambda r: r["missing"] == "–")  # units that sent nothing first (stable: registry order)
+    rows = [{**r, "late": "; ".join(r["late"]) or "–", "missing": ", ".join(r["missing"]) or "–",
+             "empty": ", ".join(r["empty"]) or "–"}
+            for r in by_unit.values() if r["late"] or r["missing"] or r["empty"]]
+    # units that sent nothing first, then blank forms (stable: registry order)
+    rows.sort(key=lambda r: (r["missing"] == "–", r["empty"] == "–"))
     return {"available": True, "message": "", "rows": rows, "counts": counts}
 
 

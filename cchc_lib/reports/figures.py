@@ -14,7 +14,8 @@ Version 1 (the first with a version): every document has `schema`
 `unit`, `unit_name`, `period`, `points`, `max_points`, `percent`, `domains`,
 `criteria`, `previous_points`, `change`; a unit's also `unit_kind`, `rank`,
 `ranked` (over every unit), `rank_group`, `rank_in_group`,
-`ranked_in_group` and `no_data`; the department's `ranking` (each unit's
+`ranked_in_group`, `no_data` and `blank_form` (only forms with no figure
+sent); the department's `ranking` (each unit's
 rank overall and in its group) and `status` (submissions on time, late,
 missing; null without a database).  Other keys are allowed (the renderer
 adds `name` and `formats`).  A reader refuses another version: the reports
@@ -107,7 +108,7 @@ COMMON: dict[str, Check] = {
 }
 UNIT: dict[str, Check] = {
     "unit": _str, "unit_name": _str, "unit_kind": _str, "rank": _opt(_int), "ranked": _int,
-    "rank_group": _str, "rank_in_group": _opt(_int), "ranked_in_group": _int, "no_data": _bool,
+    "rank_group": _str, "rank_in_group": _opt(_int), "ranked_in_group": _int, "no_data": _bool, "blank_form": _bool,
 }
 DEPARTMENT: dict[str, Check] = {"ranking": _list(_RANKED), "status": _opt(_STATUS)}
 
