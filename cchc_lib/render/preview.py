@@ -151,8 +151,8 @@ def preview(period: str, unit: str, *, batch: str | None = None, data: str | Non
 
 
 def _one_job(p, unit: str) -> Job:
-    name = DEPARTMENT if unit == DEPARTMENT else unit
-    jobs = [j for j in p.jobs if j.name == name]
+    name = DEPARTMENT if unit.strip().lower() == DEPARTMENT else unit.strip().upper()
+    jobs = [j for j in p.jobs if j.name.upper() == name.upper()]
     if not jobs:
         raise CchcError(f"không có báo cáo {name} trong lô")
     return jobs[0]
@@ -184,7 +184,7 @@ def commentary_page(period: str, unit: str, *, batch: str | None = None, root: P
     catalogue = load_catalogue(_resolve(root, spec.catalogue) if spec.catalogue else None)
     registry = load_registry(registry_path, catalogue.unit_kinds)
     settings = load_settings(settings_dir(registry_path))
-    name = DEPARTMENT if unit == DEPARTMENT else registry.get(unit).code
+    name = DEPARTMENT if unit.strip().lower() == DEPARTMENT else registry.resolve(unit).code
     who = settings.organisation.whole if name == DEPARTMENT else registry.get(name).name
     folder = commentary_folder(spec, root, p)
     files = commentary_files(root, str(p), registry, folder)
