@@ -147,7 +147,8 @@ def demo(period: str = DEMO_PERIOD, root: Path | None = None, progress: bool = T
     if not has_browser:
         out.append(f"PDF: {INSTALL_HINT}; chỉ tạo báo cáo HTML.")
     spec = spec_from_options(str(folder / "2023-Q3.yaml"), [str(p)], (), formats, str(db))
-    spec = dataclasses.replace(spec, registry=str(units.resolve()), output=str(output.resolve()))
+    spec = dataclasses.replace(spec, registry=str(units.resolve()), output=str(output.resolve()),
+                               commentary_dir=str((folder / "commentary").resolve()))
     report = run_batch(spec, root=root, progress=progress)
     out.append(report.text())
     # The documents the department signs and sends: the year's báo cáo (Word)
@@ -164,6 +165,7 @@ def demo(period: str = DEMO_PERIOD, root: Path | None = None, progress: bool = T
                           f"Bảng tự đánh giá năm {year} (Excel): "
                           f"{project.shown_path(docs_dir / (DEPARTMENT + SUFFIXES['self-assessment']))}"]))
     cmd, shown_db, shown_units = project.command_name(), project.shown_path(db), project.shown_path(units)
+    shown_batch = project.shown_path(folder / "2023-Q3.yaml")
     demo_args = f"--db {shown_db} --units {shown_units}"
     out.append("\n".join([
         f"Đây là số liệu bịa để chạy thử ({shown_db}, danh mục {shown_units}), tách khỏi số liệu của Sở.",
@@ -171,6 +173,8 @@ def demo(period: str = DEMO_PERIOD, root: Path | None = None, progress: bool = T
         f"  {cmd} status --period {p} {demo_args}",
         f"  {cmd} history --unit VP --month 2023-06 {demo_args}",
         f"  {cmd} score --period {p} --unit GDTRH {demo_args}",
+        f"  {cmd} commentary {shown_batch} --period {p} --unit GDTRH   # nhận xét lấy từ demo/commentary/",
+        f"  {cmd} preview {shown_batch} --period {p} --unit GDTRH      # tạo lại báo cáo mỗi khi sửa (Ctrl+C dừng)",
         f"Bắt đầu với số liệu thật của Sở: {cmd} init (xem README, mục \"Bắt đầu với số liệu thật\").",
     ]))
     return ExitText("\n\n".join(out), max(report.exit_code, signed.exit_code))
