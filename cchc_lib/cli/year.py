@@ -13,7 +13,7 @@ from cchc_lib.core.periods import Period, parse_month, parse_period
 from cchc_lib.core.deadlines import load_cutoff
 from cchc_lib.core.projection import latest_month, project as project_year
 from cchc_lib.core.tasks import DUE_TODAY, LATE, STATE_VI, as_of_day, period_dates
-from cchc_lib.core.units import DEPARTMENT_NAME
+from cchc_lib.core.settings import load_settings, settings_dir
 from cchc_lib.errors import UsageError
 from cchc_lib.fmt import count_vi
 from cchc_lib.intake.official import official_path
@@ -157,7 +157,8 @@ def project(year: int, unit: str | None = None, through: str | None = None, fmt:
         doc = pr.to_dict()
         doc["official"] = y.official_figures(view)
         return json.dumps(doc, ensure_ascii=False, indent=1)
-    return format_projection(pr, y.projection_view(pr, cat), view, u.name if u else DEPARTMENT_NAME)
+    who = u.name if u else load_settings(settings_dir(units)).organisation.whole
+    return format_projection(pr, y.projection_view(pr, cat), view, who)
 
 
 def format_projection(pr, pv: dict, official: dict, who: str) -> str:
