@@ -25,18 +25,26 @@ import json
 import os
 import sys
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Iterable, Mapping, Sequence
 
 import yaml
+from tqdm import tqdm
 
 from cchc_lib.render import freeze
 
 from cchc_lib import project
 from cchc_lib.errors import CchcError, UsageError
+from cchc_lib.core.catalogue import default_catalogue_path
 from cchc_lib.core.periods import parse_period
-from cchc_lib.render.worker import DEPARTMENT, FORMATS, Job, Result, WorkerOptions
+from cchc_lib.files import write_bytes, write_text
+from cchc_lib.reports.data import default_data, months_read, open_context, rank_units, reporting_status
+from cchc_lib.render.executors import make_executor, runs_here
+from cchc_lib.render.index_page import collect, index_html
+from cchc_lib.render.kernel import WarmKernel
+from cchc_lib.render.pdf import INSTALL_HINT, find_browser
+from cchc_lib.render.jobs import DEPARTMENT, FORMATS, Job, Result, WorkerOptions
 
 NOTEBOOKS = {"unit": Path("notebooks") / "unit_report.ipynb",
              "department": Path("notebooks") / "department_report.ipynb"}
@@ -211,8 +219,6 @@ def select_units(spec: BatchSpec, registry) -> list:
 
 def plan(spec: BatchSpec, root: Path | None = None, output: str | Path | None = None) -> Plan:
     """The jobs of a batch, each with the fingerprint of its inputs."""
-    from cchc_lib.reports.data import default_data, months_read, open_context, rank_units, reporting_status
-
     root = Path(root or project.project_root()).resolve()
     data = _resolve(root, spec.data) if spec.data else default_data(root)
     catalogue = _resolve(root, spec.catalogue) if spec.catalogue else None
@@ -225,8 +231,6 @@ def plan(spec: BatchSpec, root: Path | None = None, output: str | Path | None = 
             raise _err(spec.source, f"không tìm thấy notebook {kind}: {nb}")
     units = select_units(spec, ctx.registry)
     check_commentary(spec, ctx.registry)
-    from cchc_lib.core.catalogue import default_catalogue_path
-
     common = {"library": freeze.library_digest(),
               "catalogue": freeze.file_digest(catalogue or default_catalogue_path())}
     base_params = {"data": str(data.resolve()), "catalogue": str(catalogue.resolve()) if catalogue else "",
@@ -272,8 +276,6 @@ def is_fresh(job: Job) -> bool:
 def write_result(result: Result) -> list[Path]:
     """Write one result's files atomically; the stamp last, and only when
     every asked format was made (so an interrupted or failed report is redone)."""
-    from cchc_lib.files import write_bytes
-
     job = result.job
     written = []
     order = [".ipynb", ".json", ".html", ".pdf"]
@@ -359,9 +361,6 @@ class ExitText(str):
 
 
 def write_index(output: Path) -> Path:
-    from cchc_lib.files import write_text
-    from cchc_lib.render.index_page import collect, index_html
-
     return write_text(output / "index.html", index_html(collect(output)))
 
 
@@ -369,34 +368,35 @@ def run_batch(spec: BatchSpec, *, root: Path | None = None, output: str | Path |
               force: bool = False, executor: str = "local", chromium: str | None = None, progress: bool = True,
               timeout: int = 600, scheduler: str | None = None, kernel: str = "warm") -> BatchReport:
     """Render a batch: skip fresh reports, never stop at a failure."""
-    from cchc_lib.render.executors import make_executor
-
     start = time.perf_counter()
     p = plan(spec, root, output)
     report = BatchReport(planned=len(p.jobs))
     todo = [j for j in p.jobs if force or not is_fresh(j)]
     report.skipped = len(p.jobs) - len(todo)
     if "pdf" in spec.formats and todo:
-        from cchc_lib.render.pdf import find_browser
-
         try:
             found = find_browser(chromium)
         except CchcError as e:
             found, msg = None, str(e)
         else:
-            from cchc_lib.render.pdf import INSTALL_HINT
-
             msg = INSTALL_HINT
         if not found:
             # Fail that format only: HTML is still made when asked, each PDF is reported.
             also = "; báo cáo HTML vẫn được tạo" if "html" in spec.formats else ""
             report.notes.append(f"PDF: {msg}{also}")
     if todo:
-        n = workers or os.cpu_count() or 1
+        n = min(workers or os.cpu_count() or 1, len(todo))
         options = WorkerOptions(chromium=chromium, timeout=timeout, kernel=kernel)
+        warm = None
+        if kernel == "warm" and runs_here(executor, n):
+            # Rendered here: the kernel starts now, while this process builds its
+            # exporter and its PDF browser, and loads the batch's data meanwhile.
+            first = todo[0]
+            warm = WarmKernel(options.kernel_name, options.start_timeout).launch(
+                first.cwd, {**first.params, "period": first.period})
         bar = _progress(len(todo), progress)
         try:
-            with make_executor(executor, min(n, len(todo)), options, scheduler) as ex:
+            with make_executor(executor, n, options, scheduler, warm) as ex:
                 for result in ex.run(todo):
                     write_result(result)
                     report.rendered.append(result)
@@ -412,8 +412,6 @@ def run_batch(spec: BatchSpec, *, root: Path | None = None, output: str | Path |
 
 
 def _progress(total: int, enabled: bool):
-    from tqdm import tqdm
-
     return tqdm(total=total, desc="Tạo báo cáo", unit="bc", file=sys.stderr, disable=not enabled,
                 dynamic_ncols=True, leave=True)
 
@@ -444,8 +442,6 @@ def spec_from_options(batch: str | None, periods: Sequence[str] = (), units: Seq
     if data:
         changes["data"] = str(Path(data).resolve())
     if changes:
-        from dataclasses import replace
-
         spec = replace(spec, **changes)
     return spec
 

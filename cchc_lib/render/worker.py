@@ -1,8 +1,8 @@
 """Rendering one report: execute the notebook, export HTML/PDF, return bytes.
 
-A `Job` says everything about one report (picklable, so any executor can
-ship it to a worker process or a Dask worker).  A `Worker` renders jobs one
-after the other and keeps what is worth keeping between them (the HTML
+A `Job` (`render.jobs`) says everything about one report (picklable, so any
+executor can ship it to a worker process or a Dask worker).  A `Worker`
+renders jobs one after the other and keeps what is worth keeping between them (the HTML
 exporter; the PDF printer's browser).  `Worker.render(job)` returns a
 `Result` with the files' bytes and writes nothing: the batch driver writes
 them (through `files`), so results can come back from anywhere.
@@ -16,75 +16,23 @@ from __future__ import annotations
 import json
 import time
 import traceback
-from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, Protocol
 
-FORMATS = ("html", "pdf")
-DEPARTMENT = "department"  # never a unit code (codes are upper case)
+import nbformat
+import papermill as pm
+from papermill.engines import papermill_engines
+from papermill.exceptions import PapermillExecutionError
+from papermill.execute import raise_for_execution_errors
+from papermill.utils import chdir
 
+from cchc_lib.errors import CchcError
+from cchc_lib.project import VERSION
+from cchc_lib.render.htmlexport import exporter, figures_of, to_html
+from cchc_lib.render.jobs import DEPARTMENT, FORMATS, Failure, Job, Result, WorkerOptions
+from cchc_lib.render.pdf import PdfPrinter
 
-@dataclass(frozen=True)
-class Job:
-    """One report: a notebook, its parameters, where its files go."""
-
-    name: str  # unit code, or "department"
-    kind: str  # "unit" | "department"
-    period: str
-    notebook: str  # absolute path
-    parameters: tuple[tuple[str, Any], ...]  # papermill parameters, in order
-    formats: tuple[str, ...]
-    out_dir: str  # output/<period>
-    cwd: str  # the kernel's working directory (project root)
-    fingerprint: str = ""
-    label: str = ""
-
-    @property
-    def params(self) -> dict[str, Any]:
-        return dict(self.parameters)
-
-    def path(self, suffix: str) -> Path:
-        return Path(self.out_dir) / f"{self.name}{suffix}"
-
-
-@dataclass(frozen=True)
-class Failure:
-    """Why a report failed: the failing cell's error, or an error around it."""
-
-    ename: str
-    evalue: str
-    cell_index: int | None = None
-    exec_count: int | None = None
-
-    def one_line(self) -> str:
-        where = (f"ô số {self.cell_index} (In [{self.exec_count}])" if self.cell_index is not None
-                 else "ngoài notebook")
-        value = " ".join(str(self.evalue).split())
-        return f"{where}: {self.ename}: {value[:300]}"
-
-
-@dataclass
-class Result:
-    job: Job
-    files: dict[str, bytes] = field(default_factory=dict)  # suffix (".html") → bytes
-    failure: Failure | None = None
-    format_failures: dict[str, str] = field(default_factory=dict)  # "pdf" → message
-    seconds: float = 0.0
-    figures: dict | None = None
-    worker: str = ""
-
-    @property
-    def ok(self) -> bool:
-        return self.failure is None and not self.format_failures
-
-
-@dataclass(frozen=True)
-class WorkerOptions:
-    chromium: str | None = None  # explicit browser for PDFs
-    kernel_name: str = "python3"
-    timeout: int = 600  # seconds per cell
-    start_timeout: int = 60
-    kernel: str = "warm"  # "warm": one kernel per worker, reset between reports; "fresh": one per report
+__all__ = ["DEPARTMENT", "FORMATS", "Failure", "Job", "Result", "WorkerOptions", "NotebookRunner", "PapermillRunner",
+           "Worker"]  # the job types live in render.jobs (light to import); here for the callers of old
 
 
 class NotebookRunner(Protocol):
@@ -113,12 +61,6 @@ class PapermillRunner:
         raise error
 
     def run(self, job: Job) -> tuple[Any, Failure | None]:
-        import papermill as pm
-        from papermill.engines import papermill_engines
-        from papermill.exceptions import PapermillExecutionError
-        from papermill.execute import raise_for_execution_errors
-        from papermill.utils import chdir
-
         nb = pm.execute_notebook(job.notebook, None, parameters=job.params, prepare_only=True,
                                  kernel_name=self.options.kernel_name, progress_bar=False)
         for cell in nb.cells:  # papermill gives it a random id: keep reports reproducible
@@ -143,39 +85,59 @@ class PapermillRunner:
 
 
 class Worker:
-    """Renders jobs one after another; one PDF browser for all of them."""
+    """Renders jobs one after another; one PDF browser for all of them,
+    started in the background while the first notebook runs."""
 
     def __init__(self, options: WorkerOptions | None = None, runner: NotebookRunner | None = None):
         self.options = options or WorkerOptions()
         self.runner = runner or PapermillRunner(self.options)
-        self._printer = None
+        self._printer: PdfPrinter | None = None
         self._printer_error: str | None = None
 
-    def printer(self):
-        if self._printer is None and self._printer_error is None:
-            from cchc_lib.errors import CchcError
-            from cchc_lib.render.pdf import PdfPrinter
+    def prepare(self) -> None:
+        """Start what the first report needs before it comes: the kernel (a
+        runner that keeps one launches it now) and the HTML exporter."""
+        start = getattr(self.runner, "start", None)
+        if start is not None:
+            start()
+        exporter()
 
+    def start_printer(self) -> None:
+        """Launch the PDF browser now, in its own thread (about a second)."""
+        if self._printer is None and self._printer_error is None:
+            self._printer = PdfPrinter(self.options.chromium)
+            self._printer.start_soon()
+
+    def printer(self) -> PdfPrinter | None:
+        self.start_printer()
+        if self._printer is not None:
             try:
-                self._printer = PdfPrinter(self.options.chromium).start()
+                self._printer.start()
             except CchcError as e:
                 self._printer_error = str(e)
+                self._printer.close()
+                self._printer = None
         return self._printer
 
     def render(self, job: Job) -> Result:
-        import nbformat
-
-        from cchc_lib.project import VERSION as __version__
-        from cchc_lib.render.htmlexport import figures_of, to_html
-
         start = time.perf_counter()
         result = Result(job)
+        if "pdf" in job.formats:
+            self.start_printer()
         try:
             nb, failure = self.runner.run(job)
         except Exception as e:  # kernel died, notebook unreadable, ...
             result.failure = Failure(type(e).__name__, str(e) or traceback.format_exc(limit=1))
             result.seconds = time.perf_counter() - start
             return result
+        ran = time.perf_counter()
+        kernel = getattr(self.runner, "kernel", None)
+        started = kernel.timings if kernel is not None else {}
+        waited = started.get("wait", 0.0)
+        if started:  # the report that waited for the kernel: how long it took to start and warm up
+            result.timings.update(kernel_start=started.get("start", 0.0), warmup=started.get("warmup", 0.0))
+            kernel.timings = {}
+        result.timings.update(kernel=waited, cells=ran - start - waited)
         if nb is not None:
             result.files[".ipynb"] = nbformat.writes(nb).encode("utf-8")
         if failure is not None:
@@ -188,24 +150,32 @@ class Worker:
                 raise ValueError("notebook không công bố số liệu (views.publish)")
             result.figures = {**figures, "name": job.name, "formats": list(job.formats)}
             result.files[".json"] = json.dumps(result.figures, ensure_ascii=False, indent=1).encode("utf-8")
-            html, _ = to_html(nb, figures.get("title", job.label), __version__)
+            html, _ = to_html(nb, figures.get("title", job.label), VERSION)
             if "html" in job.formats or "pdf" in job.formats:
                 result.files[".html"] = html.encode("utf-8")
+            exported = time.perf_counter()
+            result.timings["export"] = exported - ran
             if "pdf" in job.formats:
-                printer = self.printer()
-                if printer is None:
-                    result.format_failures["pdf"] = self._printer_error or "không tạo được PDF"
-                else:
-                    try:
-                        result.files[".pdf"] = printer.to_pdf(html)
-                    except Exception as e:
-                        result.format_failures["pdf"] = f"{type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}"
-                        printer.close()
-                        self._printer = None
+                self._pdf(result, html)
+                result.timings["pdf"] = time.perf_counter() - exported
         except Exception as e:
             result.failure = Failure(type(e).__name__, str(e))
         result.seconds = time.perf_counter() - start
         return result
+
+    def _pdf(self, result: Result, html: str) -> None:
+        waited = time.perf_counter()
+        printer = self.printer()
+        result.timings["pdf_start"] = time.perf_counter() - waited
+        if printer is None:
+            result.format_failures["pdf"] = self._printer_error or "không tạo được PDF"
+            return
+        try:
+            result.files[".pdf"] = printer.to_pdf(html)
+        except Exception as e:
+            result.format_failures["pdf"] = f"{type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}"
+            printer.close()
+            self._printer = None
 
     def close(self) -> None:
         if self._printer is not None:

@@ -12,7 +12,7 @@ import datetime as _dt
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
-from typing import Any
+from typing import Any, Sequence
 
 from cchc_lib import project
 from cchc_lib.core.catalogue import Catalogue, load_catalogue
@@ -26,8 +26,11 @@ from cchc_lib.intake.sources import DB_SUFFIXES, open_dataset
 from cchc_lib.reports.text import value_text
 from cchc_lib.core.units import DEPARTMENT_NAME, Registry, Unit, load_registry
 
-#: The rates that carry most points, shown month by month (issue 4).
-TREND_CODES = ("3.4.2", "7.4.2", "3.5")
+#: How many criteria the monthly trends show: the rate criteria that lose the
+#: most points in the report's period (issue 13), not the ones worth the most.
+TREND_COUNT = 3
+#: Rules whose points follow a monthly rate, so that the rate's trend explains the points lost.
+TREND_RULES = ("ratio_bands", "weighted_ratio_sum")
 #: Custom mimetype under which a notebook publishes its figures.
 FIGURES_MIME = "application/vnd.cchc.figures+json"
 NO_STATUS = "không có dữ liệu tình hình báo cáo"
@@ -207,8 +210,17 @@ def months_read(period: Period) -> frozenset[Period]:
     return frozenset(trend_months(period)) | frozenset(period.previous().months) | frozenset(period.months)
 
 
-def trends(ctx: Context, unit: Unit | None, period: Period, codes: tuple[str, ...] = TREND_CODES) -> list[dict]:
-    """Monthly rates of the key criteria, with their thresholds."""
+def trend_codes(card: Scorecard, count: int = TREND_COUNT) -> tuple[str, ...]:
+    """The rate criteria of `card` that lose the most points, most first (ties
+    in catalogue order); none when no rate criterion lost a point."""
+    losing = [(-c.lost, i, c.code) for i, c in enumerate(card.criteria)
+              if c.status == SCORED and c.outcome.rate is not None and c.lost > 0
+              and c.criterion.rule_name in TREND_RULES]
+    return tuple(code for _, _, code in sorted(losing)[:count])
+
+
+def trends(ctx: Context, unit: Unit | None, period: Period, codes: Sequence[str]) -> list[dict]:
+    """Monthly rates of these criteria, with their thresholds."""
     months = trend_months(period)
     cards = [score_unit(ctx.dataset, ctx.catalogue, unit, m) if unit else
              score_department(ctx.dataset, ctx.catalogue, m, ctx.registry) for m in months]
@@ -244,6 +256,16 @@ def rank_units(ctx: Context, period: Period) -> list[tuple[int, Scorecard]]:
 
 
 _RANKINGS: dict[tuple, list[tuple[int, Scorecard]]] = {}
+
+
+def prime(data: str | Path | None = "", catalogue: str | Path | None = "", units: str | Path | None = "",
+          period: str | Period | None = None) -> None:
+    """Read the data, catalogue and registry, and rank the units of `period`,
+    into this process's caches: a warm kernel does it while it starts, so
+    that its first report does not."""
+    ctx = open_context(data, catalogue, units)
+    if period:
+        rank_units(ctx, period if isinstance(period, Period) else parse_period(period))
 
 
 def data_note(ctx: Context, unit: str | None, period: Period) -> dict[str, str]:
@@ -309,7 +331,8 @@ def unit_report(ctx: Context, unit: str, period: str | Period, analyst: str = ""
         comment = Commentary(f"{u.name} {NO_DATA} của {p.label_vi_lower}: mọi tiêu chí đều thiếu số liệu. "
                              f"Đề nghị đơn vị gửi số liệu để được chấm điểm.", ())
     rep = UnitReport(p, card, previous, head, domain_rows(card, ctx.catalogue),
-                     [criterion_row(c, ctx.catalogue) for c in card.criteria], trends(ctx, u, p) if sent else [],
+                     [criterion_row(c, ctx.catalogue) for c in card.criteria],
+                     trends(ctx, u, p, trend_codes(card)) if sent else [],
                      comment, analyst or "", data_note(ctx, u.code, p), unit=u)
     rep.figures = {"kind": "unit", "title": rep.title, "unit_name": u.name, **card_figures(card),
                    "rank": rank, "ranked": n_ranked, "previous_points": head["previous_points"],
@@ -318,7 +341,10 @@ def unit_report(ctx: Context, unit: str, period: str | Period, analyst: str = ""
 
 
 def heatmap_data(cards: list[Scorecard], catalogue: Catalogue) -> dict[str, Any]:
-    codes = [c.code for c in catalogue.criteria if not c.tracked]
+    """Units × scored criteria, percent of maximum (None: not applicable), with
+    what the chart needs to split by unit kind and to name the criteria."""
+    crits = [c for c in catalogue.criteria if not c.tracked]
+    codes = [c.code for c in crits]
     matrix = []
     for card in cards:
         by = {c.code: c for c in card.criteria}
@@ -328,7 +354,9 @@ def heatmap_data(cards: list[Scorecard], catalogue: Catalogue) -> dict[str, Any]
             row.append(float(c.points / c.max_points * 100) if c is not None and c.counts_toward_max and c.max_points
                        else None)
         matrix.append(row)
-    return {"units": [c.unit.name if c.unit else "" for c in cards], "codes": codes, "matrix": matrix}
+    return {"units": [c.unit.name if c.unit else "" for c in cards], "codes": codes, "matrix": matrix,
+            "titles": [c.title for c in crits], "domains": [c.domain for c in crits],
+            "kinds": [c.unit.kind if c.unit else "" for c in cards], "kind_labels": dict(catalogue.unit_kinds)}
 
 
 def reporting_status(ctx: Context, period: Period) -> dict[str, Any]:
@@ -382,7 +410,8 @@ def department_report(ctx: Context, period: str | Period, analyst: str = "") -> 
                  for r, c in ranked]
     head = headline(card, None, len(cards), previous)
     rep = DepartmentReport(p, card, previous, head, domain_rows(card, ctx.catalogue),
-                           [criterion_row(c, ctx.catalogue) for c in card.criteria], trends(ctx, None, p),
+                           [criterion_row(c, ctx.catalogue) for c in card.criteria],
+                           trends(ctx, None, p, trend_codes(card)),
                            department_commentary(card, cards, ctx.catalogue, previous), analyst or "",
                            data_note(ctx, None, p), ranking=rank_rows, heatmap=heatmap_data(cards, ctx.catalogue),
                            status=reporting_status(ctx, p))

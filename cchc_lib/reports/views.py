@@ -28,6 +28,10 @@ class Html(str):
     def _repr_html_(self) -> str:
         return str(self)
 
+    def _repr_pretty_(self, p: Any, cycle: bool) -> None:
+        # The notebook keeps the HTML once: its plain-text form is a label, not a second copy.
+        p.text(f"<HTML: {len(self)} ký tự>")
+
     def __add__(self, other: str) -> "Html":
         return Html(str(self) + str(other))
 
@@ -124,25 +128,35 @@ MIN_TREND_MONTHS = 3
 
 def trend_charts(rep: UnitReport | DepartmentReport) -> Html:
     if not rep.trends:
-        return Html('<p class="empty">Không có tiêu chí theo dõi theo tháng cho đơn vị này.</p>')
+        if getattr(rep, "headline", {}).get("no_data"):
+            return Html('<p class="empty">Chưa có số liệu trong kỳ nên chưa vẽ được xu hướng.</p>')
+        return Html('<p class="empty">Không tiêu chí tính theo tỷ lệ nào bị mất điểm trong kỳ: '
+                    'không có xu hướng cần theo dõi.</p>')
     months = max(len(s["months"]) for s in rep.trends)
     if months < MIN_TREND_MONTHS:
         return Html(f'<p class="empty">Chưa đủ số tháng để vẽ xu hướng (mới có {count_vi(months)} tháng từ đầu năm, '
                     f'cần từ {MIN_TREND_MONTHS} tháng); kết quả từng tiêu chí xem ở bảng tiêu chí.</p>')
-    intro = Html('<p>Tỷ lệ từng tháng của các tiêu chí nhiều điểm nhất; vùng nền đậm là các tháng của kỳ báo cáo, '
-                 'đường đứt nét là ngưỡng điểm của Kế hoạch.</p>')
+    intro = Html('<p>Tỷ lệ từng tháng của các tiêu chí mất nhiều điểm nhất trong kỳ; vùng nền đậm là các tháng '
+                 'của kỳ báo cáo, đường đứt nét là ngưỡng điểm của Kế hoạch.</p>')
     return join([intro, *(figure(charts.trend(s), alt=f"Xu hướng {s['code']}") for s in rep.trends)])
 
 
 def ranking_chart(rep: DepartmentReport) -> Html:
-    return figure(charts.ranking(rep.ranking), alt="Xếp hạng đơn vị")
+    return join(figure(fig, alt="Xếp hạng đơn vị") for fig in charts.ranking_pages(rep.ranking))
 
 
 def heatmap_chart(rep: DepartmentReport) -> Html:
+    """The heatmap (one figure per printed page) and the key of the criteria it shows."""
     h = rep.heatmap
     if not h["units"]:
         return Html('<p class="empty">Không có đơn vị nào có số liệu trong kỳ.</p>')
-    return figure(charts.heatmap(h["units"], h["codes"], h["matrix"]), alt="Bản đồ nhiệt đơn vị × tiêu chí")
+    pages = charts.heatmap_pages(h["units"], h["codes"], h["matrix"], h.get("kinds"), h.get("kind_labels"),
+                                 h.get("domains"))
+    shown = {code for codes, _ in pages for code in codes}
+    key = "".join(f"<div><dt>{e(code)}</dt><dd>{e(title)}</dd></div>"
+                  for code, title in zip(h["codes"], h.get("titles", h["codes"])) if code in shown)
+    return join([*(figure(fig, alt="Bản đồ nhiệt đơn vị × tiêu chí") for _, fig in pages),
+                 f'<dl class="heatmap-key" aria-label="Tên các tiêu chí">{key}</dl>'])
 
 
 # --- tables ------------------------------------------------------------------

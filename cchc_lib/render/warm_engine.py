@@ -1,0 +1,39 @@
+"""The `cchc-warm` papermill engine: papermill's nbclient engine on a warm kernel.
+
+papermill finds it through the `papermill.engine` entry point (pyproject.toml)
+when `papermill.engines` is first imported; `WarmKernelRunner` then asks
+papermill for it by name.  The engine executes the notebook on the
+`WarmKernel` passed as `warm_kernel` and leaves that kernel running.
+
+Import `papermill.engines` (or `render.engines`), not this module: papermill
+loads the entry points of every installed package at its first import, so
+this module imported first would be asked for its engine before defining it.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from papermill.clientwrap import PapermillNotebookClient
+from papermill.engines import NBClientEngine
+from papermill.utils import merge_kwargs, remove_args
+
+from cchc_lib.render.kernel import WarmKernel
+
+
+class WarmKernelEngine(NBClientEngine):
+    """papermill's nbclient engine, on the kernel passed as `warm_kernel`."""
+
+    @classmethod
+    def execute_managed_notebook(cls, nb_man, kernel_name, log_output=False, stdout_file=None, stderr_file=None,
+                                 start_timeout=60, execution_timeout=None, **kwargs) -> Any:
+        warm: WarmKernel = kwargs.pop("warm_kernel")
+        cwd = kwargs.pop("cwd", None)
+        km, kc = warm.ensure(cwd)
+        warm.reset(cwd or ".")
+        kwargs = remove_args(["input_path", "timeout", "startup_timeout"], **kwargs)
+        final = merge_kwargs(kwargs, timeout=execution_timeout, startup_timeout=start_timeout,
+                             kernel_name=kernel_name, log_output=log_output, stdout_file=stdout_file,
+                             stderr_file=stderr_file)
+        client = PapermillNotebookClient(nb_man, km=km, **final)
+        client.kc = kc  # not owned by the client: it is not shut down after the report
+        return client.execute()
