@@ -59,7 +59,7 @@ _cchc_reset()
 import matplotlib as _mpl, os as _os, sys as _sys
 if "matplotlib.pyplot" in _sys.modules:  # a report that used pyplot leaves no figure behind
     _sys.modules["matplotlib.pyplot"].close("all")
-_mpl.rcParams.update(_mpl._cchc_rc)
+_mpl.rcParams.update({{k: v for k, v in dict.items(_mpl._cchc_rc) if dict.__getitem__(_mpl.rcParams, k) != v}})
 _os.chdir({cwd!r})
 del _mpl, _os, _sys
 """
@@ -86,6 +86,7 @@ class WarmKernel:
         self.kc: Any = None
         self.restarts = 0
         self.timings: dict[str, float] = {}  # seconds: "start" (launch to warm), "wait" (what the caller waited)
+        self.language_info: dict | None = None  # what the kernel said of its language, once
         self._warming: str | None = None  # the warm-up request, until its reply is read
         self._launched = 0.0
 
@@ -94,6 +95,7 @@ class WarmKernel:
         `prime`: data, catalogue, units and period of the reports to come,
         whose data the kernel then loads during its warm-up."""
         self.shutdown()
+        self.language_info = None
         # nbclient awaits the client: it must be the asynchronous one, or a
         # blocked read on one channel would stop the timeout on the other.
         self.km = AsyncKernelManager(kernel_name=self.kernel_name)
@@ -104,7 +106,9 @@ class WarmKernel:
         run_sync(self.km.start_kernel)(stderr=subprocess.DEVNULL, extra_arguments=["--HistoryManager.enabled=False"],
                                        **({"cwd": cwd} if cwd else {}))
         self.kc = self.km.client()
-        self.kc.start_channels()
+        # No heartbeat channel: the manager knows whether its kernel is alive
+        # (nbclient asks it), and a channel thread less starts and stops cleanly.
+        self.kc.start_channels(hb=False)
         code = self.warmup
         if prime:
             code += PRIME.format(**{k: str(prime.get(k) or "") for k in ("data", "catalogue", "units", "period")})

@@ -20,6 +20,26 @@ from papermill.utils import merge_kwargs, remove_args
 from cchc_lib.render.kernel import WarmKernel
 
 
+class WarmKernelClient(PapermillNotebookClient):
+    """papermill's client on a warm kernel: the kernel's `language_info` is
+    asked once per kernel, not after every report (a round trip each)."""
+
+    warm: WarmKernel | None = None
+
+    def execute(self, **kwargs: Any) -> Any:
+        if self.warm is None or self.warm.language_info is None:
+            nb = super().execute(**kwargs)
+            if self.warm is not None:
+                self.warm.language_info = nb.metadata.get("language_info")
+            return nb
+        self.reset_execution_trackers()
+        with self.setup_kernel(**kwargs):
+            self.papermill_execute_cells()
+            self.nb.metadata["language_info"] = self.warm.language_info
+            self.set_widgets_metadata()
+        return self.nb
+
+
 class WarmKernelEngine(NBClientEngine):
     """papermill's nbclient engine, on the kernel passed as `warm_kernel`."""
 
@@ -34,6 +54,7 @@ class WarmKernelEngine(NBClientEngine):
         final = merge_kwargs(kwargs, timeout=execution_timeout, startup_timeout=start_timeout,
                              kernel_name=kernel_name, log_output=log_output, stdout_file=stdout_file,
                              stderr_file=stderr_file)
-        client = PapermillNotebookClient(nb_man, km=km, **final)
+        client = WarmKernelClient(nb_man, km=km, **final)
         client.kc = kc  # not owned by the client: it is not shut down after the report
+        client.warm = warm
         return client.execute()
