@@ -15,13 +15,16 @@ the HTML joined from what they display, after one warm-up report).  Prints
 reports/s, the ratios and the goals (issue 14), and where a report's time
 goes in the batch (medians; kernel start and warm-up of the workers).
 
-Not a test: prints figures measured in this run.
+Not a test: prints figures measured in this run, wall time and CPU time
+(this process and every process it waited for: workers, kernels, the naive
+path's subprocesses), which other work on a shared machine does not inflate.
 Run: `.venv/bin/python bench/bench_batch.py [--units 100] [--naive 6] [--pdf] [--only sample|units]`.
 """
 from __future__ import annotations
 
 import argparse
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -72,25 +75,33 @@ def synthetic(n_units: int) -> list[Unit]:
     return units[:n_units]
 
 
+def cpu() -> float:
+    """CPU seconds of this process and of every process it has waited for
+    (workers, their kernels, the naive path's subprocesses)."""
+    own, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
+
+
 def render(tmp: Path, db: Path, reg: Path, periods: list[str], notebooks: list[str], formats: list[str], out: str):
     spec = parse_spec({"periods": periods, "units": "all", "notebooks": notebooks, "formats": formats,
                        "data": str(db), "registry": str(reg)}, "bench")
-    t = time.perf_counter()
+    t, c = time.perf_counter(), cpu()
     report = run_batch(spec, root=ROOT, output=tmp / out, force=True, progress=False)
-    return time.perf_counter() - t, report
+    return time.perf_counter() - t, report, cpu() - c
 
 
-def naive_one(tmp: Path, db: Path, reg: Path, kind: str, period: str, code: str | None) -> float:
+def naive_one(tmp: Path, db: Path, reg: Path, kind: str, period: str, code: str | None) -> tuple[float, float]:
+    """Wall and CPU seconds of one report on the naive path."""
     out = tmp / "naive" / f"{code or 'department'}_{period}.ipynb"
     out.parent.mkdir(exist_ok=True)
     params = (["-p", "unit", code] if code else []) + ["-p", "period", period, "-p", "data", str(db),
                                                        "-p", "units", str(reg)]
-    t = time.perf_counter()
+    t, c = time.perf_counter(), cpu()
     subprocess.run([str(BIN / "papermill"), str(NOTEBOOKS[kind]), str(out), *params, "--no-progress-bar"], check=True,
                    cwd=ROOT, capture_output=True)
     subprocess.run([str(BIN / "jupyter"), "nbconvert", "--to", "html", "--no-input", str(out)], check=True, cwd=ROOT,
                    capture_output=True)
-    return time.perf_counter() - t
+    return time.perf_counter() - t, cpu() - c
 
 
 class NoKernel:
@@ -106,8 +117,9 @@ class NoKernel:
         IPython.display.display = lambda *objs, **kw: self.shown.extend(objs)  # type: ignore[assignment]
         self.display = IPython.display.display
 
-    def one(self, kind: str, params: dict) -> float:
-        t = time.perf_counter()
+    def one(self, kind: str, params: dict) -> tuple[float, float]:
+        """Wall and CPU seconds of one report."""
+        t, c = time.perf_counter(), time.process_time()
         ns = {"display": self.display}
         exec(self.cells[kind][0], ns)
         ns.update(params)
@@ -123,7 +135,7 @@ class NoKernel:
                 self.shown.append(value)
         "".join(getattr(o, "_repr_html_", lambda: "")() or "" for o in self.shown)
         self.shown.clear()
-        return time.perf_counter() - t
+        return time.perf_counter() - t, time.process_time() - c
 
 
 def median(xs) -> float:
@@ -134,11 +146,11 @@ def median(xs) -> float:
 def scenario(name: str, tmp: Path, db: Path, reg: Path, periods: list[str], notebooks: list[str], naive_n: int,
              pdf: bool, no_kernel: NoKernel) -> None:
     workers = os.cpu_count() or 1
-    secs, report = render(tmp, db, reg, periods, notebooks, ["html"], f"out_{name}")
+    secs, report, batch_cpu = render(tmp, db, reg, periods, notebooks, ["html"], f"out_{name}")
     n = len(report.rendered)
     failed = f"; {len(report.failed)} FAILED" if report.failed else ""
     print(f"[{name}] batch (cchc render, default, {workers} workers): {n} reports in {secs:.1f} s → "
-          f"{n / secs:.2f} reports/s ({secs / n:.3f} s a report){failed}")
+          f"{n / secs:.2f} reports/s ({secs / n:.3f} s a report; CPU {batch_cpu / n:.3f} s a report){failed}")
     results = report.rendered
     parts = ", ".join(f"{k} {median(r.timings.get(k, 0.0) for r in results):.3f}" for k in PARTS
                       if any(k in r.timings for r in results))
@@ -151,26 +163,34 @@ def scenario(name: str, tmp: Path, db: Path, reg: Path, periods: list[str], note
     units = [j for j in jobs if j[0] == "unit"]
     sample = units[:: max(1, len(units) // naive_n)][:naive_n]
     depts = [j for j in jobs if j[0] == "department"][:1]
-    naive_unit = median(naive_one(tmp, db, reg, *j) for j in sample)
-    naive_dept = median(naive_one(tmp, db, reg, *j) for j in depts) if depts else 0.0
     n_dept = sum(1 for j in jobs if j[0] == "department")
-    naive_total = naive_unit * (n - n_dept) + naive_dept * n_dept
-    print(f"  naive (papermill CLI + nbconvert CLI): {naive_unit:.2f} s a unit report"
-          + (f", {naive_dept:.2f} s the department's" if depts else "")
-          + f" → {naive_total:.0f} s for the batch")
+
+    def mix(unit: float, dept: float) -> float:
+        return unit * (n - n_dept) + dept * n_dept
+
+    naive_u = [naive_one(tmp, db, reg, *j) for j in sample]
+    naive_d = [naive_one(tmp, db, reg, *j) for j in depts]
+    naive_wall = mix(median(w for w, _ in naive_u), median(w for w, _ in naive_d))
+    naive_cpu = mix(median(c for _, c in naive_u), median(c for _, c in naive_d))
+    print(f"  naive (papermill CLI + nbconvert CLI): {median(w for w, _ in naive_u):.2f} s a unit report"
+          + (f", {median(w for w, _ in naive_d):.2f} s the department's" if depts else "")
+          + f" → {naive_wall:.0f} s for the batch (CPU {naive_cpu / n:.2f} s a report)")
     base = {"data": str(db), "units": str(reg), "catalogue": "", "commentary": ""}
     for kind, period, code in (depts + sample)[:1]:
         no_kernel.one(kind, {**base, "period": period, **({"unit": code} if code else {})})  # imports, data cache
-    plain_unit = median(no_kernel.one("unit", {**base, "period": p, "unit": c}) for _, p, c in sample)
-    plain_dept = median(no_kernel.one("department", {**base, "period": p}) for _, p, _ in depts) if depts else 0.0
-    plain_total = plain_unit * (n - n_dept) + plain_dept * n_dept
-    print(f"  no kernel, one process: {plain_unit:.3f} s a unit report"
-          + (f", {plain_dept:.3f} s the department's" if depts else "") + " (reference)")
-    print(f"  ratio batch/naive: {naive_total / secs:.1f}× (goal ≥ 30×)")
-    print(f"  batch / no kernel, per worker: {secs * workers / plain_total:.2f}× (goal ≤ 1,5×); "
-          f"single process: {secs / plain_total:.2f}×")
+    plain_u = [no_kernel.one("unit", {**base, "period": p, "unit": c}) for _, p, c in sample]
+    plain_d = [no_kernel.one("department", {**base, "period": p}) for _, p, _ in depts]
+    plain_wall = mix(median(w for w, _ in plain_u), median(w for w, _ in plain_d))
+    plain_cpu = mix(median(c for _, c in plain_u), median(c for _, c in plain_d))
+    print(f"  no kernel, one process: {median(w for w, _ in plain_u):.3f} s a unit report"
+          + (f", {median(w for w, _ in plain_d):.3f} s the department's" if depts else "")
+          + f" (reference; CPU {plain_cpu / n:.3f} s a report)")
+    print(f"  ratio batch/naive: {naive_wall / secs:.1f}× (goal ≥ 30×); CPU: the naive path spends "
+          f"{naive_cpu / batch_cpu:.1f}× the batch's")
+    print(f"  batch / no kernel, per worker: {secs * workers / plain_wall:.2f}× (goal ≤ 1,5×); single process: "
+          f"{secs / plain_wall:.2f}×; CPU: {batch_cpu / plain_cpu:.2f}×")
     if pdf:
-        secs_pdf, report_pdf = render(tmp, db, reg, periods, notebooks, ["html", "pdf"], f"out_{name}_pdf")
+        secs_pdf, report_pdf, _ = render(tmp, db, reg, periods, notebooks, ["html", "pdf"], f"out_{name}_pdf")
         extra = (secs_pdf - secs) / n
         failed = f"; {len(report_pdf.failed)} FAILED" if report_pdf.failed else ""
         print(f"  with PDF: {len(report_pdf.rendered)} reports in {secs_pdf:.1f} s; PDF adds {extra:.3f} s a report "
@@ -185,7 +205,8 @@ def main() -> None:
     ap.add_argument("--pdf", action="store_true", help="measure the PDF overhead too")
     ap.add_argument("--only", choices=["sample", "units"], help="one of the two batches")
     a = ap.parse_args()
-    print(f"cores: {os.cpu_count()}")
+    print(f"cores: {os.cpu_count()}; load average at start: {os.getloadavg()[0]:.1f} (other processes share the "
+          f"cores: compare the ratios, and the CPU seconds, not the absolute times)")
     no_kernel = NoKernel()
     with tempfile.TemporaryDirectory(prefix="cchc-bench-") as d:
         tmp = Path(d)

@@ -75,13 +75,18 @@ _OPENED: dict[tuple, tuple[Registry, Dataset]] = {}
 
 
 def _file_key(path: Path) -> tuple:
+    """What changes when the file's content may have: its stat, and a
+    database's write-ahead log when it holds pages.  An empty log says
+    nothing: SQLite creates one for every reader and removes it when the last
+    one closes, so with two kernels reading at once its mere presence would
+    flip the key at every report."""
     out: list = [str(path.resolve())]
     for p in (path, Path(f"{path}-wal")):
         try:
             st = p.stat()
-            out += [st.st_mtime_ns, st.st_size, st.st_ino]
         except OSError:
-            out.append(None)
+            st = None
+        out.append((st.st_mtime_ns, st.st_size, st.st_ino) if st is not None and st.st_size else None)
     return tuple(out)
 
 
