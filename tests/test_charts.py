@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import random
 import re
+from html import unescape
 from pathlib import Path
 
 import numpy as np
@@ -170,7 +171,7 @@ def test_every_chart_of_the_sample_fits_without_overlap(sample):
     figures = [charts.domain_bars(dept.domains), *charts.ranking_pages(dept.ranking),
                *(charts.trend(s) for s in dept.trends)]
     h = dept.heatmap
-    figures += [f for _, f in charts.heatmap_pages(h["units"], h["codes"], h["matrix"], h["kinds"], h["kind_labels"],
+    figures += [f for _, f in charts.heatmap_pages(h["units"], h["codes"], h["matrix"], h["groups"], h["group_order"],
                                                    h["domains"])]
     for unit in sample.registry:
         rep = unit_report(sample, unit.code, PERIOD)
@@ -199,7 +200,7 @@ def test_labels_keep_clear_of_the_bars_and_of_each_other(sample):
 
 def test_heatmap_at_13_units_is_one_figure_with_full_names(sample):
     h = department_report(sample, PERIOD).heatmap
-    pages = charts.heatmap_pages(h["units"], h["codes"], h["matrix"], h["kinds"], h["kind_labels"], h["domains"])
+    pages = charts.heatmap_pages(h["units"], h["codes"], h["matrix"], h["groups"], h["group_order"], h["domains"])
     assert len(pages) == 1
     fig = drawn(pages[0][1])
     names = [t.get_text().replace("\n", " ") for t in tick_labels(fig.axes[0], "y")]
@@ -266,9 +267,9 @@ def test_heatmap_cells_have_borders_and_numbers_below_100(sample):
 def test_heatmap_key_names_every_criterion_shown(sample):
     rep = department_report(sample, PERIOD)
     html = views.heatmap_chart(rep)
-    key = re.findall(r"<dt>([^<]+)</dt><dd>([^<]+)</dd>", html)
+    key = [(code, unescape(title)) for code, title in re.findall(r"<dt>([^<]+)</dt><dd>([^<]+)</dd>", html)]
     titles = dict(zip(rep.heatmap["codes"], rep.heatmap["titles"]))
-    assert key and all(titles[code] == views.e(title) or views.e(titles[code]) == title for code, title in key)
+    assert key and all(titles[code] == title for code, title in key)
     shown = {c for j, c in enumerate(rep.heatmap["codes"]) if any(row[j] is not None for row in rep.heatmap["matrix"])}
     assert {code for code, _ in key} == shown
 
@@ -278,7 +279,7 @@ def test_heatmap_key_names_every_criterion_shown(sample):
 def test_heatmap_at_150_units_is_split_by_kind_into_pages(large):
     h = department_report(large, PERIOD).heatmap
     assert len(h["units"]) >= 140
-    pages = charts.heatmap_pages(h["units"], h["codes"], h["matrix"], h["kinds"], h["kind_labels"], h["domains"])
+    pages = charts.heatmap_pages(h["units"], h["codes"], h["matrix"], h["groups"], h["group_order"], h["domains"])
     assert len(pages) > 2
     seen = []
     for codes, fig in pages:
@@ -292,7 +293,9 @@ def test_heatmap_at_150_units_is_split_by_kind_into_pages(large):
         seen += [t.get_text().replace("\n", " ") for t in tick_labels(ax, "y")]
     assert sorted(seen) == sorted(h["units"])  # every unit once, full name
     titles = [texts(fig)[0].get_text().replace("\n", " ") for _, fig in pages]
-    assert any("Các phòng Sở" in t for t in titles) and any("Đơn vị trực thuộc" in t for t in titles)
+    shown = list(dict.fromkeys(t.split(" — ")[1].split(" (")[0] for t in titles))
+    assert shown == [g for g in h["group_order"] if g in h["groups"]]  # one part per rank group, in order
+    assert "Các phòng Sở" in shown and any("trực thuộc" in g for g in shown)
 
 
 def test_ranking_at_150_units_fits_pages(large):

@@ -4,8 +4,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Iterable, Mapping
 
-from cchc_lib.core.catalogue import Catalogue
+# NOT_DUE: a `compliance` figure's third answer (contract v2, 2), "không phát
+# sinh", nothing was due that month; stored as 2 beside 0/1.
+from cchc_lib.core.catalogue import NOT_DUE, Catalogue, Limit
 from cchc_lib.core.periods import Period
+
+__all__ = ["NOT_DUE", "Observation", "Dataset", "LimitBreach", "check_limits"]
 
 
 @dataclass(frozen=True)
@@ -15,7 +19,7 @@ class Observation:
     unit: str
     month: Period
     indicator: str
-    value: Any  # int for count, bool for bool, level code for level
+    value: Any  # int for count, bool (or NOT_DUE) for bool, level code for level
     row: int | None = None
     extra: tuple[tuple[str, str], ...] = ()
 
@@ -28,11 +32,7 @@ class Dataset:
         self.observations: list[Observation] = []
         self.values: dict[tuple[str, str], dict[Period, Any]] = {}
         self._reported: dict[str, set[str]] = {}
-        # (unit, indicator, period) -> value combined over the period's months,
-        # and (unit, indicator, year) -> the 12 monthly values: filled by
-        # combine.unit_value, cleared whenever a value is added.
-        self.combined_cache: dict[tuple[str, str, Period], Any] = {}
-        self.year_slots: dict[tuple[str, str, int], list[Any]] = {}
+        self.version = 0  # bumped by every add: lets a scorer's cache know it is stale
         for obs in observations:
             self.add(obs)
 
@@ -40,9 +40,7 @@ class Dataset:
         self.observations.append(obs)
         self.values.setdefault((obs.unit, obs.indicator), {})[obs.month] = obs.value
         self._reported.setdefault(obs.unit, set()).add(obs.indicator)
-        if self.combined_cache or self.year_slots:
-            self.combined_cache.clear()
-            self.year_slots.clear()
+        self.version += 1
 
     @property
     def units(self) -> list[str]:
@@ -60,15 +58,40 @@ class Dataset:
         return len(self.observations)
 
 
-def check_limits(values: Mapping[str, Any], catalogue: Catalogue) -> list[str]:
-    """Messages for every limit broken by these values (sum of parts > whole)."""
+class LimitBreach(str):
+    """A part-of-whole limit broken by some values: the one-line message
+    (``a (3) lớn hơn b (2)``, a str, as scoring joins them), and which limit
+    and values, for intake to say where they are."""
+
+    limit: Limit
+    parts: tuple[int, ...]
+    whole: int
+
+    def __new__(cls, limit: Limit, parts: tuple[int, ...], whole: int) -> "LimitBreach":
+        lhs = " + ".join(f"{p} ({v})" for p, v in zip(limit.parts, parts))
+        self = super().__new__(cls, f"{lhs} lớn hơn {limit.whole} ({whole})")
+        self.limit, self.parts, self.whole = limit, parts, whole
+        return self
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """The limit's indicators: its parts, then its whole."""
+        return (*self.limit.parts, self.limit.whole)
+
+
+def check_limits(values: Mapping[str, Any], catalogue: Catalogue,
+                 limits: Iterable[Limit] | None = None) -> list[LimitBreach]:
+    """Every part-of-whole limit (contract v2, 3.3) broken by these values of
+    one unit and month (or of combined counts); `limits`: only these of the
+    catalogue's.  The project's one check of them: intake calls it per unit
+    and month with the stored values included, scoring on combined counts.
+    A limit with a side not given (or not a count) is not checked."""
     out = []
-    for lim in catalogue.limits:
+    for lim in catalogue.limits if limits is None else limits:
         whole = values.get(lim.whole)
         parts = [values.get(p) for p in lim.parts]
-        if whole is None or any(p is None for p in parts):
+        if not isinstance(whole, int) or not all(isinstance(p, int) for p in parts):
             continue
         if sum(parts) > whole:
-            lhs = " + ".join(f"{p} ({v})" for p, v in zip(lim.parts, parts))
-            out.append(f"{lhs} lớn hơn {lim.whole} ({whole})")
+            out.append(LimitBreach(lim, tuple(parts), whole))
     return out

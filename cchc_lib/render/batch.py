@@ -6,13 +6,19 @@ formats to render, and may carry the analyst's commentary per unit:
     periods: [2023-Q1]            # or `period: 2023-Q1`
     units: all                    # all | [VP, GDTRH] | {kinds: [phong, truc_thuoc]}
     notebooks: [department, unit] # or {unit: path.ipynb, department: path.ipynb}
-    formats: [html, pdf]
+    formats: [html, pdf]          # also docx (the báo cáo), self-assessment (department's workbook)
+    docx_template: my_report.docx # optional: another Word template (default: the package's)
     data: data/cchc.sqlite        # optional (default: the project database, else the sample)
-    commentary:
+    commentary:                   # optional: the files commentary/<period>/<unit>.md are the usual place
       department: |
         Markdown …
       GDTRH: |
         Markdown …
+
+The analyst's commentary is read from `commentary/<period>/<unit>.md` and
+`commentary/<period>/department.md` under the project root (`commentary_files`)
+or from the batch file; one report's text in both places is refused, as is a
+file or key that names no unit.
 
 `plan()` turns a `BatchSpec` into `render.Job`s with their input
 fingerprints, `run_batch()` skips the fresh ones, renders the rest with an
@@ -23,28 +29,32 @@ from __future__ import annotations
 
 import json
 import os
-import sys
 import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any, Mapping, Sequence
 
 import yaml
-from tqdm import tqdm
 
 from cchc_lib.render import freeze
 
 from cchc_lib import project
-from cchc_lib.errors import CchcError, UsageError
 from cchc_lib.core.catalogue import default_catalogue_path
-from cchc_lib.core.periods import parse_period
+from cchc_lib.core.deadlines import load_cutoff
+from cchc_lib.core.organisation import load_organisation, organisation_path
+from cchc_lib.core.periods import Period, parse_period
+from cchc_lib.core.settings import DEFAULTS, settings_dir
+from cchc_lib.core.yamltext import key_lines, line_of, yaml_problem
+from cchc_lib.errors import CchcError, UsageError
 from cchc_lib.files import write_bytes, write_text
-from cchc_lib.reports.data import default_data, months_read, open_context, rank_units, reporting_status
+from cchc_lib.progress import progress
 from cchc_lib.render.executors import make_executor, runs_here
 from cchc_lib.render.index_page import collect, index_html
+from cchc_lib.render.jobs import (DEPARTMENT, DEPARTMENT_ONLY, FORMATS, NOTEBOOK_FORMATS, SUFFIXES, Job, Result,
+                                  WorkerOptions)
 from cchc_lib.render.kernel import WarmKernel
 from cchc_lib.render.pdf import INSTALL_HINT, find_browser
-from cchc_lib.render.jobs import DEPARTMENT, FORMATS, Job, Result, WorkerOptions
+from cchc_lib.reports.data import blank_months, default_data, months_read, open_context, rank_units, reporting_status
 
 NOTEBOOKS = {"unit": Path("notebooks") / "unit_report.ipynb",
              "department": Path("notebooks") / "department_report.ipynb"}
@@ -57,7 +67,7 @@ class BatchError(UsageError):
 
 @dataclass(frozen=True)
 class BatchSpec:
-    periods: tuple[str, ...]
+    periods: tuple[Period, ...]
     units: Any = "all"  # "all" | tuple of codes | {"kinds": (...), "codes": (...)}
     notebooks: tuple[tuple[str, str], ...] = (("department", ""), ("unit", ""))  # kind → path ("" = default)
     formats: tuple[str, ...] = ("html",)
@@ -67,10 +77,20 @@ class BatchSpec:
     registry: str = ""
     output: str = ""
     source: str = ""
+    docx_template: str = ""  # a Word template for the docx format ("" = the package's)
+    commentary_dir: str = ""  # the analyst's Markdown files, <dir>/<period>/<unit>.md ("" = commentary/)
+    lines: tuple[tuple[tuple, int], ...] = ()  # key path → line in the batch file, for located errors
+
+    def line(self, *path: Any) -> int | None:
+        return line_of(dict(self.lines), *path)
 
 
-def _err(source: str, message: str) -> BatchError:
-    return BatchError(f"{source}: {message}" if source else message)
+COMMENTARY_DIR = "commentary"
+
+
+def _err(source: str, message: str, row: int | None = None) -> BatchError:
+    where = f"{source}, dòng {row}" if source and row else source
+    return BatchError(f"{where}: {message}" if where else message)
 
 
 def parse_formats(value: Any, source: str = "") -> tuple[str, ...]:
@@ -85,16 +105,17 @@ def parse_formats(value: Any, source: str = "") -> tuple[str, ...]:
         if f not in out:
             out.append(f)
     if not out:
-        raise _err(source, "cần ít nhất một định dạng (html, pdf)")
+        raise _err(source, f"cần ít nhất một định dạng ({', '.join(FORMATS)})")
     return tuple(out)
 
 
-def parse_spec(doc: Any, source: str = "") -> BatchSpec:
-    """Validate a parsed batch file."""
+def parse_spec(doc: Any, source: str = "", lines: Mapping[tuple, int] | None = None) -> BatchSpec:
+    """Validate a parsed batch file (`lines`: where each key is, to name the line of a problem)."""
+    lines = dict(lines or {})
     if not isinstance(doc, Mapping):
-        raise _err(source, "tệp lô phải là một bảng YAML")
-    known = {"period", "periods", "units", "notebooks", "formats", "commentary", "data", "catalogue", "registry",
-             "output"}
+        raise _err(source, "tệp lô phải là một bảng khóa: giá trị (period: 2023-Q3, units: all, …)")
+    known = {"period", "periods", "units", "notebooks", "formats", "commentary", "commentary_dir", "data", "catalogue",
+             "registry", "output", "docx_template"}
     unknown = sorted(set(map(str, doc)) - known)
     if unknown:
         raise _err(source, f"khóa không hỗ trợ: {', '.join(unknown)} (các khóa: {', '.join(sorted(known))})")
@@ -105,7 +126,7 @@ def parse_spec(doc: Any, source: str = "") -> BatchSpec:
     periods = []
     for p in raw_periods:
         try:
-            periods.append(str(parse_period(str(p))))
+            periods.append(parse_period(str(p)))
         except CchcError as e:
             raise _err(source, str(e)) from None
     units = doc.get("units", "all")
@@ -137,24 +158,41 @@ def parse_spec(doc: Any, source: str = "") -> BatchSpec:
     pairs.sort(key=lambda kv: KINDS_ORDER.index(kv[0]))
     comm = doc.get("commentary") or {}
     if not isinstance(comm, Mapping):
-        raise _err(source, "commentary phải là bảng mã đơn vị: nhận xét (Markdown)")
+        raise _err(source, "commentary phải là bảng mã đơn vị: nhận xét (Markdown)", line_of(lines, "commentary"))
     flat: list[tuple[str, str]] = []
+    where: dict[tuple, int] = {}
     for k, v in comm.items():
         if isinstance(v, Mapping):  # per period: {2023-Q1: {VP: "..."}}
             try:
                 key_period = parse_period(str(k))
             except CchcError as e:
-                raise _err(source, f"commentary: {e}") from None
+                raise _err(source, f"commentary: {e}", line_of(lines, "commentary", str(k))) from None
             for k2, v2 in v.items():
-                flat.append((f"{key_period}/{k2}", str(v2 or "")))
+                row = line_of(lines, "commentary", str(k), str(k2))
+                flat.append((f"{key_period}/{k2}", _text(v2, f"commentary → {k} → {k2}", source, row)))
+                where[("commentary", f"{key_period}/{k2}")] = row or 0
         else:
-            flat.append((str(k), str(v or "")))
+            row = line_of(lines, "commentary", str(k))
+            flat.append((str(k), _text(v, f"commentary → {k}", source, row)))
+            where[("commentary", str(k))] = row or 0
     periods = list(dict.fromkeys(periods))  # the same report twice is once
     if isinstance(units, tuple):
         units = tuple(dict.fromkeys(units))
     return BatchSpec(tuple(periods), units, tuple(pairs), parse_formats(doc.get("formats", ["html"]), source),
                      tuple(flat), str(doc.get("data") or ""), str(doc.get("catalogue") or ""),
-                     str(doc.get("registry") or ""), str(doc.get("output") or ""), source)
+                     str(doc.get("registry") or ""), str(doc.get("output") or ""), source,
+                     str(doc.get("docx_template") or ""), str(doc.get("commentary_dir") or ""),
+                     tuple((k, v) for k, v in where.items() if v))
+
+
+def _text(value: Any, key: str, source: str, row: int | None) -> str:
+    """A commentary value: Markdown text (empty when left blank)."""
+    if value is None:
+        return ""
+    if isinstance(value, (list, Mapping)) or isinstance(value, bool):
+        raise _err(source, f"{key}: nhận xét phải là một đoạn văn bản (Markdown), không phải danh sách hay bảng — "
+                           f"viết `{key.rpartition(' → ')[2]}: |`, xuống dòng rồi thụt lề đoạn văn", row)
+    return str(value)
 
 
 def load_spec(path: str | Path) -> BatchSpec:
@@ -162,10 +200,14 @@ def load_spec(path: str | Path) -> BatchSpec:
     if not p.is_file():
         raise BatchError(f"không tìm thấy tệp lô: {p}")
     try:
-        doc = yaml.safe_load(p.read_text(encoding="utf-8"))
+        text = p.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError:
+        raise BatchError(f"{p.name}: tệp lô phải lưu dạng UTF-8") from None
+    try:
+        doc = yaml.safe_load(text)
     except yaml.YAMLError as e:
-        raise BatchError(f"{p.name}: YAML không hợp lệ: {e}") from None
-    return parse_spec(doc, p.name)
+        raise BatchError(str(yaml_problem(e, p.name))) from None
+    return parse_spec(doc, p.name, key_lines(text))
 
 
 # --- plan ----------------------------------------------------------------------------
@@ -175,7 +217,7 @@ class Plan:
     jobs: list[Job]
     output: Path
     root: Path
-    data: Path
+    settings: Any = None  # core.settings.Settings of the registry's params/ folder
 
 
 def _resolve(root: Path, value: str) -> Path:
@@ -183,9 +225,15 @@ def _resolve(root: Path, value: str) -> Path:
     return p if p.is_absolute() else (root / p)
 
 
-def commentary_for(spec: BatchSpec, period: str, name: str) -> str:
+def commentary_for(spec: BatchSpec, period: Period | str, name: str) -> str:
+    """The batch file's commentary for one report (by period, else for every period)."""
     c = dict(spec.commentary)
     return c.get(f"{period}/{name}", c.get(name, ""))
+
+
+def _commentary_key(spec: BatchSpec, period: str, name: str) -> str | None:
+    c = dict(spec.commentary)
+    return f"{period}/{name}" if f"{period}/{name}" in c else name if name in c else None
 
 
 def check_commentary(spec: BatchSpec, registry) -> None:
@@ -196,7 +244,78 @@ def check_commentary(spec: BatchSpec, registry) -> None:
         name = key.rpartition("/")[2]
         if name != DEPARTMENT and name not in registry:
             raise _err(spec.source, f"commentary: {name!r} không phải mã đơn vị trong danh mục "
-                                    f"hoặc '{DEPARTMENT}'")
+                                    f"hoặc '{DEPARTMENT}'", spec.line("commentary", key))
+
+
+def _shown_path(path: Path, root: Path) -> str:
+    try:
+        return str(path.relative_to(root))
+    except ValueError:
+        return str(path)
+
+
+def commentary_folder(spec: BatchSpec, root: Path, period: Period | str) -> Path:
+    """`commentary/<period>/` under the project root (or the batch file's `commentary_dir`)."""
+    return (_resolve(root, spec.commentary_dir) if spec.commentary_dir else root / COMMENTARY_DIR) / str(period)
+
+
+def commentary_files(root: Path, period: str, registry, folder: Path | None = None) -> dict[str, Path]:
+    """The analyst's Markdown files of one period: `commentary/<period>/<UNIT>.md`
+    and `commentary/<period>/department.md` (name → file; a unit's code in any
+    case; `folder`: another `<dir>/<period>/`).  A file that names no unit, or
+    is not Markdown, is refused: a typo must not drop a text.  Editors'
+    backups (`VP.md~`) and hidden files are skipped."""
+    folder = folder or root / COMMENTARY_DIR / period
+    if not folder.is_dir():
+        return {}
+    codes = {c.upper(): c for c in registry.codes}
+    out: dict[str, Path] = {}
+    for f in sorted(folder.iterdir()):
+        if not f.is_file() or f.name.startswith((".", "#", "~")) or f.name.endswith("~"):
+            continue
+        shown = _shown_path(f, root)
+        if f.suffix.lower() != ".md":
+            raise BatchError(f"{shown}: nhận xét phải là tệp Markdown .md, tên tệp là mã đơn vị "
+                             f"(ví dụ VP.md) hoặc {DEPARTMENT}.md")
+        name = DEPARTMENT if f.stem.lower() == DEPARTMENT else codes.get(f.stem.upper())
+        if name is None:
+            raise BatchError(f"{shown}: {f.stem!r} không phải mã đơn vị trong danh mục hoặc '{DEPARTMENT}' — "
+                             f"đổi tên tệp thành mã đơn vị, ví dụ {next(iter(codes.values()), 'VP')}.md")
+        if name in out:
+            raise BatchError(f"{shown}: trùng với {_shown_path(out[name], root)} (cùng một báo cáo): giữ một tệp")
+        out[name] = f
+    return out
+
+
+def read_commentary(path: Path, root: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as e:
+        text = path.read_bytes()[:e.start].decode("utf-8", "replace")
+        raise BatchError(f"{_shown_path(path, root)}, dòng {text.count(chr(10)) + 1}: tệp phải lưu dạng UTF-8 "
+                         f"(trong trình soạn thảo: Lưu với mã hóa UTF-8)") from None
+
+
+def commentary_of(spec: BatchSpec, root: Path, period: str, name: str,
+                  files: dict[str, Path] | None = None) -> tuple[str, str]:
+    """(text, where it comes from) of one report's commentary: its Markdown
+    file, or the batch file.  Both for the same report is refused."""
+    path = (files or {}).get(name)
+    key = _commentary_key(spec, period, name)
+    in_batch = commentary_for(spec, period, name)
+    if path is not None:
+        text = read_commentary(path, root)
+        if in_batch.strip() and text.strip():
+            row = spec.line("commentary", key) if key else None
+            where = f"{spec.source}" + (f", dòng {row}" if row else "")
+            raise BatchError(f"{_shown_path(path, root)}: nhận xét của báo cáo này cũng có trong tệp lô ({where}) — "
+                             f"giữ một nơi (xóa khóa trong tệp lô hoặc tệp .md)")
+        if text.strip():
+            return text, _shown_path(path, root)
+    if in_batch.strip():
+        row = spec.line("commentary", key) if key else None
+        return in_batch, spec.source + (f", dòng {row}" if row else "") if spec.source else "tệp lô"
+    return "", ""
 
 
 def select_units(spec: BatchSpec, registry) -> list:
@@ -225,48 +344,79 @@ def plan(spec: BatchSpec, root: Path | None = None, output: str | Path | None = 
     registry = _resolve(root, spec.registry) if spec.registry else project.units_path(root)
     out = Path(output) if output else (_resolve(root, spec.output) if spec.output else project.output_dir(root))
     ctx = open_context(data, catalogue or "", registry)
-    notebooks = {kind: (_resolve(root, path) if path else root / NOTEBOOKS[kind]) for kind, path in spec.notebooks}
+    notebooks = {kind: (_resolve(root, path) if path else project.notebooks_dir(root) / NOTEBOOKS[kind].name)
+                 for kind, path in spec.notebooks}
     for kind, nb in notebooks.items():
-        if not nb.is_file():
+        if not nb.is_file() and any(f in NOTEBOOK_FORMATS for f in spec.formats):  # DOCX needs no notebook
             raise _err(spec.source, f"không tìm thấy notebook {kind}: {nb}")
     units = select_units(spec, ctx.registry)
     check_commentary(spec, ctx.registry)
+    # Refuse an organisation file (every report shows the agency's name) or a
+    # Word template that cannot be used before any report is made.
+    load_organisation(root)
+    org_file = organisation_path(root)
+    # The settings beside the registry (names, trend criteria, colours, groups) shape every report.
+    params = settings_dir(registry)
     common = {"library": freeze.library_digest(),
-              "catalogue": freeze.file_digest(catalogue or default_catalogue_path())}
+              "catalogue": freeze.file_digest(catalogue or default_catalogue_path()),
+              "cutoff": str(load_cutoff(params.parent)),  # the reports show the dates a period's figures cover
+              "organisation": freeze.file_digest(org_file),
+              "settings": [freeze.file_digest(params / n) for n in ("organisation.yaml", "reports.yaml")]}
+    documents: tuple[tuple[str, str], ...] = ()
+    if any(f not in NOTEBOOK_FORMATS for f in spec.formats):
+        # The Word writer (docxtpl) is heavy and needed only when a document is asked for.
+        from cchc_lib.reports.word import DEFAULT_TEMPLATE, check_template
+
+        template = _resolve(root, spec.docx_template) if spec.docx_template else DEFAULT_TEMPLATE
+        if "docx" in spec.formats:
+            check_template(template)
+        documents = (("docx_template", str(template)), ("organisation", str(org_file) if org_file.is_file() else ""))
+        common |= {"docx_template": freeze.file_digest(template) if "docx" in spec.formats else ""}
+    unit_formats = tuple(f for f in spec.formats if f not in DEPARTMENT_ONLY)
     base_params = {"data": str(data.resolve()), "catalogue": str(catalogue.resolve()) if catalogue else "",
                    "units": str(registry.resolve())}
     jobs: list[Job] = []
     for period in spec.periods:
         ranks = None
-        window = months_read(parse_period(period))
+        files = commentary_files(root, str(period), ctx.registry, commentary_folder(spec, root, period))
+        window = months_read(period)
         # The department report also shows who reported late or not at all.
         all_data = freeze.digest([freeze.data_digest(ctx.dataset, None, window),
-                                  reporting_status(ctx, parse_period(period))])
+                                  reporting_status(ctx, period)])
         for kind, nb in notebooks.items():
-            nb_digest = freeze.file_digest(nb)
+            formats = spec.formats if kind == "department" else unit_formats
+            if not formats:  # only the department's self-assessment asked for
+                continue
+            nb_digest = freeze.file_digest(nb) if any(f in NOTEBOOK_FORMATS for f in formats) else ""
             targets = [None] if kind == "department" else units
             if kind == "unit" and ranks is None:
-                ranked = rank_units(ctx, parse_period(period))
+                ranked = rank_units(ctx, period)
                 n = sum(1 for r, _ in ranked if r)
                 ranks = {c.unit_code: (r, n) for r, c in ranked}
             for u in targets:
                 name = DEPARTMENT if u is None else u.code
-                text = commentary_for(spec, period, name)
-                params = ({"unit": u.code} if u else {}) | {"period": period} | base_params | {"commentary": text}
+                text, _ = commentary_of(spec, root, str(period), name, files)
+                # strings only here, at the papermill boundary
+                params = ({"unit": u.code} if u else {}) | {"period": str(period)} | base_params | {"commentary": text}
                 parts = {**common, "notebook": nb_digest, "params": params,
                          "registry": freeze.registry_digest(ctx.registry, None if u is None else u.code),
                          "data": all_data if u is None else freeze.data_digest(ctx.dataset, u.code, window),
-                         "rank": None if u is None else ranks.get(u.code)}
+                         "rank": None if u is None else ranks.get(u.code),
+                         # a blank form ("nộp biểu trống") adds no value but changes the unit's report
+                         "blank": None if u is None else [str(m) for m in blank_months(ctx, u.code, period)]}
+                if u is None and "self-assessment" in formats:  # the workbook shows the units' evidence
+                    parts["evidence"] = freeze.evidence_digest(ctx.dataset, period.months)
                 fp = freeze.fingerprint(parts)
-                jobs.append(Job(name, kind, period, str(nb), tuple(params.items()), spec.formats,
-                                str(out / period), str(root), fp, f"{name} {period}"))
-    return Plan(jobs, out, root, data)
+                jobs.append(Job(name, kind, period, str(nb), tuple(params.items()), formats,
+                                str(out / str(period)), str(root), fp, f"{name} {period}", documents))
+    return Plan(jobs, out, root, ctx.settings)
 
 
 # --- run -----------------------------------------------------------------------------
 
 def outputs_of(job: Job) -> list[Path]:
-    return [job.path(".ipynb"), job.path(".json")] + [job.path(f".{f}") for f in job.formats]
+    notebook = [job.path(".ipynb")] if job.needs_notebook else []
+    return notebook + [job.path(".json")] + [job.path(SUFFIXES[f]) for f in job.formats]
 
 
 def is_fresh(job: Job) -> bool:
@@ -278,7 +428,7 @@ def write_result(result: Result) -> list[Path]:
     every asked format was made (so an interrupted or failed report is redone)."""
     job = result.job
     written = []
-    order = [".ipynb", ".json", ".html", ".pdf"]
+    order = [".ipynb", ".json", *SUFFIXES.values()]
     for suffix in order:
         if suffix not in result.files:
             continue
@@ -291,13 +441,13 @@ def write_result(result: Result) -> list[Path]:
     # result (the index would list it as current): a failed report keeps only
     # its partial notebook; a format that failed, or was not asked for this
     # time, loses its older file.
-    stale = [".json", ".html", ".pdf"] if result.failure is not None else [
-        f".{f}" for f in FORMATS if f in result.format_failures or f not in job.formats]
+    stale = [".json", *SUFFIXES.values()] if result.failure is not None else [
+        SUFFIXES[f] for f in FORMATS if f in result.format_failures or f not in job.formats]
     for suffix in stale:
         job.path(suffix).unlink(missing_ok=True)
     stamp_path = job.path(freeze.STAMP_SUFFIX)
     if result.failure is None:
-        made = [f for f in job.formats if f".{f}" in result.files and f not in result.format_failures]
+        made = [f for f in job.formats if SUFFIXES[f] in result.files and f not in result.format_failures]
         if made == list(job.formats):
             write_bytes(stamp_path, freeze.stamp(job.fingerprint, made, {"label": job.label}))
         elif stamp_path.exists():
@@ -326,7 +476,8 @@ class BatchReport:
         seconds = f"{self.seconds:.1f}".replace(".", ",")
         if self.rendered:
             head = f"Đã tạo {ok}/{len(self.rendered)} báo cáo trong {seconds} giây"
-            only_html = sum(1 for r in self.failed if r.failure is None and ".html" in r.files)
+            only_html = sum(1 for r in self.failed
+                            if r.failure is None and ".html" in r.files and "pdf" in r.format_failures)
             if only_html:
                 head += f" ({only_html} báo cáo chỉ có HTML, thiếu PDF)"
         else:
@@ -360,8 +511,10 @@ class ExitText(str):
         return s
 
 
-def write_index(output: Path) -> Path:
-    return write_text(output / "index.html", index_html(collect(output)))
+def write_index(output: Path, settings: Any = None, problems: list[str] | None = None) -> Path:
+    """output/index.html from every report's published figures (those that
+    do not match the figures contract are left out and described in `problems`)."""
+    return write_text(output / "index.html", index_html(collect(output, problems), settings=settings or DEFAULTS))
 
 
 def run_batch(spec: BatchSpec, *, root: Path | None = None, output: str | Path | None = None, workers: int | None = None,
@@ -388,12 +541,12 @@ def run_batch(spec: BatchSpec, *, root: Path | None = None, output: str | Path |
         n = min(workers or os.cpu_count() or 1, len(todo))
         options = WorkerOptions(chromium=chromium, timeout=timeout, kernel=kernel)
         warm = None
-        if kernel == "warm" and runs_here(executor, n):
+        if kernel == "warm" and runs_here(executor, n) and any(j.needs_notebook for j in todo):
             # Rendered here: the kernel starts now, while this process builds its
             # exporter and its PDF browser, and loads the batch's data meanwhile.
-            first = todo[0]
+            first = next(j for j in todo if j.needs_notebook)
             warm = WarmKernel(options.kernel_name, options.start_timeout).launch(
-                first.cwd, {**first.params, "period": first.period})
+                first.cwd, {**first.params, "period": str(first.period)})
         bar = _progress(len(todo), progress)
         try:
             with make_executor(executor, n, options, scheduler, warm) as ex:
@@ -406,18 +559,19 @@ def run_batch(spec: BatchSpec, *, root: Path | None = None, output: str | Path |
                     bar.set_postfix_str(result.job.label, refresh=False)
         finally:
             bar.close()
-    report.index = write_index(p.output)
+    left_out: list[str] = []
+    report.index = write_index(p.output, p.settings, left_out)
+    report.notes.extend(f"Mục lục bỏ qua: {x}" for x in left_out)
     report.seconds = time.perf_counter() - start
     return report
 
 
 def _progress(total: int, enabled: bool):
-    return tqdm(total=total, desc="Tạo báo cáo", unit="bc", file=sys.stderr, disable=not enabled,
-                dynamic_ncols=True, leave=True)
+    return progress(total=total, desc="Tạo báo cáo", unit="bc", enabled=enabled, leave=True)
 
 
 def spec_from_options(batch: str | None, periods: Sequence[str] = (), units: Sequence[str] = (),
-                      formats: str | None = None, data: str | None = None) -> BatchSpec:
+                      formats: str | None = None, data: str | None = None, template: str | None = None) -> BatchSpec:
     """A batch file, overridden by command-line options (or options alone)."""
     if batch:
         spec = load_spec(batch)
@@ -427,7 +581,7 @@ def spec_from_options(batch: str | None, periods: Sequence[str] = (), units: Seq
         raise BatchError("cần một tệp lô (params/*.yaml) hoặc --period")
     changes: dict[str, Any] = {}
     if periods:
-        changes["periods"] = tuple(dict.fromkeys(str(parse_period(x)) for x in periods))
+        changes["periods"] = tuple(dict.fromkeys(parse_period(x) for x in periods))
     if units:
         # `--unit VP` renders VP's reports only; `--unit department` asks for
         # the department's (so one unit's re-render does not silently redo the
@@ -441,6 +595,8 @@ def spec_from_options(batch: str | None, periods: Sequence[str] = (), units: Seq
         changes["formats"] = parse_formats(formats)
     if data:
         changes["data"] = str(Path(data).resolve())
+    if template:
+        changes["docx_template"] = str(Path(template).resolve())
     if changes:
         spec = replace(spec, **changes)
     return spec

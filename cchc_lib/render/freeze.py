@@ -43,7 +43,7 @@ def file_digest(path: str | Path | None) -> str:
 def library_digest() -> str:
     """The library's version plus its source and templates (what renders a report)."""
     h = hashlib.sha256(VERSION.encode())
-    files = sorted(p for p in PACKAGE.rglob("*") if p.is_file() and p.suffix in (".py", ".j2", ".css", ".json", ".yaml")
+    files = sorted(p for p in PACKAGE.rglob("*") if p.is_file() and p.suffix in (".py", ".j2", ".css", ".js", ".json", ".yaml")
                    and "__pycache__" not in p.parts)
     for p in files:
         h.update(str(p.relative_to(PACKAGE)).encode())
@@ -57,6 +57,13 @@ def data_digest(dataset: Dataset, unit: str | None, months: Iterable[Any] | None
     keep = None if months is None else set(months)
     return digest(sorted([u, i, str(m), v] for (u, i), by in dataset.values.items() if unit is None or u == unit
                          for m, v in by.items() if keep is None or m in keep))
+
+
+def evidence_digest(dataset: Dataset, months: Iterable[Any]) -> str:
+    """The evidence references typed beside the values of these months (the self-assessment shows them)."""
+    keep = set(months)
+    return digest(sorted([o.unit, o.indicator, str(o.month), dict(o.extra).get("evidence") or ""]
+                         for o in dataset.observations if o.month in keep and dict(o.extra).get("evidence")))
 
 
 def registry_digest(registry: Registry, unit: str | None) -> str:

@@ -2,8 +2,8 @@
 
 `to_html(nb)` returns `(html, resources)` and writes nothing.  The page
 layout and CSS are data: the nbconvert template `templates/cchc_report`.
-`figures_of(nb)` reads the key numbers a notebook published under
-`reports.data.FIGURES_MIME`.
+`figures_of(nb)` reads the key numbers a notebook published, validated
+against the contract of `reports.figures`.
 
 The exporter renders that template once per report (`ReportExporter`):
 nbconvert's `HTMLExporter` would also deep-copy the notebook twice, run its
@@ -13,10 +13,9 @@ page with BeautifulSoup — about 40 ms a report that change nothing in ours
 """
 from __future__ import annotations
 
-import json
 import re
 from functools import lru_cache
-from html import escape, unescape
+from html import unescape
 from typing import Any
 
 from nbconvert import HTMLExporter
@@ -24,7 +23,8 @@ from nbconvert.filters.highlight import Highlight2HTML
 from nbconvert.filters.widgetsdatatypefilter import WidgetsDataTypeFilter
 
 from cchc_lib.project import PACKAGE_DIR
-from cchc_lib.reports.data import FIGURES_MIME
+from cchc_lib.reports import figures
+from cchc_lib.reports.templating import render
 
 TEMPLATES = PACKAGE_DIR / "templates"
 TEMPLATE_NAME = "cchc_report"
@@ -70,16 +70,9 @@ def exporter() -> ReportExporter:
 
 
 def figures_of(nb: Any) -> dict | None:
-    """The figures the notebook published, or None."""
-    for cell in nb.get("cells", []):
-        for out in cell.get("outputs", []) if cell.get("cell_type") == "code" else []:
-            data = out.get("data") or {}
-            if FIGURES_MIME in data:
-                value = data[FIGURES_MIME]
-                if isinstance(value, str):  # nbformat may keep JSON mimetypes as text
-                    value = json.loads(value)
-                return dict(value)
-    return None
+    """The figures the notebook published (validated: `figures.FiguresError`
+    if they do not match the contract), or None if it published none."""
+    return figures.from_notebook(nb)
 
 
 def add_toc(html: str) -> str:
@@ -92,10 +85,10 @@ def add_toc(html: str) -> str:
         if not m:
             continue
         text = _TAG.sub("", inner).replace("¶", "").strip()
-        items.append(f'<li><a href="#{escape(m.group(1), quote=True)}">{escape(unescape(text))}</a></li>')
+        items.append((unescape(m.group(1)), unescape(text)))
     if not items:
         return html.replace(TOC_MARK, "")
-    return html.replace(TOC_MARK, "<p>Mục lục</p><ol>" + "".join(items) + "</ol>", 1)
+    return html.replace(TOC_MARK, render("sections/toc.html.j2", items=items), 1)
 
 
 def to_html(nb: Any, title: str = "", version: str = "") -> tuple[str, dict]:

@@ -12,7 +12,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-FORMATS = ("html", "pdf")
+from cchc_lib.core.periods import Period
+
+FORMATS = ("html", "pdf", "docx", "self-assessment")
+NOTEBOOK_FORMATS = ("html", "pdf")  # made from the executed notebook
+DEPARTMENT_ONLY = ("self-assessment",)  # the department's self-assessment workbook
+#: The file each format writes, after the report's name (output/<period>/<name><suffix>).
+SUFFIXES = {"html": ".html", "pdf": ".pdf", "docx": ".docx", "self-assessment": "_tu_danh_gia.xlsx"}
 DEPARTMENT = "department"  # never a unit code (codes are upper case)
 
 
@@ -22,7 +28,7 @@ class Job:
 
     name: str  # unit code, or "department"
     kind: str  # "unit" | "department"
-    period: str
+    period: Period
     notebook: str  # absolute path
     parameters: tuple[tuple[str, Any], ...]  # papermill parameters, in order
     formats: tuple[str, ...]
@@ -30,10 +36,17 @@ class Job:
     cwd: str  # the kernel's working directory (project root)
     fingerprint: str = ""
     label: str = ""
+    documents: tuple[tuple[str, str], ...] = ()  # docx_template, organisation: paths ("" = defaults)
 
     @property
     def params(self) -> dict[str, Any]:
         return dict(self.parameters)
+
+    @property
+    def needs_notebook(self) -> bool:
+        """HTML and PDF come from the executed notebook; DOCX and the
+        self-assessment straight from the report data."""
+        return any(f in NOTEBOOK_FORMATS for f in self.formats)
 
     def path(self, suffix: str) -> Path:
         return Path(self.out_dir) / f"{self.name}{suffix}"

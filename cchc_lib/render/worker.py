@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import time
 import traceback
+from pathlib import Path
 from typing import Any, Protocol
 
 import nbformat
@@ -23,16 +24,21 @@ import papermill as pm
 from papermill.engines import papermill_engines
 from papermill.exceptions import PapermillExecutionError
 from papermill.execute import raise_for_execution_errors
+from papermill.translators import PythonTranslator, papermill_translators
 from papermill.utils import chdir
 
+from cchc_lib.core.organisation import load_organisation
 from cchc_lib.errors import CchcError
 from cchc_lib.project import VERSION
 from cchc_lib.render.htmlexport import exporter, figures_of, to_html
-from cchc_lib.render.jobs import DEPARTMENT, FORMATS, Failure, Job, Result, WorkerOptions
+from cchc_lib.render.jobs import (DEPARTMENT, DEPARTMENT_ONLY, FORMATS, NOTEBOOK_FORMATS, SUFFIXES, Failure, Job,
+                                  Result, WorkerOptions)
 from cchc_lib.render.pdf import PdfPrinter
+from cchc_lib.reports.data import department_report, open_context, unit_report
 
-__all__ = ["DEPARTMENT", "FORMATS", "Failure", "Job", "Result", "WorkerOptions", "NotebookRunner", "PapermillRunner",
-           "Worker"]  # the job types live in render.jobs (light to import); here for the callers of old
+# The job types live in render.jobs (light to import); they are here too for their callers.
+__all__ = ["DEPARTMENT", "DEPARTMENT_ONLY", "FORMATS", "NOTEBOOK_FORMATS", "SUFFIXES", "Failure", "Job", "Result",
+           "WorkerOptions", "NotebookRunner", "PapermillRunner", "Worker", "documents", "readable_parameters"]
 
 
 class NotebookRunner(Protocol):
@@ -41,6 +47,24 @@ class NotebookRunner(Protocol):
     def run(self, job: Job) -> tuple[Any, Failure | None]: ...
 
     def close(self) -> None: ...
+
+
+class ReadablePythonTranslator(PythonTranslator):
+    """String parameters as Python literals that keep their letters."""
+
+    cchc = True
+
+    @classmethod
+    def translate_escaped_str(cls, str_val):
+        return repr(str_val) if isinstance(str_val, str) else f'"{str_val}"'
+
+
+def readable_parameters() -> None:
+    """Have papermill write string parameters as Python literals that keep
+    their letters ('Quý III là mùa tuyển sinh'), not `\\u1ef7` escapes, so
+    the executed notebook kept for audit reads as the analyst wrote it."""
+    if getattr(papermill_translators.find_translator("python3", "python"), "cchc", False) is not True:
+        papermill_translators.register("python", ReadablePythonTranslator)
 
 
 class PapermillRunner:
@@ -52,6 +76,7 @@ class PapermillRunner:
 
     def __init__(self, options: WorkerOptions):
         self.options = options
+        readable_parameters()
 
     def engine_kwargs(self, job: Job) -> dict[str, Any]:
         return {}
@@ -122,6 +147,10 @@ class Worker:
     def render(self, job: Job) -> Result:
         start = time.perf_counter()
         result = Result(job)
+        if not job.needs_notebook:
+            self._documents_only(job, result)
+            result.seconds = time.perf_counter() - start
+            return result
         if "pdf" in job.formats:
             self.start_printer()
         try:
@@ -160,8 +189,27 @@ class Worker:
                 result.timings["pdf"] = time.perf_counter() - exported
         except Exception as e:
             result.failure = Failure(type(e).__name__, str(e))
+        if result.failure is None and any(f not in NOTEBOOK_FORMATS for f in job.formats):
+            try:
+                _, files = documents(job)
+                result.files.update(files)
+            except Exception as e:  # that format fails; the HTML and PDF stand
+                for f in job.formats:
+                    if f not in NOTEBOOK_FORMATS:
+                        result.format_failures[f] = f"{type(e).__name__}: {' '.join(str(e).split())[:300]}"
         result.seconds = time.perf_counter() - start
         return result
+
+    def _documents_only(self, job: Job, result: Result) -> None:
+        """DOCX / self-assessment without a notebook: the figures come from the same report data."""
+        try:
+            figures, files = documents(job)
+        except Exception as e:
+            result.failure = Failure(type(e).__name__, str(e) or traceback.format_exc(limit=1))
+            return
+        result.figures = {**figures, "name": job.name, "formats": list(job.formats)}
+        result.files[".json"] = json.dumps(result.figures, ensure_ascii=False, indent=1).encode("utf-8")
+        result.files.update(files)
 
     def _pdf(self, result: Result, html: str) -> None:
         waited = time.perf_counter()
@@ -182,3 +230,27 @@ class Worker:
             self._printer.close()
             self._printer = None
         self.runner.close()
+
+
+def documents(job: Job) -> tuple[dict[str, Any], dict[str, bytes]]:
+    """The report's published figures and its DOCX / self-assessment bytes,
+    from the same report data the notebooks use (`cchc_lib.reports`)."""
+    params, options = job.params, dict(job.documents)
+    ctx = open_context(params.get("data", ""), params.get("catalogue", ""), params.get("units", ""))
+    period = job.period
+    rep = (department_report(ctx, period, params.get("commentary", "")) if job.kind == "department"
+           else unit_report(ctx, params["unit"], period, params.get("commentary", "")))
+    org = load_organisation(Path(job.cwd), path=options.get("organisation") or None)
+    files: dict[str, bytes] = {}
+    if "docx" in job.formats:
+        # docxtpl and openpyxl are heavy and needed only for these formats:
+        # a worker that only makes HTML never loads them.
+        from cchc_lib.reports.word import word_report
+
+        files[SUFFIXES["docx"]] = word_report(ctx, rep, org, options.get("docx_template") or None).data
+    if "self-assessment" in job.formats and job.kind == "department":
+        from cchc_lib.reports.workbooks import self_assessment, self_assessment_workbook  # (see above)
+
+        files[SUFFIXES["self-assessment"]] = self_assessment_workbook(self_assessment(ctx, period), org,
+                                                                      ctx.catalogue)
+    return rep.figures, files

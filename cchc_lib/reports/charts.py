@@ -520,33 +520,23 @@ def heatmap(units: Sequence[str], criteria: Sequence[str], matrix: Sequence[Sequ
 
 
 def heatmap_pages(units: Sequence[str], criteria: Sequence[str], matrix: Sequence[Sequence[float | None]],
-                  kinds: Sequence[str] | None = None, kind_labels: dict[str, str] | None = None,
+                  groups: Sequence[str] | None = None, group_order: Sequence[str] | None = None,
                   domains: Sequence[str] | None = None, split: int = HEAT_SPLIT,
                   rows: int = HEAT_ROWS) -> list[tuple[list[str], Figure]]:
     """The heatmap as figures that each fit a printed page, with the criteria
-    codes each shows.  Up to `split` units: one figure.  More: one group per
-    unit kind (small kinds together), `rows` units a page, and only the
-    criteria that apply to someone in the group."""
+    codes each shows.  Up to `split` units: one figure.  More: one part per
+    group of units (`groups`: each unit's rank group, in `group_order`), at
+    most `rows` units a page, each with only the criteria that apply to
+    someone of its group."""
     units, matrix = list(units), [list(r) for r in matrix]
-    if len(units) <= split or not kinds:
-        groups = [("", list(range(len(units))))]
+    if len(units) <= split or not groups:
+        parts = [("", list(range(len(units))))]
     else:
-        labels = kind_labels or {}
-        order = list(labels) + [k for k in dict.fromkeys(kinds) if k not in labels]
-        by_kind = [(k, [i for i, u in enumerate(kinds) if u == k]) for k in order]
-        groups = []
-        for kind, idx in by_kind:
-            if not idx:
-                continue
-            name = labels.get(kind, kind)
-            if groups and len(groups[-1][1]) + len(idx) <= 8 and len(idx) < 5:
-                groups[-1] = (f"{groups[-1][0]}, {name}", groups[-1][1] + idx)
-            else:
-                groups.append((name, idx))
-        if len(groups) > 1 and len(groups[0][1]) < 5 and len(groups[0][1]) + len(groups[1][1]) <= 8:
-            groups[:2] = [(f"{groups[0][0]}, {groups[1][0]}", groups[0][1] + groups[1][1])]
+        order = [g for g in (group_order or []) if g in groups] + [g for g in dict.fromkeys(groups)
+                                                                  if g not in (group_order or [])]
+        parts = [(g, [i for i, name in enumerate(groups) if name == g]) for g in order]
     out: list[tuple[list[str], Figure]] = []
-    for name, idx in groups:
+    for name, idx in parts:
         cols = [j for j in range(len(criteria)) if any(matrix[i][j] is not None for i in idx)] or \
             list(range(len(criteria)))
         codes = [criteria[j] for j in cols]

@@ -8,17 +8,21 @@ import textwrap
 import unicodedata
 from typing import Iterable, Sequence
 
-from cchc_lib.core.catalogue import Catalogue
+from cchc_lib.core.catalogue import Catalogue, Criterion, load_catalogue
+from cchc_lib.core.periods import parse_month
+from cchc_lib.errors import CatalogueError, CchcError
+from cchc_lib.files import csv_text
 from cchc_lib.fmt import count_vi, percent_vi, points_vi
 from cchc_lib.core.rules import STATUS_VI
 from cchc_lib.core.scoring import CriterionScore, Scorecard
-from cchc_lib.core.units import DEPARTMENT_NAME
+from cchc_lib.core.settings import DEFAULTS
 
 CSV_COLUMNS = ("unit", "period", "code", "title", "status", "points", "max_points", "rate", "detail", "gap")
 
 
-def who(card: Scorecard) -> str:
-    return f"{card.unit.name} ({card.unit.code})" if card.unit else DEPARTMENT_NAME
+def who(card: Scorecard, whole: str = DEFAULTS.organisation.whole) -> str:
+    """The unit by name and code (a terminal is for the office), or the department's one name."""
+    return f"{card.unit.name} ({card.unit.code})" if card.unit else whole
 
 
 def indicator_names(ids: Iterable[str], catalogue: Catalogue | None = None) -> str:
@@ -37,13 +41,20 @@ def indicator_names(ids: Iterable[str], catalogue: Catalogue | None = None) -> s
 
 
 def _default_indicators() -> dict:
-    from cchc_lib.core.catalogue import load_catalogue
-    from cchc_lib.errors import CatalogueError
-
     try:
         return load_catalogue().indicators
     except CatalogueError:
         return {}
+
+
+def responsible_text(catalogue: Catalogue, c: Criterion) -> str:
+    """The plan's words for the units responsible, and how the tool reads them
+    (an interpretation, shown as such): "Các phòng Sở, đơn vị liên quan (tính:
+    Các phòng Sở, Đơn vị trực thuộc)"."""
+    kinds = ", ".join(catalogue.unit_kinds[k] for k in c.responsible)
+    if not c.responsible_text or c.responsible_text.lower() == kinds.lower():
+        return c.responsible_text or kinds
+    return f"{c.responsible_text} (tính: {kinds})"
 
 
 def value_text(c: CriterionScore, catalogue: Catalogue | None = None) -> str:
@@ -51,11 +62,26 @@ def value_text(c: CriterionScore, catalogue: Catalogue | None = None) -> str:
     the indicators that are missing, by name (`catalogue`: the one scored with;
     the shipped one when not given)."""
     o = c.outcome
+    if o.missing and o.detail:  # the contract's reason: the month and the blank figures
+        return "Thiếu số liệu: " + o.detail
     if o.missing:
         return "Thiếu số liệu: " + indicator_names(o.missing, catalogue)
     if o.rate is not None and c.criterion.rule_name not in ("review_handling",):
+        if o.detail.startswith("("):  # a formula, (b + ½ × c)/a: not in brackets again
+            return f"{percent_vi(o.rate)} = {o.detail}"
         return f"{percent_vi(o.rate)} ({o.detail})"
     return o.detail
+
+
+def basis_text(c: CriterionScore) -> str:
+    """What the figures cover (contract v2, 3.2): "11/12 tháng" for flows,
+    "số liệu tháng 3/2023" for stocks and states; both when both."""
+    parts = []
+    if c.months is not None:
+        parts.append(f"{c.months[0]}/{c.months[1]} tháng")
+    if c.as_of is not None:
+        parts.append(f"số liệu tháng {c.as_of.index}/{c.as_of.year}")
+    return "; ".join(parts)
 
 
 def _width(s: str) -> int:
@@ -69,14 +95,15 @@ def _cell(s: str, width: int) -> str:
     return s + " " * (width - _width(s))
 
 
-def format_table(card: Scorecard, catalogue: Catalogue) -> str:
-    """A scorecard as an aligned table, in Vietnamese."""
+def format_table(card: Scorecard, catalogue: Catalogue, whole: str = DEFAULTS.organisation.whole) -> str:
+    """A scorecard as an aligned table, in Vietnamese (`whole`: the department's name)."""
     lines = [
-        f"PHIẾU ĐIỂM CCHC — {who(card)} — {card.period.label_vi}",
+        f"PHIẾU ĐIỂM CCHC — {who(card, whole)} — {card.period.label_vi}",
         f"Tổng điểm: {points_vi(card.points)} / {points_vi(card.max_points)} điểm áp dụng "
         f"({percent_vi(card.percent / 100 if card.percent is not None else None)})",
         "",
-        f"{_cell('Mã', 6)} {_cell('Tiêu chí', 46)} {_cell('Kết quả', 22)} {'Điểm':>6} {'Tối đa':>6}  Trạng thái",
+        f"{_cell('Mã', 6)} {_cell('Tiêu chí', 46)} {_cell('Kết quả', 22)} {'Điểm':>6} {'Tối đa':>6}  "
+        f"{_cell('Trạng thái', 14)} Số liệu",
     ]
     for d in card.domains:
         lines.append(f"— Lĩnh vực {d.code}: {d.title} — {points_vi(d.points)}/{points_vi(d.max_points)}")
@@ -87,9 +114,13 @@ def format_table(card: Scorecard, catalogue: Catalogue) -> str:
             value = "–" if c.outcome.missing else value_text(c, catalogue)
             lines.append(f"{_cell(c.code, 6)} {_cell(c.criterion.title, 46)} {_cell(value, 22)} "
                          f"{points_vi(c.points) if c.status == 'scored' else '–':>6} "
-                         f"{points_vi(c.max_points) if not c.criterion.tracked else '–':>6}  {STATUS_VI[c.status]}")
+                         f"{points_vi(c.max_points) if not c.criterion.tracked else '–':>6}  "
+                         f"{_cell(STATUS_VI[c.status], 14)} {basis_text(c)}".rstrip())
             if c.outcome.missing:
                 for part in textwrap.wrap(value_text(c, catalogue), 100):
+                    lines.append(f"{'':6}   ↳ {part}")
+            for note in c.notes:
+                for part in textwrap.wrap("Ghi chú: " + note, 100):
                     lines.append(f"{'':6}   ↳ {part}")
             if c.gap:
                 for part in textwrap.wrap(c.gap.text, 100):
@@ -113,9 +144,9 @@ def to_csv(cards: Iterable[Scorecard]) -> str:
     for card in cards:
         for c in card.criteria:
             d = c.to_dict()
-            w.writerow([card.unit_code or "", str(card.period), c.code, c.criterion.title, c.status,
-                        d["points"], d["max_points"], "" if d["rate"] is None else d["rate"], c.outcome.detail,
-                        d["gap"] or ""])
+            w.writerow([csv_text(v) for v in (  # no cell a spreadsheet would run as a formula
+                card.unit_code or "", str(card.period), c.code, c.criterion.title, c.status,
+                d["points"], d["max_points"], "" if d["rate"] is None else d["rate"], c.outcome.detail, d["gap"] or "")])
     return buf.getvalue()
 
 
@@ -136,8 +167,32 @@ def format_catalogue(catalogue: Catalogue) -> str:
                 lines.append(f"  {c.group}  {groups[c.group].title}")
             indent = "    " if c.group else "  "
             pts = "theo dõi" if c.tracked else f"{points_vi(c.max_points)} điểm"
-            kinds = ", ".join(catalogue.unit_kinds[k] for k in c.responsible)
-            lines.append(f"{indent}{_cell(c.code, 6)} {c.title} [{pts}] — {kinds}")
+            lines.append(f"{indent}{_cell(c.code, 6)} {c.title} [{pts}] — {responsible_text(catalogue, c)}")
         lines.append("")
     lines.append(f"TỔNG ĐIỂM TỐI ĐA: {points_vi(catalogue.total_max)}")
     return "\n".join(lines)
+
+
+def criterion_notes(d: dict) -> list[str]:
+    """The contract v2 fields of a criterion's `to_dict()`, in words: "11/12 tháng"
+    (`months`: complete months used / months of the period), "số liệu tháng 3/2023"
+    (`as_of`), the units left out of a department value (`left_out`) and the
+    scorecard's `notes`.  Absent fields say nothing."""
+    out: list[str] = []
+    months = d.get("months")
+    if isinstance(months, dict):
+        months = [months.get("used"), months.get("in_period")]
+    if isinstance(months, (list, tuple)) and len(months) == 2 and all(isinstance(m, int) for m in months):
+        out.append(f"{months[0]}/{months[1]} tháng")
+    as_of = d.get("as_of")
+    if as_of:
+        try:
+            out.append(f"số liệu {parse_month(str(as_of)).label_vi_lower}")
+        except CchcError:
+            out.append(f"số liệu {as_of}")
+    left_out = [str(u) for u in d.get("left_out") or ()]
+    if left_out and "chưa tính" not in str(d.get("detail") or ""):
+        out.append(f"chưa tính {count_vi(len(left_out))} đơn vị thiếu số liệu: {', '.join(left_out)}")
+    notes = d.get("notes") or ()
+    out.extend(str(n) for n in ([notes] if isinstance(notes, str) else notes) if str(n).strip())
+    return out
