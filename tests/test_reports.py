@@ -123,10 +123,11 @@ def test_executed_notebooks_are_kept(rendered):
 
 def test_executed_notebook_keeps_each_html_output_once(rendered):
     nb = nbformat.read(rendered["out"] / "department.ipynb", as_version=4)
-    outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs if "text/html" in o.get("data", {})]
-    assert len(outputs) >= 8
+    outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs
+               if "text/html" in o.get("data", {}) and len(o.data["text/html"]) > 2000]  # the report's sections
+    assert len(outputs) >= 6
     for o in outputs:
-        assert len(o.data["text/plain"]) < 40 < len(o.data["text/html"])  # a label, not a second copy
+        assert len(o.data["text/plain"]) < 100  # a label, not a second copy of the HTML
 
 
 def test_report_page_is_the_one_nbconvert_would_make(rendered):
