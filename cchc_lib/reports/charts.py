@@ -354,7 +354,8 @@ def ranking(rows: Sequence[dict], mean: float | None = None, title: str | None =
             row: float = RANK_ROW) -> Figure:
     """Units by percent of their applicable maximum (best on top), full names.
 
-    `rows`: dicts with rank, name, code, percent (0–100 or None); `mean`: the
+    `rows`: dicts with rank, name, code, percent (0–100 or None), colour
+    (optional: the band's); `mean`: the
     line drawn (default: these rows' mean); `row`: inches a unit."""
     rows = [r for r in rows if r.get("percent") is not None]
     n = max(1, len(rows))
@@ -377,7 +378,9 @@ def ranking(rows: Sequence[dict], mean: float | None = None, title: str | None =
     _title(fig, title)
     ax = _axes(fig, box)
     y = list(range(n))[::-1][:len(rows)]
-    colours = [GREEN if p >= 90 else BLUE if p >= 75 else AMBER if p >= 60 else RED for p in pcts]
+    # The row's band colour (params/reports.yaml, explained under the ranking), else the default bands.
+    colours = [r.get("colour") or (GREEN if p >= 90 else BLUE if p >= 75 else AMBER if p >= 60 else RED)
+               for r, p in zip(rows, pcts)]
     ax.barh(y, pcts, color=colours, height=0.65)
     width = W - box.left - box.right
     need = text_size("100,0%", 7.5)[0] + 5
