@@ -30,7 +30,7 @@ from __future__ import annotations
 import json
 import os
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
@@ -39,13 +39,22 @@ import yaml
 from cchc_lib.render import freeze
 
 from cchc_lib import project
+from cchc_lib.core.catalogue import default_catalogue_path
+from cchc_lib.core.deadlines import load_cutoff
+from cchc_lib.core.organisation import load_organisation, organisation_path
 from cchc_lib.core.periods import Period, parse_period
-from cchc_lib.core.settings import settings_dir
+from cchc_lib.core.settings import DEFAULTS, settings_dir
 from cchc_lib.core.yamltext import key_lines, line_of, yaml_problem
 from cchc_lib.errors import CchcError, UsageError
+from cchc_lib.files import write_bytes, write_text
 from cchc_lib.progress import progress
-from cchc_lib.render.worker import (DEPARTMENT, DEPARTMENT_ONLY, FORMATS, NOTEBOOK_FORMATS, SUFFIXES, Job, Result,
-                                    WorkerOptions)
+from cchc_lib.render.executors import make_executor, runs_here
+from cchc_lib.render.index_page import collect, index_html
+from cchc_lib.render.jobs import (DEPARTMENT, DEPARTMENT_ONLY, FORMATS, NOTEBOOK_FORMATS, SUFFIXES, Job, Result,
+                                  WorkerOptions)
+from cchc_lib.render.kernel import WarmKernel
+from cchc_lib.render.pdf import INSTALL_HINT, find_browser
+from cchc_lib.reports.data import blank_months, default_data, months_read, open_context, rank_units, reporting_status
 
 NOTEBOOKS = {"unit": Path("notebooks") / "unit_report.ipynb",
              "department": Path("notebooks") / "department_report.ipynb"}
@@ -329,9 +338,6 @@ def select_units(spec: BatchSpec, registry) -> list:
 
 def plan(spec: BatchSpec, root: Path | None = None, output: str | Path | None = None) -> Plan:
     """The jobs of a batch, each with the fingerprint of its inputs."""
-    from cchc_lib.reports.data import (blank_months, default_data, months_read, open_context, rank_units,
-                                       reporting_status)
-
     root = Path(root or project.project_root()).resolve()
     data = _resolve(root, spec.data) if spec.data else default_data(root)
     catalogue = _resolve(root, spec.catalogue) if spec.catalogue else None
@@ -345,12 +351,6 @@ def plan(spec: BatchSpec, root: Path | None = None, output: str | Path | None = 
             raise _err(spec.source, f"không tìm thấy notebook {kind}: {nb}")
     units = select_units(spec, ctx.registry)
     check_commentary(spec, ctx.registry)
-    from cchc_lib.core.catalogue import default_catalogue_path
-
-    from cchc_lib.core.deadlines import load_cutoff
-
-    from cchc_lib.core.organisation import load_organisation, organisation_path
-
     # Refuse an organisation file (every report shows the agency's name) or a
     # Word template that cannot be used before any report is made.
     load_organisation(root)
@@ -364,6 +364,7 @@ def plan(spec: BatchSpec, root: Path | None = None, output: str | Path | None = 
               "settings": [freeze.file_digest(params / n) for n in ("organisation.yaml", "reports.yaml")]}
     documents: tuple[tuple[str, str], ...] = ()
     if any(f not in NOTEBOOK_FORMATS for f in spec.formats):
+        # The Word writer (docxtpl) is heavy and needed only when a document is asked for.
         from cchc_lib.reports.word import DEFAULT_TEMPLATE, check_template
 
         template = _resolve(root, spec.docx_template) if spec.docx_template else DEFAULT_TEMPLATE
@@ -445,8 +446,6 @@ def is_fresh(job: Job) -> bool:
 def write_result(result: Result) -> list[Path]:
     """Write one result's files atomically; the stamp last, and only when
     every asked format was made (so an interrupted or failed report is redone)."""
-    from cchc_lib.files import write_bytes
-
     job = result.job
     written = []
     order = [".ipynb", ".json", *SUFFIXES.values()]
@@ -535,10 +534,6 @@ class ExitText(str):
 def write_index(output: Path, settings: Any = None, problems: list[str] | None = None) -> Path:
     """output/index.html from every report's published figures (those that
     do not match the figures contract are left out and described in `problems`)."""
-    from cchc_lib.core.settings import DEFAULTS
-    from cchc_lib.files import write_text
-    from cchc_lib.render.index_page import collect, index_html
-
     return write_text(output / "index.html", index_html(collect(output, problems), settings=settings or DEFAULTS))
 
 
@@ -546,34 +541,35 @@ def run_batch(spec: BatchSpec, *, root: Path | None = None, output: str | Path |
               force: bool = False, executor: str = "local", chromium: str | None = None, progress: bool = True,
               timeout: int = 600, scheduler: str | None = None, kernel: str = "warm") -> BatchReport:
     """Render a batch: skip fresh reports, never stop at a failure."""
-    from cchc_lib.render.executors import make_executor
-
     start = time.perf_counter()
     p = plan(spec, root, output)
     report = BatchReport(planned=len(p.jobs))
     todo = [j for j in p.jobs if force or not is_fresh(j)]
     report.skipped = len(p.jobs) - len(todo)
     if "pdf" in spec.formats and todo:
-        from cchc_lib.render.pdf import find_browser
-
         try:
             found = find_browser(chromium)
         except CchcError as e:
             found, msg = None, str(e)
         else:
-            from cchc_lib.render.pdf import INSTALL_HINT
-
             msg = INSTALL_HINT
         if not found:
             # Fail that format only: HTML is still made when asked, each PDF is reported.
             also = "; báo cáo HTML vẫn được tạo" if "html" in spec.formats else ""
             report.notes.append(f"PDF: {msg}{also}")
     if todo:
-        n = workers or os.cpu_count() or 1
+        n = min(workers or os.cpu_count() or 1, len(todo))
         options = WorkerOptions(chromium=chromium, timeout=timeout, kernel=kernel)
+        warm = None
+        if kernel == "warm" and runs_here(executor, n) and any(j.needs_notebook for j in todo):
+            # Rendered here: the kernel starts now, while this process builds its
+            # exporter and its PDF browser, and loads the batch's data meanwhile.
+            first = next(j for j in todo if j.needs_notebook)
+            warm = WarmKernel(options.kernel_name, options.start_timeout).launch(
+                first.cwd, {**first.params, "period": str(first.period)})
         bar = _progress(len(todo), progress)
         try:
-            with make_executor(executor, min(n, len(todo)), options, scheduler) as ex:
+            with make_executor(executor, n, options, scheduler, warm) as ex:
                 for result in ex.run(todo):
                     write_result(result)
                     report.rendered.append(result)
@@ -622,8 +618,6 @@ def spec_from_options(batch: str | None, periods: Sequence[str] = (), units: Seq
     if template:
         changes["docx_template"] = str(Path(template).resolve())
     if changes:
-        from dataclasses import replace
-
         spec = replace(spec, **changes)
     return spec
 

@@ -15,11 +15,15 @@ is started for the batch and closed afterwards.
 """
 from __future__ import annotations
 
+import os
 import threading
 import traceback
 from typing import Any, Iterator, Sequence
 
-from cchc_lib.render.executors import Executor, make_worker
+from distributed import Client, LocalCluster, as_completed
+
+from cchc_lib.render.executors import Executor
+from cchc_lib.render.local import make_worker
 from cchc_lib.render.worker import Failure, Job, Result, Worker, WorkerOptions
 
 _LOCAL = threading.local()  # one render.Worker per Dask worker thread
@@ -27,12 +31,11 @@ _LOCAL = threading.local()  # one render.Worker per Dask worker thread
 
 def render_on_dask(job: Job, options: WorkerOptions) -> Result:
     """The task: render one job on this Dask worker's long-lived `Worker`."""
-    import os
-
     worker: Worker | None = getattr(_LOCAL, "worker", None)
     if worker is None or getattr(_LOCAL, "options", None) != options:
         worker = _LOCAL.worker = make_worker(options)
         _LOCAL.options = options
+        worker.prepare()
     try:
         result = worker.render(job)
     except Exception as e:  # never lose the batch to one report
@@ -48,8 +51,6 @@ class DaskExecutor(Executor):
 
     def __init__(self, workers: int | None = None, options: WorkerOptions | None = None,
                  scheduler: str | None = None):
-        import os
-
         super().__init__(workers or os.cpu_count() or 1, options)
         self.scheduler = scheduler
         self._client: Any = None
@@ -57,8 +58,6 @@ class DaskExecutor(Executor):
 
     def _ensure_client(self) -> Any:
         if self._client is None:
-            from distributed import Client, LocalCluster
-
             if self.scheduler:
                 self._client = Client(self.scheduler, timeout="30s")
             else:
@@ -68,8 +67,6 @@ class DaskExecutor(Executor):
         return self._client
 
     def run(self, jobs: Sequence[Job]) -> Iterator[Result]:
-        from distributed import as_completed
-
         client = self._ensure_client()
         futures = client.map(render_on_dask, list(jobs), options=self.options, pure=False)
         job_of = {f.key: j for f, j in zip(futures, jobs)}

@@ -34,7 +34,7 @@ from cchc_lib.errors import CchcError
 from cchc_lib.files import write_text
 from cchc_lib.reports.data import default_data
 from cchc_lib.reports.templating import render, source
-from cchc_lib.render.executors import make_worker
+from cchc_lib.render.local import make_worker
 from cchc_lib.render.batch import (NOTEBOOKS, BatchSpec, _resolve, commentary_files, commentary_folder, commentary_of,
                                    plan, spec_from_options, write_result)
 from cchc_lib.render.worker import DEPARTMENT, Job, Result, WorkerOptions
@@ -108,6 +108,8 @@ def preview(period: str, unit: str, *, batch: str | None = None, data: str | Non
     root = root.resolve()
     own = worker is None
     worker = worker or make_worker(options or WorkerOptions(kernel="warm"))
+    if own:
+        worker.prepare()  # the kernel starts (and the exporter is built) while the report is planned
     run = PreviewRun()
     stop = stop or threading.Event()
     seen: Snapshot | None = None

@@ -108,13 +108,18 @@ _OPENED: dict[tuple, tuple[Registry, Dataset]] = {}
 
 
 def _file_key(path: Path) -> tuple:
+    """What changes when the file's content may have: its stat, and a
+    database's write-ahead log when it holds pages.  An empty log says
+    nothing: SQLite creates one for every reader and removes it when the last
+    one closes, so with two kernels reading at once its mere presence would
+    flip the key at every report."""
     out: list = [str(path.resolve())]
     for p in (path, Path(f"{path}-wal")):
         try:
             st = p.stat()
-            out += [st.st_mtime_ns, st.st_size, st.st_ino]
         except OSError:
-            out.append(None)
+            st = None
+        out.append((st.st_mtime_ns, st.st_size, st.st_ino) if st is not None and st.st_size else None)
     return tuple(out)
 
 
@@ -291,10 +296,33 @@ def months_read(period: Period) -> frozenset[Period]:
     return frozenset(trend_months(period)) | frozenset(period.previous().months) | frozenset(period.months)
 
 
+#: Rules whose points follow a monthly rate, so that the rate's trend explains the points lost.
+TREND_RULES = ("ratio_bands", "weighted_ratio_sum")
+
+
+def trend_codes(card: Scorecard, count: int = 3) -> tuple[str, ...]:
+    """The rate criteria of `card` that lose the most points, most first (ties
+    in catalogue order); none when no rate criterion lost a point."""
+    losing = [(-c.lost, i, c.code) for i, c in enumerate(card.criteria)
+              if c.status == SCORED and c.outcome.rate is not None and c.lost > 0
+              and c.criterion.rule_name in TREND_RULES]
+    return tuple(code for _, _, code in sorted(losing)[:count])
+
+
+def trend_choice(ctx: Context, card: Scorecard) -> tuple[str, ...]:
+    """The criteria a report follows month by month: those `trend_criteria`
+    names in params/reports.yaml, or by default (issue 13) the rate criteria
+    that lose the most points in the report's period (`trend_count` of them)."""
+    return ctx.settings.reports.trend_criteria or trend_codes(card, ctx.settings.reports.trend_count)
+
+
 def trends(ctx: Context, unit: Unit | None, period: Period, codes: Sequence[str] | None = None) -> list[dict]:
-    """Monthly rates of the criteria followed month by month
-    (`trend_criteria` in params/reports.yaml), with their thresholds."""
-    codes = ctx.settings.reports.trend_criteria if codes is None else codes
+    """Monthly rates of these criteria (default: `trend_choice` for the
+    period's scorecard), with their thresholds."""
+    if codes is None:
+        card = score_unit(ctx.dataset, ctx.catalogue, unit, period) if unit else \
+            score_department(ctx.dataset, ctx.catalogue, period, ctx.registry)
+        codes = trend_choice(ctx, card)
     months = trend_months(period)
     cards = [score_unit(ctx.dataset, ctx.catalogue, unit, m) if unit else
              score_department(ctx.dataset, ctx.catalogue, m, ctx.registry) for m in months]
@@ -364,6 +392,16 @@ def rankings(ctx: Context, period: Period) -> Rankings:
 
 
 _RANKINGS: dict[tuple, Rankings] = {}
+
+
+def prime(data: str | Path | None = "", catalogue: str | Path | None = "", units: str | Path | None = "",
+          period: str | Period | None = None) -> None:
+    """Read the data, catalogue, registry and settings, and rank the units of
+    `period`, into this process's caches: a warm kernel does it while it
+    starts, so that its first report does not."""
+    ctx = open_context(data, catalogue, units)
+    if period:
+        rankings(ctx, period if isinstance(period, Period) else parse_period(period))
 
 
 def group_name(ctx: Context, unit: Unit) -> str:
@@ -518,7 +556,7 @@ def unit_report(ctx: Context, unit: str, period: str | Period, analyst: str = ""
         comment = no_data_commentary(u.name, p, blank)
     rep = UnitReport(p, card, previous, head, domain_rows(card, ctx.catalogue),
                      [criterion_row(c, ctx.catalogue, ctx.registry) for c in card.criteria],
-                     trends(ctx, u, p) if sent else [], comment, analyst or "", provenance(ctx, u.code, p),
+                     trends(ctx, u, p, trend_choice(ctx, card)) if sent else [], comment, analyst or "", provenance(ctx, u.code, p),
                      ctx.settings, unit=u)
     rep.figures = published.stamped({
         "kind": "unit", "title": rep.title, "unit_name": u.name, "unit_kind": u.kind, **card_figures(card),
@@ -534,8 +572,12 @@ def _group_size(ranks: Rankings, name: str) -> int:
     return next((sum(1 for r, _ in rows if r) for g, rows in ranks.groups if g == name), 0)
 
 
-def heatmap_data(cards: list[Scorecard], catalogue: Catalogue) -> dict[str, Any]:
-    codes = [c.code for c in catalogue.criteria if not c.tracked]
+def heatmap_data(cards: list[Scorecard], catalogue: Catalogue, settings: Settings | None = None) -> dict[str, Any]:
+    """Units × scored criteria, percent of maximum (None: not applicable),
+    with the criteria's titles and domains and each unit's rank group (the
+    chart splits a large department by group)."""
+    crits = [c for c in catalogue.criteria if not c.tracked]
+    codes = [c.code for c in crits]
     matrix = []
     for card in cards:
         by = {c.code: c for c in card.criteria}
@@ -545,7 +587,13 @@ def heatmap_data(cards: list[Scorecard], catalogue: Catalogue) -> dict[str, Any]
             row.append(float(c.points / c.max_points * 100) if c is not None and c.counts_toward_max and c.max_points
                        else None)
         matrix.append(row)
-    return {"units": [c.unit.name if c.unit else "" for c in cards], "codes": codes, "matrix": matrix}
+    kinds = catalogue.unit_kinds
+    groups = [group_of(settings, c.unit.kind, kinds).name if settings and c.unit else "" for c in cards]
+    order = ([g.name for g in groups_in_order(settings, [c.unit.kind for c in cards if c.unit], kinds)]
+             if settings else [])
+    return {"units": [c.unit.name if c.unit else "" for c in cards], "codes": codes, "matrix": matrix,
+            "titles": [c.title for c in crits], "domains": [c.domain for c in crits], "groups": groups,
+            "group_order": order}
 
 
 def reporting_status(ctx: Context, period: Period) -> dict[str, Any]:
@@ -634,13 +682,13 @@ def department_report(ctx: Context, period: str | Period, analyst: str = "", tas
     explain = department_vs_units(card, cards, ctx.catalogue, ctx.settings)
     rep = DepartmentReport(p, card, previous, head, domain_rows(card, ctx.catalogue),
                            [criterion_row(c, ctx.catalogue, ctx.registry) for c in card.criteria],
-                           trends(ctx, None, p),
+                           trends(ctx, None, p, trend_choice(ctx, card)),
                            department_commentary(card, cards, ctx.catalogue, previous, settings=ctx.settings,
                                                  not_sent=[u["name"] for g in groups for u in g["not_sent"]]),
                            analyst or "", provenance(ctx, None, p), ctx.settings, ranking=rank_rows, groups=groups,
                            bands=[{"colour": b.colour, "label": ctx.settings.reports.band_label(b)}
                                   for b in ctx.settings.reports.bands],
-                           explain=explain, cards=cards, heatmap=heatmap_data(cards, ctx.catalogue), status=status)
+                           explain=explain, cards=cards, heatmap=heatmap_data(cards, ctx.catalogue, ctx.settings), status=status)
     counts = status.get("counts") or {}
     rep.figures = published.stamped({
         "kind": "department", "title": rep.title, "unit_name": None, **card_figures(card),

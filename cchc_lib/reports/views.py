@@ -146,27 +146,36 @@ def domain_chart(rep: Report) -> Html:
 
 def trend_charts(rep: Report) -> Html:
     months_needed = rep.settings.reports.min_trend_months if hasattr(rep, "settings") else 3
+    chosen = bool(rep.settings.reports.trend_criteria) if hasattr(rep, "settings") else False
     if not rep.trends:
         if getattr(rep, "headline", {}).get("no_data"):
             return empty("Chưa có số liệu để vẽ xu hướng theo tháng.")
+        if not chosen:
+            return empty("Không có tiêu chí tính theo tỷ lệ nào bị mất điểm trong kỳ: không có xu hướng cần theo dõi.")
         return empty("Đơn vị không có tiêu chí nào được theo dõi theo tháng.")
     months = max(len(s["months"]) for s in rep.trends)
     if months < months_needed:
         return empty(f"Chưa đủ số tháng để vẽ xu hướng (mới có {count_vi(months)} tháng từ đầu năm, "
                      f"cần từ {months_needed} tháng); kết quả từng tiêu chí xem ở bảng tiêu chí.")
     shown = [Markup(figure(charts.trend(s), alt=f"Xu hướng {s['code']}")) for s in rep.trends]
-    return section("trends", figures=shown)
+    return section("trends", figures=shown, most_lost=not chosen)
 
 
 def ranking_chart(rep: DepartmentReport) -> Html:
-    return figure(charts.ranking(rep.ranking), alt="Xếp hạng chung mọi đơn vị")
+    """The ranking of every unit (one figure a printed page for a large department)."""
+    return Html("\n".join(figure(fig, alt="Xếp hạng chung mọi đơn vị") for fig in charts.ranking_pages(rep.ranking)))
 
 
 def heatmap_chart(rep: DepartmentReport) -> Html:
+    """The heatmap (one figure a printed page, by unit kind for a large
+    department) and the key of the criteria it shows."""
     h = rep.heatmap
     if not h["units"]:
         return empty("Không có đơn vị nào có số liệu trong kỳ.")
-    return figure(charts.heatmap(h["units"], h["codes"], h["matrix"]), alt="Bản đồ nhiệt đơn vị × tiêu chí")
+    pages = charts.heatmap_pages(h["units"], h["codes"], h["matrix"], h["groups"], h["group_order"], h["domains"])
+    shown = {code for codes, _ in pages for code in codes}
+    return section("heatmap", figures=[Markup(figure(fig, alt="Bản đồ nhiệt đơn vị × tiêu chí")) for _, fig in pages],
+                   key=[(code, title) for code, title in zip(h["codes"], h["titles"]) if code in shown])
 
 
 # --- tables ------------------------------------------------------------------
