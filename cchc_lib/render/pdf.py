@@ -166,6 +166,11 @@ class PdfPrinter:
                     pass
         self._browser = self._pw = self._page = None
 
+    def close_soon(self) -> None:
+        """Begin closing the browser in the printer's thread; `close()` waits for it."""
+        if self._thread is not None:
+            self._call(self._close)
+
     def close(self) -> None:
         if self._thread is not None:
             try:
