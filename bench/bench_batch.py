@@ -159,7 +159,7 @@ def scenario(name: str, tmp: Path, db: Path, reg: Path, periods: list[str], note
           f"{median(t['kernel_start'] for t in starts):.2f} s, warm-up {median(t['warmup'] for t in starts):.2f} s "
           f"(overlapping the workers' own start)")
     # The same mix of reports on the naive path and without a kernel.
-    jobs = [(r.job.kind, r.job.period, r.job.params.get("unit")) for r in results]
+    jobs = [(r.job.kind, str(r.job.period), r.job.params.get("unit")) for r in results]
     units = [j for j in jobs if j[0] == "unit"]
     sample = units[:: max(1, len(units) // naive_n)][:naive_n]
     depts = [j for j in jobs if j[0] == "department"][:1]

@@ -16,6 +16,7 @@ from cchc_lib.render.batch import parse_spec, run_batch
 from cchc_lib.render.engines import WarmKernelRunner
 from cchc_lib.render.executors import make_executor
 from cchc_lib.render.kernel import WarmKernel
+from cchc_lib.render.pdf import find_browser
 from cchc_lib.render.worker import Job, WorkerOptions
 
 from reports_helpers import batch_doc, make_project
@@ -188,3 +189,20 @@ def test_a_kernel_launched_for_a_pool_is_shut_down(tmp_path):
     with make_executor("local", 2, WorkerOptions(), kernel=kernel):
         pass
     assert kernel.km is None
+
+
+@pytest.mark.skipif(find_browser(include_playwright=False) is None, reason="không có Chromium: bỏ qua kiểm thử PDF")
+def test_pool_workers_close_their_browser_and_kernel_cleanly(tmp_path):
+    """A process-pool batch with PDFs: each worker closes its browser (from
+    its exit handler) and its kernel without an error on the way out."""
+    project = make_project(tmp_path / "proj")
+    doc = batch_doc(project, units=["VP", "GDTRH"], formats=["html", "pdf"])
+    code = ("import json, sys\nfrom cchc_lib.render.batch import parse_spec, run_batch\n"
+            "r = run_batch(parse_spec(json.loads(sys.argv[1]), 't'), root=sys.argv[2], output=sys.argv[3], workers=2,"
+            " progress=False)\nsys.exit(r.exit_code)")
+    done = subprocess.run([sys.executable, "-c", code, json.dumps(doc), str(project["root"]), str(tmp_path / "out")],
+                          capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "Traceback" not in done.stderr and "Exception ignored" not in done.stderr, done.stderr[-2000:]
+    assert sorted(p.name for p in (tmp_path / "out" / "2023-Q3").glob("*.pdf")) == ["GDTRH.pdf", "VP.pdf",
+                                                                                  "department.pdf"]

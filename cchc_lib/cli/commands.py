@@ -32,7 +32,7 @@ from cchc_lib.intake.sources import open_dataset
 from cchc_lib.render.batch import ExitText, load_spec, parse_spec, run_batch, spec_from_options
 from cchc_lib.render.pdf import INSTALL_HINT, find_browser
 from cchc_lib.render.preview import commentary_page, preview as run_preview
-from cchc_lib.render.worker import DEPARTMENT, SUFFIXES
+from cchc_lib.render.jobs import DEPARTMENT, SUFFIXES
 from cchc_lib.reports.data import has_data, open_context
 from cchc_lib.reports.text import format_catalogue, format_ranking, format_table, to_csv, to_json
 from cchc_lib.reports.workbooks import (scorecard_workbook, self_assessment as assess, self_assessment_workbook,

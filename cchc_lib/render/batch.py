@@ -336,12 +336,18 @@ def select_units(spec: BatchSpec, registry) -> list:
     return chosen
 
 
-def plan(spec: BatchSpec, root: Path | None = None, output: str | Path | None = None) -> Plan:
-    """The jobs of a batch, each with the fingerprint of its inputs."""
-    root = Path(root or project.project_root()).resolve()
+def inputs(spec: BatchSpec, root: Path) -> tuple[Path, Path | None, Path]:
+    """The data, catalogue (None: the shipped one) and registry a batch reads."""
     data = _resolve(root, spec.data) if spec.data else default_data(root)
     catalogue = _resolve(root, spec.catalogue) if spec.catalogue else None
     registry = _resolve(root, spec.registry) if spec.registry else project.units_path(root)
+    return data, catalogue, registry
+
+
+def plan(spec: BatchSpec, root: Path | None = None, output: str | Path | None = None) -> Plan:
+    """The jobs of a batch, each with the fingerprint of its inputs."""
+    root = Path(root or project.project_root()).resolve()
+    data, catalogue, registry = inputs(spec, root)
     out = Path(output) if output else (_resolve(root, spec.output) if spec.output else project.output_dir(root))
     ctx = open_context(data, catalogue or "", registry)
     notebooks = {kind: (_resolve(root, path) if path else project.notebooks_dir(root) / NOTEBOOKS[kind].name)
@@ -542,34 +548,51 @@ def run_batch(spec: BatchSpec, *, root: Path | None = None, output: str | Path |
               timeout: int = 600, scheduler: str | None = None, kernel: str = "warm") -> BatchReport:
     """Render a batch: skip fresh reports, never stop at a failure."""
     start = time.perf_counter()
-    p = plan(spec, root, output)
-    report = BatchReport(planned=len(p.jobs))
-    todo = [j for j in p.jobs if force or not is_fresh(j)]
-    report.skipped = len(p.jobs) - len(todo)
-    if "pdf" in spec.formats and todo:
-        try:
-            found = find_browser(chromium)
-        except CchcError as e:
-            found, msg = None, str(e)
-        else:
-            msg = INSTALL_HINT
-        if not found:
-            # Fail that format only: HTML is still made when asked, each PDF is reported.
-            also = "; báo cáo HTML vẫn được tạo" if "html" in spec.formats else ""
-            report.notes.append(f"PDF: {msg}{also}")
-    if todo:
-        n = min(workers or os.cpu_count() or 1, len(todo))
-        options = WorkerOptions(chromium=chromium, timeout=timeout, kernel=kernel)
-        warm = None
-        if kernel == "warm" and runs_here(executor, n) and any(j.needs_notebook for j in todo):
+    options = WorkerOptions(chromium=chromium, timeout=timeout, kernel=kernel)
+    warm: WarmKernel | None = None
+    if kernel == "warm" and _one_report(spec) and runs_here(executor, 1):
+        # One report, rendered here: its kernel starts now and loads the data
+        # while this process plans, builds its exporter and its PDF browser.
+        home = Path(root or project.project_root()).resolve()
+        data, catalogue, registry = inputs(spec, home)
+        warm = WarmKernel(options.kernel_name, options.start_timeout).launch(
+            str(home), {"data": str(data), "catalogue": str(catalogue or ""), "units": str(registry),
+                        "period": str(spec.periods[0])})
+    try:
+        p = plan(spec, root, output)
+        report = BatchReport(planned=len(p.jobs))
+        todo = [j for j in p.jobs if force or not is_fresh(j)]
+        report.skipped = len(p.jobs) - len(todo)
+        if "pdf" in spec.formats and todo:
+            try:
+                found = find_browser(chromium)
+            except CchcError as e:
+                found, msg = None, str(e)
+            else:
+                msg = INSTALL_HINT
+            if not found:
+                # Fail that format only: HTML is still made when asked, each PDF is reported.
+                also = "; báo cáo HTML vẫn được tạo" if "html" in spec.formats else ""
+                report.notes.append(f"PDF: {msg}{also}")
+        n = min(workers or os.cpu_count() or 1, len(todo) or 1)
+        here = kernel == "warm" and runs_here(executor, n) and any(j.needs_notebook for j in todo)
+        if warm is not None and not here:
+            warm.shutdown()
+            warm = None
+        if warm is None and here:
             # Rendered here: the kernel starts now, while this process builds its
             # exporter and its PDF browser, and loads the batch's data meanwhile.
             first = next(j for j in todo if j.needs_notebook)
             warm = WarmKernel(options.kernel_name, options.start_timeout).launch(
                 first.cwd, {**first.params, "period": str(first.period)})
+    except BaseException:
+        if warm is not None:
+            warm.shutdown()
+        raise
+    if todo:
         bar = _progress(len(todo), progress)
         try:
-            with make_executor(executor, n, options, scheduler, warm) as ex:
+            with make_executor(executor, n, options, scheduler, warm) as ex:  # the executor owns the kernel now
                 for result in ex.run(todo):
                     write_result(result)
                     report.rendered.append(result)
@@ -584,6 +607,17 @@ def run_batch(spec: BatchSpec, *, root: Path | None = None, output: str | Path |
     report.notes.extend(f"Mục lục bỏ qua: {x}" for x in left_out)
     report.seconds = time.perf_counter() - start
     return report
+
+
+def _one_report(spec: BatchSpec) -> bool:
+    """Whether the batch is one notebook report, as known before planning
+    (one period, and the department's report or one named unit's)."""
+    if len(spec.periods) != 1 or not any(f in NOTEBOOK_FORMATS for f in spec.formats):
+        return False
+    kinds = [kind for kind, _ in spec.notebooks]
+    if kinds == ["department"]:
+        return True
+    return kinds == ["unit"] and isinstance(spec.units, tuple) and len(spec.units) == 1
 
 
 def _progress(total: int, enabled: bool):

@@ -22,7 +22,7 @@ from __future__ import annotations
 import abc
 import importlib
 import os
-from typing import Callable, Iterator, Sequence
+from typing import Any, Callable, Iterator, Sequence
 
 from cchc_lib.errors import UsageError
 from cchc_lib.render.jobs import Job, Result, WorkerOptions
@@ -60,11 +60,25 @@ EXECUTORS: dict[str, str] = {
 }
 
 
+#: What builds a `render.Worker` (the warm runner, or papermill's own engine),
+#: named like the executors: `preview` and the Dask tasks get their worker here.
+WORKER_FACTORY = "cchc_lib.render.local:make_worker"
+
+
+def _named(spec: str) -> Any:
+    module, _, attr = spec.partition(":")
+    return getattr(importlib.import_module(module), attr)
+
+
 def executor_class(name: str) -> Callable[..., Executor]:
     if name not in EXECUTORS:
         raise UsageError(f"không có bộ thực thi {name!r} (có: {', '.join(EXECUTORS)})")
-    module, _, attr = EXECUTORS[name].partition(":")
-    return getattr(importlib.import_module(module), attr)
+    return _named(EXECUTORS[name])
+
+
+def make_worker(options: WorkerOptions, kernel: WarmKernel | None = None) -> Any:
+    """A `render.Worker` as the options ask (`WORKER_FACTORY`); the renderer is imported now."""
+    return _named(WORKER_FACTORY)(options, kernel)
 
 
 def runs_here(name: str, workers: int | None) -> bool:

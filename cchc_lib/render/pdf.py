@@ -13,9 +13,12 @@ the browser and print a first page while the caller runs a notebook.
 from __future__ import annotations
 
 import os
+import queue
 import shutil
-from concurrent.futures import Future, ThreadPoolExecutor
+import threading
+from concurrent.futures import Future
 from pathlib import Path
+from typing import Any, Callable
 
 from cchc_lib.errors import CchcError
 
@@ -82,6 +85,35 @@ WARM_PAGE = ("<!DOCTYPE html><html lang=\"vi\"><head><meta charset=\"utf-8\"><st
              "ZHRoPSIxMCIgaGVpZ2h0PSIxMCI+PHRleHQgeD0iMCIgeT0iOSI+4buTPC90ZXh0Pjwvc3ZnPg==\"></body></html>")
 
 
+class _Thread:
+    """One daemon thread running the calls given to it, in order.  Not a
+    ThreadPoolExecutor: those refuse new work once the interpreter starts
+    exiting, and a worker process closes its browser from an atexit handler."""
+
+    def __init__(self, name: str):
+        self._calls: queue.SimpleQueue = queue.SimpleQueue()
+        self._thread = threading.Thread(target=self._loop, name=name, daemon=True)
+        self._thread.start()
+
+    def submit(self, fn: Callable[..., Any], *args: Any) -> Future:
+        future: Future = Future()
+        self._calls.put((future, fn, args))
+        return future
+
+    def _loop(self) -> None:
+        while (item := self._calls.get()) is not None:
+            future, fn, args = item
+            if future.set_running_or_notify_cancel():
+                try:
+                    future.set_result(fn(*args))
+                except BaseException as e:  # handed to the caller
+                    future.set_exception(e)
+
+    def stop(self) -> None:
+        self._calls.put(None)
+        self._thread.join()
+
+
 class PdfPrinter:
     """A headless browser kept open to print many HTML pages as A4 PDFs."""
 
@@ -91,12 +123,12 @@ class PdfPrinter:
         self._pw = None
         self._browser = None
         self._page = None
-        self._thread: ThreadPoolExecutor | None = None
+        self._thread: _Thread | None = None
         self._started: Future | None = None
 
     def _call(self, fn, *args) -> Future:
         if self._thread is None:
-            self._thread = ThreadPoolExecutor(1, thread_name_prefix="cchc-pdf")
+            self._thread = _Thread("cchc-pdf")
         return self._thread.submit(fn, *args)
 
     def start_soon(self) -> Future:
@@ -166,12 +198,17 @@ class PdfPrinter:
                     pass
         self._browser = self._pw = self._page = None
 
+    def close_soon(self) -> None:
+        """Begin closing the browser in the printer's thread; `close()` waits for it."""
+        if self._thread is not None:
+            self._call(self._close)
+
     def close(self) -> None:
         if self._thread is not None:
             try:
                 self._call(self._close).result()
             finally:
-                self._thread.shutdown(wait=True)
+                self._thread.stop()
                 self._thread = None
         self._started = None
 

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import datetime as _dt
 import threading
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable
@@ -34,10 +33,10 @@ from cchc_lib.errors import CchcError
 from cchc_lib.files import write_text
 from cchc_lib.reports.data import default_data
 from cchc_lib.reports.templating import render, source
-from cchc_lib.render.local import make_worker
+from cchc_lib.render.executors import make_worker
 from cchc_lib.render.batch import (NOTEBOOKS, BatchSpec, _resolve, commentary_files, commentary_folder, commentary_of,
                                    plan, spec_from_options, write_result)
-from cchc_lib.render.worker import DEPARTMENT, Job, Result, WorkerOptions
+from cchc_lib.render.jobs import DEPARTMENT, Job, Result, WorkerOptions
 
 Snapshot = dict[str, tuple]
 

@@ -226,10 +226,12 @@ class Worker:
             self._printer = None
 
     def close(self) -> None:
-        if self._printer is not None:
-            self._printer.close()
-            self._printer = None
+        printer, self._printer = self._printer, None
+        if printer is not None:
+            printer.close_soon()  # the browser closes while the kernel shuts down
         self.runner.close()
+        if printer is not None:
+            printer.close()
 
 
 def documents(job: Job) -> tuple[dict[str, Any], dict[str, bytes]]:
