@@ -16,6 +16,7 @@ import sys
 import time
 from typing import Any
 
+from cchc_lib.render.kernels import KernelSetupError, KernelStarter, StartPolicy
 from cchc_lib.render.worker import Failure, Job, PapermillRunner, WorkerOptions
 
 ENGINE_NAME = "cchc-warm"
@@ -59,6 +60,10 @@ class WarmKernel:
         self.kc: Any = None
         self.reports = 0
         self.restarts = 0
+        # No input history: a report kernel has no use for IPython's history
+        # database, and writing every cell to it costs time on each report.
+        self.starter = KernelStarter(kernel_name, StartPolicy(timeout=start_timeout),
+                                     extra_arguments=("--HistoryManager.enabled=False",))
 
     def ensure(self, cwd: str | None = None) -> tuple[Any, Any]:
         from jupyter_core.utils import run_sync
@@ -68,25 +73,15 @@ class WarmKernel:
         return self.km, self.kc
 
     def _start(self, cwd: str | None) -> None:
-        # nbclient awaits the client: it must be the asynchronous one, or a
-        # blocked read on one channel would stop the timeout on the other.
-        from jupyter_client.manager import AsyncKernelManager
-        from jupyter_core.utils import run_sync
-
+        # A kernel that dies or hangs at start, warm-up included, is replaced
+        # by a new one a few times (`kernels.KernelStarter`).
         self.shutdown()
-        self.km = AsyncKernelManager(kernel_name=self.kernel_name)
-        # The kernel's own log (TCP warnings, the interrupt at shutdown) is noise
-        # on an analyst's terminal; what a cell prints reaches the notebook.
-        import subprocess
 
-        # No input history: a report kernel has no use for IPython's history
-        # database, and writing every cell to it costs time on each report.
-        run_sync(self.km.start_kernel)(stderr=subprocess.DEVNULL, extra_arguments=["--HistoryManager.enabled=False"],
-                                       **({"cwd": cwd} if cwd else {}))
-        self.kc = self.km.client()
-        self.kc.start_channels()
-        run_sync(self.kc.wait_for_ready)(timeout=self.start_timeout)
-        self._run(self.warmup)
+        def warm_up(km: Any, kc: Any) -> None:
+            self.km, self.kc = km, kc
+            self._run(self.warmup)
+
+        self.km, self.kc = self.starter.start(cwd, warm_up)
 
     def _run(self, code: str) -> None:
         from jupyter_core.utils import run_sync
@@ -95,7 +90,7 @@ class WarmKernel:
                                                        output_hook=lambda msg: None)
         if reply["content"].get("status") != "ok":
             c = reply["content"]
-            raise RuntimeError(f"kernel setup failed: {c.get('ename')}: {c.get('evalue')}")
+            raise KernelSetupError(f"kernel setup failed: {c.get('ename')}: {c.get('evalue')}")
 
     def reset(self, cwd: str) -> None:
         """A clean namespace for the next report."""

@@ -25,6 +25,8 @@ from typing import Callable, Iterator, Sequence
 
 from cchc_lib.errors import UsageError
 from cchc_lib.render.engines import WarmKernelRunner
+from cchc_lib.render.kernels import FreshKernelRunner
+from cchc_lib.render.lifeline import die_with_parent
 from cchc_lib.render.worker import Failure, Job, Result, Worker, WorkerOptions
 
 
@@ -77,14 +79,16 @@ _WORKER: Worker | None = None
 def make_worker(options: WorkerOptions) -> Worker:
     """A render worker with the runner the options ask for (warm kernel by default)."""
     if options.kernel == "fresh":
-        return Worker(options)
+        return Worker(options, FreshKernelRunner(options))
     return Worker(options, WarmKernelRunner(options))
 
 
-def _init_worker(options: WorkerOptions) -> None:
+def _init_worker(options: WorkerOptions, parent_pid: int | None = None) -> None:
     global _WORKER
     import atexit
 
+    # `kill -9` of the batch must not leave this worker, its kernel or its browser behind.
+    die_with_parent(parent_pid)
     _WORKER = make_worker(options)
     atexit.register(_WORKER.close)
 
@@ -115,7 +119,7 @@ class ProcessPoolExecutor(Executor):
     def _ensure_pool(self) -> futures.ProcessPoolExecutor:
         if self._pool is None:
             self._pool = futures.ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"),
-                                                     initializer=_init_worker, initargs=(self.options,))
+                                                     initializer=_init_worker, initargs=(self.options, os.getpid()))
         return self._pool
 
     def run(self, jobs: Sequence[Job]) -> Iterator[Result]:
