@@ -220,11 +220,29 @@ def commentary(c: Commentary, skip: Sequence[str] = ()) -> Html:
     return Html(f'<div class="commentary">{"".join(parts)}</div>')
 
 
+#: Images a report embeds (in the page itself); any other image is shown as a link.
+_EMBEDDED_IMAGE = ("data:image/png;", "data:image/jpeg;", "data:image/gif;", "data:image/webp;")
+
+
 def markdown_html(text: str) -> str:
-    """The analyst's Markdown as HTML, any HTML in it escaped (shown, never run)."""
+    """The analyst's Markdown as HTML, any HTML in it escaped (shown, never run).
+    An image is kept only when it is in the text itself (a `data:` image); one
+    at an address (`![sơ đồ](https://…)`) becomes a link to it: a report loads
+    nothing from elsewhere (its Content-Security-Policy would block it anyway)."""
     import mistune
 
-    md = mistune.create_markdown(escape=True, plugins=["strikethrough", "table"])
+    class Renderer(mistune.HTMLRenderer):
+        def image(self, text: str, url: str, title: str | None = None) -> str:
+            if url.strip().lower().startswith(_EMBEDDED_IMAGE):
+                return super().image(text, url, title)
+            label = mistune.util.striptags(text).strip() or "hình ảnh"  # already escaped by mistune
+            shown = f"{label} (hình ảnh bên ngoài, không tải: {e(url)})"
+            href = self.safe_url(url)
+            if href.startswith(("http:", "https:", "ftp:", "ftps:", "mailto:")):
+                return f'<a class="external-image" href="{href}">{shown}</a>'
+            return f'<span class="external-image">{shown}</span>'
+
+    md = mistune.create_markdown(escape=True, renderer=Renderer(escape=True), plugins=["strikethrough", "table"])
     html = md(text or "")
     # Links may only point to the web or to anchors: no javascript: URLs.
     return html.replace('href="javascript:', 'href="#blocked:')
