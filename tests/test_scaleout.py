@@ -1,0 +1,110 @@
+"""Issue 10, scale-out without a shared SQLite file: the client reads the data
+once and ships a read-only snapshot with the notebooks; Dask workers that
+run in another folder, with no access to the project, render the same
+reports."""
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from cchc_lib.core.catalogue import load_catalogue
+from cchc_lib.core.deadlines import load_deadlines
+from cchc_lib.core.units import load_registry
+from cchc_lib.intake.sample_db import build_sample_db
+from cchc_lib.render import batch, snapshot
+from cchc_lib.render.worker import WorkerOptions
+
+from reports_helpers import NOTEBOOKS, batch_doc, make_project
+
+DEADLINES = "monthly:\n  day: 10\n"  # not the default (5th): the snapshot must carry it
+
+
+def _project_with_db(root: Path) -> dict[str, Path]:
+    proj = make_project(root)
+    cat = load_catalogue()
+    reg = load_registry(proj["units"], cat.unit_kinds)
+    db = root / "data" / "cchc.sqlite"
+    build_sample_db(db, cat, reg, load_deadlines(), progress=False)
+    for name in ("unit_report.ipynb", "department_report.ipynb"):
+        (root / "notebooks").mkdir(exist_ok=True)
+        shutil.copy(NOTEBOOKS / name, root / "notebooks" / name)
+    return {**proj, "db": db}
+
+
+def _doc(proj: dict[str, Path], **over) -> dict:
+    doc = batch_doc(proj, data=str(proj["db"]), units=["VP", "GDTRH"], **over)
+    doc["notebooks"] = {"department": str(proj["root"] / "notebooks" / "department_report.ipynb"),
+                        "unit": str(proj["root"] / "notebooks" / "unit_report.ipynb")}
+    return doc
+
+
+def test_a_snapshot_is_a_small_project_folder_with_a_consistent_copy(tmp_path):
+    proj = _project_with_db(tmp_path / "proj")
+    plan = batch.plan(batch.parse_spec(_doc(proj), "t"), proj["root"], tmp_path / "out")
+    snap = snapshot.take(plan.jobs)
+    files = dict(snap.files)
+    assert set(files) == {"data/cchc.sqlite", "params/units.yaml", "notebooks/unit_report.ipynb",
+                          "notebooks/department_report.ipynb"}
+    assert files["params/units.yaml"] == proj["units"].read_bytes()
+    copy = tmp_path / "copy.sqlite"
+    copy.write_bytes(files["data/cchc.sqlite"])
+    with sqlite3.connect(copy) as c, sqlite3.connect(proj["db"]) as orig:
+        q = "SELECT count(*), sum(length(indicator)) FROM submission_values"
+        assert c.execute(q).fetchone() == orig.execute(q).fetchone()
+        assert c.execute("PRAGMA journal_mode").fetchone()[0] == "delete"  # one file, no -wal needed
+    assert snapshot.take(plan.jobs).digest == snap.digest  # the same inputs, the same snapshot
+    # on a worker: every input from the local copy, the kernel in the copy's folder
+    job = next(j for j in plan.jobs if j.name == "VP")
+    local = snapshot.localise(job, snap)
+    root = Path(local.cwd)
+    assert root != proj["root"] and (root / "params" / "units.yaml").is_file()
+    assert local.params["data"] == str(root / "data" / "cchc.sqlite")
+    assert local.params["units"] == str(root / "params" / "units.yaml")
+    assert local.notebook == str(root / "notebooks" / "unit_report.ipynb")
+    assert (local.params["unit"], local.params["period"], local.out_dir) == ("VP", "2023-Q3", job.out_dir)
+    assert snapshot.localise(job, snap).cwd == local.cwd  # written once per batch
+
+
+@pytest.mark.slow
+def test_dask_workers_in_another_folder_without_the_project_render_the_same_reports(tmp_path, monkeypatch):
+    from cchc_lib.render.dask import DaskExecutor
+
+    proj = _project_with_db(tmp_path / "proj")
+    (proj["root"] / "params" / "deadlines.yaml").write_text(DEADLINES, encoding="utf-8")
+    spec = batch.parse_spec(_doc(proj), "t")
+    # the reference: the local pool, reading the project's files
+    local = batch.run_batch(spec, root=proj["root"], output=tmp_path / "local", workers=1, progress=False)
+    assert local.exit_code == 0
+    # the client plans and takes its snapshot; then the project is gone from this machine
+    plan = batch.plan(spec, proj["root"], tmp_path / "dask")
+    snap = snapshot.take(plan.jobs)
+    shutil.rmtree(proj["root"])
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)  # the workers start here
+    with DaskExecutor(2, WorkerOptions()) as ex:
+        client = ex._ensure_client()
+        cwds = set(client.run(os.getcwd).values())
+        assert cwds == {str(elsewhere)}
+        results = list(ex.run(plan.jobs, snap))
+    assert [r.failure for r in results if not r.ok] == []
+    assert all(r.worker.startswith("dask pid") for r in results)
+    for r in results:
+        batch.write_result(r)
+    a, b = tmp_path / "local" / "2023-Q3", tmp_path / "dask" / "2023-Q3"
+    names = sorted(p.name for p in a.iterdir() if p.suffix in (".html", ".json"))
+    assert names == ["GDTRH.html", "GDTRH.json", "VP.html", "VP.json", "department.html", "department.json"]
+    for name in names:
+        assert (a / name).read_bytes() == (b / name).read_bytes(), name
+    dept = (b / "department.html").read_text(encoding="utf-8")
+    # the status panel, from the database and the project's deadlines (the 10th, not the default 5th)
+    assert re.search(r"<td>Nộp muộn</td><td>10/(08|09|10)/2023</td>", dept), dept[dept.index("Tình hình"):][:3000]
+    figures = json.loads((b / "VP.json").read_text(encoding="utf-8"))
+    assert figures["unit"] == "VP" and figures["points"] > 0
+    assert not list(elsewhere.iterdir())  # the workers wrote nothing where they run
