@@ -8,10 +8,15 @@ import json
 import os
 import re
 import shutil
+import socket
 import sqlite3
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
+import yaml
 
 from cchc_lib.core.catalogue import load_catalogue
 from cchc_lib.core.deadlines import load_deadlines
@@ -108,3 +113,69 @@ def test_dask_workers_in_another_folder_without_the_project_render_the_same_repo
     figures = json.loads((b / "VP.json").read_text(encoding="utf-8"))
     assert figures["unit"] == "VP" and figures["points"] > 0
     assert not list(elsewhere.iterdir())  # the workers wrote nothing where they run
+
+
+def _can_hide(folder: Path) -> bool:
+    if os.geteuid() != 0 or not shutil.which("unshare"):
+        return False
+    probe = subprocess.run(["unshare", "-m", "sh", "-c", f"mount -t tmpfs none {folder}"], capture_output=True)
+    return probe.returncode == 0
+
+
+def _wait_for(path: Path, text: str, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if path.is_file() and text in path.read_text(errors="replace"):
+            return
+        time.sleep(0.2)
+    raise AssertionError(f"{text!r} not in {path}: {path.read_text(errors='replace')[-2000:]}")
+
+
+@pytest.mark.slow
+def test_dask_scheduler_and_workers_that_cannot_see_the_project(tmp_path):
+    """The documented set-up: `dask scheduler`, `dask worker` in another folder
+    of a machine where the project does not exist (hidden from the workers by
+    a mount namespace), `cchc render --executor dask --scheduler`."""
+    proj = _project_with_db(tmp_path / "proj")
+    if not _can_hide(proj["root"]):
+        pytest.skip("needs root and unshare to hide the project from the workers")
+    batch_file = proj["root"] / "params" / "batch.yaml"
+    batch_file.write_text(yaml.safe_dump(_doc(proj), allow_unicode=True), encoding="utf-8")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    bin_dir = Path(sys.executable).parent
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    address = f"tcp://127.0.0.1:{port}"
+    logs = {n: open(tmp_path / f"{n}.log", "w") for n in ("scheduler", "worker")}
+    scheduler = subprocess.Popen([str(bin_dir / "dask"), "scheduler", "--host", "127.0.0.1", "--port", str(port),
+                                  "--no-dashboard"], cwd=elsewhere, stdout=logs["scheduler"], stderr=subprocess.STDOUT)
+    worker = None
+    try:
+        _wait_for(tmp_path / "scheduler.log", "Scheduler at")
+        hide = f"mount -t tmpfs none {proj['root']} && ls -A {proj['root']} | wc -l && exec \"$@\""
+        worker = subprocess.Popen(["unshare", "-m", "sh", "-c", hide, "sh", str(bin_dir / "dask"), "worker", address,
+                                   "--nworkers", "2", "--nthreads", "1", "--no-dashboard"],
+                                  cwd=elsewhere, stdout=logs["worker"], stderr=subprocess.STDOUT)
+        _wait_for(tmp_path / "worker.log", "Registered to")
+        assert (tmp_path / "worker.log").read_text().splitlines()[0].strip() == "0"  # the workers see no project
+        run = subprocess.run([str(bin_dir / "cchc"), "render", str(batch_file), "--executor", "dask",
+                              "--scheduler", address, "--quiet"], cwd=proj["root"], capture_output=True, text=True,
+                             timeout=600)
+        assert run.returncode == 0, run.stdout + run.stderr
+        out = proj["root"] / "output" / "2023-Q3"
+        assert sorted(p.name for p in out.glob("*.html")) == ["GDTRH.html", "VP.html", "department.html"]
+        assert "Nộp muộn" in (out / "department.html").read_text(encoding="utf-8")  # status, from the database
+        assert not list(elsewhere.iterdir())
+    finally:
+        for p in (worker, scheduler):
+            if p is not None:
+                p.terminate()
+                try:
+                    p.wait(30)
+                except subprocess.TimeoutExpired:
+                    p.kill()
+                    p.wait()
+        for f in logs.values():
+            f.close()

@@ -90,7 +90,7 @@ def _links(folder: Path, stem: str) -> dict[str, str]:
 
 def _when(record: dict) -> str:
     try:
-        return _dt.datetime.fromisoformat(str(record.get("at"))).strftime("%H:%M %d/%m/%Y")
+        return _dt.datetime.fromisoformat(str(record.get("at"))).strftime("%H:%M ngày %d/%m/%Y")
     except ValueError:
         return ""
 
