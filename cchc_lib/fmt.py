@@ -18,11 +18,6 @@ def _exact(x: Number) -> Fraction:
     return Fraction(repr(float(x)))  # floats, numpy's too (their repr is not a literal)
 
 
-def _round(x: Number, places: int) -> Decimal:
-    """Round half away from zero (the way people round by hand)."""
-    return _round_digits(_exact(x), places)[1]
-
-
 def _round_digits(f: Fraction, places: int) -> tuple[int, Decimal]:
     n, d = f.numerator, f.denominator
     q = (2 * abs(n) * 10 ** places + d) // (2 * d)  # |f| × 10^places, rounded half up

@@ -9,6 +9,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
+from cchc_lib.core.periods import parse_period
 from cchc_lib.render.batch import parse_spec, run_batch
 from cchc_lib.render.engines import WarmKernelRunner
 from cchc_lib.render.executors import make_executor
@@ -30,7 +31,7 @@ def notebook(path: Path, *sources: str) -> str:
 
 
 def job(nb: str, tmp: Path, name: str = "VP") -> Job:
-    return Job(name, "unit", "2023-Q1", nb, (("unit", name),), ("html",), str(tmp / "out"), str(tmp))
+    return Job(name, "unit", parse_period("2023-Q1"), nb, (("unit", name),), ("html",), str(tmp / "out"), str(tmp))
 
 
 @pytest.fixture(scope="module")
@@ -82,10 +83,14 @@ def test_a_hung_kernel_fails_that_report_only(runner, tmp_path):
 def test_a_crashed_kernel_fails_that_report_only(runner, tmp_path):
     crash = notebook(tmp_path / "crash.ipynb", "import os\nos._exit(1)")
     fine = notebook(tmp_path / "fine.ipynb", "y = 2")
+    runner.run(job(fine, tmp_path))
+    pid_before, restarts = runner.kernel.km.provisioner.pid, runner.kernel.restarts
     nb, failure = runner.run(job(crash, tmp_path))
     assert failure is not None
+    assert runner.kernel.restarts == restarts + 1  # the dead kernel was given up ...
     nb, failure = runner.run(job(fine, tmp_path))
     assert failure is None
+    assert runner.kernel.km.provisioner.pid != pid_before  # ... and the next report ran on a new one
 
 
 def test_unknown_executor_and_stray_scheduler_are_refused():

@@ -246,7 +246,6 @@ def test_error_missing_column(tmp_path, missing):
 
 @pytest.mark.parametrize("num,den,code", [
     ("dossiers_resolved_on_time", "dossiers_resolved", "3.4.2"),
-    ("feedback_handled", "feedback_received", "3.4.5"),
     ("city_tasks_done", "city_tasks_assigned", "8.1"),
     ("dossiers_online_l34", "dossiers_received", "7.4.2"),
 ])
@@ -292,23 +291,29 @@ def test_limits_checked_per_unit_and_month(tmp_path):
     assert len(load(p)) == 4
 
 
-def test_error_combined_values_checked_at_scoring(tmp_path):
-    """March has on-time dossiers but no resolved figure: each row is fine,
-    the quarter's sum is not (12 on time of 10 resolved)."""
+def test_a_partial_month_is_missing_data_never_an_error(tmp_path):
+    """March has on-time dossiers but no resolved figure: each row loads; the
+    quarter's 3.4.2 is missing data naming March (v2, 3.2), not a refusal."""
     p = write_csv(tmp_path / "combo.csv", [("GDTH", "2023-01", "dossiers_resolved", "10"),
                                             ("GDTH", "2023-01", "dossiers_resolved_on_time", "9"),
                                             ("GDTH", "2023-03", "dossiers_resolved_on_time", "3")])
     ds = load(p)
     q1 = Period.parse("2023-Q1")
-    for score in (lambda: score_unit(ds, CAT, REG.get("GDTH"), q1), lambda: score_department(ds, CAT, q1, REG)):
-        with pytest.raises(DataError) as e:
-            score()
-        prob = e.value.problems[0]
-        assert prob.file and prob.file.endswith("combo.csv")
-        assert "2023-Q1" in prob.message and "dossiers_resolved_on_time (12)" in prob.message
-        assert "dossiers_resolved (10)" in prob.message
-    # January alone is consistent
+    own = score_unit(ds, CAT, REG.get("GDTH"), q1).get("3.4.2")
+    assert own.status == "missing_data" and "tháng 3/2023" in own.outcome.detail
+    assert own.outcome.missing == ("dossiers_resolved",)
+    assert score_department(ds, CAT, q1, REG).get("3.4.2").status == "missing_data"  # nobody else sent it
+    # January alone is complete
     assert score_unit(ds, CAT, REG.get("GDTH"), Period.parse("2023-01")).get("3.4.2").points == 0
+
+
+def test_a_carry_over_pair_loads(tmp_path):
+    """A complaint received in March and handled in April (v2, 3.3): both files load."""
+    p = write_csv(tmp_path / "carry.csv", [("GDTH", "2023-03", "feedback_received", "1"),
+                                           ("GDTH", "2023-03", "feedback_handled", "0"),
+                                           ("GDTH", "2023-04", "feedback_received", "0"),
+                                           ("GDTH", "2023-04", "feedback_handled", "1")])
+    assert len(load(p)) == 4
 
 
 def test_all_bad_rows_reported_nothing_returned(tmp_path):
@@ -320,8 +325,8 @@ def test_all_bad_rows_reported_nothing_returned(tmp_path):
         ("GDTH", "2023-01", "dossiers_resolved", "1.5"),      # 6: count
         ("VP", "2023-02", "hotline_posted", "hmm"),           # 7: bool
         ("VP", "2023-01", "hotline_posted", "không"),         # 8: duplicate of 2
-        ("GDTH", "2023-02", "feedback_received", "1"),        # fine alone
-        ("GDTH", "2023-02", "feedback_handled", "2"),         # 10: above 9
+        ("GDTH", "2023-02", "dossiers_received", "1"),        # fine alone
+        ("GDTH", "2023-02", "dossiers_online_l34", "2"),      # 10: above 9
     ])
     with pytest.raises(DataError) as e:
         load(p)

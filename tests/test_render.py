@@ -209,7 +209,7 @@ def test_commentary_changes_only_its_report(tmp_path):
 def test_batch_file_forms():
     spec = batch.parse_spec({"period": "2023-Q1", "units": {"kinds": ["phong"]}, "formats": "html,pdf",
                              "notebooks": ["unit"], "commentary": {"VP": "x", "2023-Q1": {"GDTH": "y"}}})
-    assert spec.periods == ("2023-Q1",) and spec.formats == ("html", "pdf")
+    assert spec.periods == (parse_period("2023-Q1"),) and spec.formats == ("html", "pdf")
     assert spec.notebooks == (("unit", ""),)
     assert batch.commentary_for(spec, "2023-Q1", "GDTH") == "y" and batch.commentary_for(spec, "2023-Q2", "VP") == "x"
     assert batch.parse_spec({"periods": ["2023"], "units": ["VP", "KTKD"]}).units == ("VP", "KTKD")

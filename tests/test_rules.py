@@ -10,7 +10,6 @@ from fractions import Fraction as F
 
 import pytest
 
-from cchc_lib.errors import DataError
 from cchc_lib.core.periods import Period
 from cchc_lib.core.rules import MISSING, NOT_APPLICABLE, SCORED, TRACKED
 from cchc_lib.core.scoring import score_unit
@@ -130,13 +129,15 @@ def test_7_1_3_weighted_formula(a, b, c, expected):
     assert out.points == F(expected)
 
 
-def test_7_1_3_b_plus_c_above_a_is_refused_at_scoring():
+def test_7_1_3_b_plus_c_above_a_stored_anyway_is_missing_data_not_a_refusal():
+    """Intake refuses b + c > a; a dataset that has it anyway is still scored:
+    the criterion is missing data saying why."""
     ds = dataset(month_rows("GDTH", 1, {"docs_out_total": 100, "docs_out_electronic_only": 60,
                                         "docs_out_electronic_and_paper": 50}))
-    with pytest.raises(DataError) as e:
-        score_unit(ds, CAT, REG.get("GDTH"), Period.parse("2023-01"))
-    assert "docs_out_electronic_only (60) + docs_out_electronic_and_paper (50)" in str(e.value)
-    assert "docs_out_total (100)" in str(e.value)
+    c = score_unit(ds, CAT, REG.get("GDTH"), Period.parse("2023-01")).get("7.1.3")
+    assert c.status == MISSING
+    assert "docs_out_electronic_only (60) + docs_out_electronic_and_paper (50)" in c.outcome.detail
+    assert "docs_out_total (100)" in c.outcome.detail
 
 
 # ---------------------------------------------------------------- checklists, booleans, levels

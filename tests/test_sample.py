@@ -1,4 +1,5 @@
-"""The sample data shows the contrasts documented in cchc_lib/sample.py."""
+"""The sample data shows the contrasts documented in cchc_lib/intake/sample.py,
+and behaves over time as real data does (contract v2, 3.1)."""
 from __future__ import annotations
 
 from fractions import Fraction as F
@@ -9,8 +10,8 @@ from cchc_lib.intake.long_table import write_long_table
 from cchc_lib.core.dataset import Dataset
 from cchc_lib.intake.long_table import load_table
 from cchc_lib.core.periods import Period
-from cchc_lib.core.rules import NOT_APPLICABLE, SCORED
-from cchc_lib.intake.sample import sample_observations
+from cchc_lib.core.rules import MISSING, NOT_APPLICABLE, SCORED
+from cchc_lib.intake.sample import BLANK, SILENT, sample_observations
 from cchc_lib.core.scoring import score_department, score_unit
 from scoring_helpers import CAT, REG
 
@@ -33,11 +34,53 @@ def test_deterministic():
     assert list(sample_observations(CAT, REG, 2023, seed=1)) != a
 
 
-def test_every_unit_every_month_every_indicator_of_its_kind(ds):
+def test_every_unit_every_month_every_indicator_of_its_kind_but_the_gaps(ds):
+    """Every figure of the unit's form in every month, except the unit that
+    sent nothing one month and the figure left blank in a sent form."""
     for u in REG:
         assert ds.reported(u.code) == set(CAT.indicators_for_kind(u.kind))
         for i in CAT.indicators_for_kind(u.kind):
-            assert set(ds.values[(u.code, i)]) == set(MONTHS)
+            expected = {m for m in MONTHS if (u.code, m.index) != SILENT and (u.code, m.index, i) != BLANK}
+            assert set(ds.values[(u.code, i)]) == expected
+
+
+def test_stocks_stay_and_running_totals_grow(ds):
+    total = [ds.values[("GDTRH", "procedures_total")][m] for m in MONTHS]
+    assert set(total) == {28}
+    for unit, ind in (("GDTH", "procedures_with_dossiers"), ("VP", "dx_plan_tasks_done")):
+        series = [ds.values[(unit, ind)][m] for m in MONTHS]
+        assert series == sorted(series) and series[0] < series[-1]
+    # GDTRH's procedures read 28/28 in a quarter and in the year, never 84/84
+    for period in ("2023-Q3", "2023"):
+        c = card(ds, "GDTRH", period).get("3.3.2")
+        assert c.outcome.detail == "28/28" and c.as_of == Period.month(2023, int(period[-1]) * 3 if "Q" in period else 12)
+
+
+def test_an_annual_event_counts_all_year_once_done(ds):
+    """The ISO training is "Có" in May only, the internal audit in October only:
+    every later period keeps them (an event, v2 3.1)."""
+    assert [ds.values[("GDTH", "iso_training_done")][m] for m in MONTHS] == [m.index == 5 for m in MONTHS]
+    assert card(ds, "GDTH", "2023-Q1").get("7.6.4").points == 0
+    for period in ("2023-Q2", "2023-Q3", "2023-H2", "2023"):
+        assert card(ds, "GDTH", period).get("7.6.4").points == F("0.3")
+
+
+def test_a_late_catalogue_is_not_forgiven(ds):
+    """GDTX sent May's catalogue late; "Có" in September does not undo it
+    (compliance, v2 3.1); "không phát sinh" months are no miss."""
+    assert ds.values[("GDTX", "catalog_on_time")][Period.month(2023, 1)] == "kps"
+    assert card(ds, "GDTX", "2023-Q1").get("3.3.1").points == F("0.5")
+    for period in ("2023-Q2", "2023-Q3", "2023"):
+        assert card(ds, "GDTX", period).get("3.3.1").points == F("0.25")
+
+
+def test_a_complaint_handled_the_next_month(ds):
+    """TCCB received one in March and handled it in April: Q1 misses it, the
+    half-year and the year are at 100%."""
+    march = card(ds, "TCCB", "2023-03").get("3.4.5")
+    assert march.status == SCORED and march.outcome.rate < 1
+    assert card(ds, "TCCB", "2023-04").get("3.4.5").notes  # handled more than received: noted
+    assert card(ds, "TCCB", "2023-H1").get("3.4.5").outcome.rate == 1
 
 
 def test_the_written_sample_loads_back_unchanged(tmp_path):
@@ -49,7 +92,7 @@ def test_the_written_sample_loads_back_unchanged(tmp_path):
 
 def test_admission_season_has_more_dossiers(ds):
     def received(months):
-        return sum(ds.values[(u, "dossiers_received")][Period.month(2023, m)]
+        return sum(ds.values[(u, "dossiers_received")].get(Period.month(2023, m), 0)
                    for u in REG.codes if (u, "dossiers_received") in ds.values for m in months)
     assert received([6, 7, 8]) > 1.8 * received([3, 4, 5])
 
@@ -66,9 +109,24 @@ def test_gdtrh_late_in_some_month(ds):
 
 
 def test_ktkd_low_online_rate(ds):
-    c = card(ds, "KTKD", "2023").get("7.4.2")
+    c = card(ds, "KTKD", "2023-H2").get("7.4.2")
     assert c.outcome.rate < F(40, 100) and c.points == 0
     assert card(ds, "GDTH", "2023").get("7.4.2").outcome.rate >= F(40, 100)
+
+
+def test_a_blank_figure_is_missing_data_naming_its_month(ds):
+    """KTKD left March's online dossiers blank: its Q1 and its year are
+    missing data naming March; the department leaves it out and names it."""
+    for period in ("2023-Q1", "2023"):
+        c = card(ds, "KTKD", period).get("7.4.2")
+        assert c.status == MISSING and "tháng 3/2023" in c.outcome.detail
+    dept = score_department(ds, CAT, Period.parse("2023"), REG).get("7.4.2")
+    assert dept.status == SCORED and dept.left_out == ("KTKD",)
+
+
+def test_a_unit_silent_one_month_is_scored_on_the_others(ds):
+    c = card(ds, "THPT_NGOQUYEN", "2023").get("3.4.2")
+    assert c.status == SCORED and c.months == (11, 12)
 
 
 def test_thaiphien_few_portal_posts(ds):
@@ -95,13 +153,12 @@ def test_gdtx_months_without_dossiers_are_not_applicable(ds):
     assert card(ds, "GDTX", "2023").get("3.4.2").status == SCORED
 
 
-def test_iso_audit_only_from_october(ds):
+def test_iso_audit_only_in_october(ds):
     for m in MONTHS:
-        audit = ds.values[("GDTH", "iso_internal_audit_done")][m]
-        assert audit is (m.index >= 10)
+        assert ds.values[("GDTH", "iso_internal_audit_done")][m] is (m.index == 10)
     assert card(ds, "GDTH", "2023-Q3").get("7.6.3").points == F("0.5")
     assert card(ds, "GDTH", "2023-Q4").get("7.6.3").points == F("1")
-    # the year takes the latest month: done
+    # November and December say "Không": the audit of October still counts
     assert card(ds, "GDTH", "2023").get("7.6.3").points == F("1")
 
 

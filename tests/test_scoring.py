@@ -1,4 +1,5 @@
-"""Combining months and units (contract section 3) and scorecards (section 5)."""
+"""Scorecards (contract section 5) on combined values; the combining rules of
+section 3 (v2) have their own tables in test_contract_v2.py."""
 from __future__ import annotations
 
 import random
@@ -6,7 +7,6 @@ from fractions import Fraction as F
 
 import pytest
 
-from cchc_lib.core.combine import over_months, over_units
 from cchc_lib.core.dataset import Dataset
 from cchc_lib.intake.sample import sample_observations
 from cchc_lib.core.periods import Period
@@ -71,61 +71,33 @@ def test_7_3_annualised_over_the_period():
     # a quarter: 12 posts ≈ 48 a year → 0.2; the year: 48 → 0.2; one month: 4 ≈ 48 → 0.2
     for p, pts in (("2023-Q1", "0.2"), ("2023", "0.2"), ("2023-05", "0.2"), ("2023-H1", "0.2")):
         assert score_unit(ds, CAT, REG.get("GDTH"), Period.parse(p)).get("7.3").points == F(pts)
-    ds = dataset([("GDTH", 1, "portal_news_posts", 13)])  # 13 in Q1 ≈ 52 a year
-    assert score_unit(ds, CAT, REG.get("GDTH"), Q1).get("7.3").points == F("0.3")
-    assert score_unit(ds, CAT, REG.get("GDTH"), YEAR).get("7.3").points == F("0.2")  # 13 in the year
+    # annualised over the complete months (v2): 4 posts in January alone is 48 a year, 5 is 60
+    ds = dataset([("GDTH", 1, "portal_news_posts", 4), ("GDTH", 2, "portal_news_posts", 9)])
+    assert score_unit(ds, CAT, REG.get("GDTH"), Q1).get("7.3").points == F("0.3")  # 13 in 2 months ≈ 78
+    assert score_unit(ds, CAT, REG.get("GDTH"), Q1).get("7.3").months == (2, 3)
+    assert score_unit(ds, CAT, REG.get("GDTH"), Period.parse("2023-01")).get("7.3").points == F("0.2")
 
 
-# ---------------------------------------------------------------- bool and level over months
-
-def test_bool_over_months_latest_with_a_value():
-    ind = CAT.indicators["hotline_posted"]
-    m = Period.month
-    assert over_months(ind, {m(2023, 1): True, m(2023, 2): False}, Q1) is False
-    assert over_months(ind, {m(2023, 1): False, m(2023, 3): True}, Q1) is True
-    assert over_months(ind, {m(2023, 1): True, m(2023, 4): False}, Q1) is True  # April is not in Q1
-    assert over_months(ind, {m(2023, 4): False}, Q1) is None
-    assert over_months(ind, {m(2022, 12): True}, YEAR) is None  # another year
-
-
-def test_level_over_months_latest_with_a_value():
-    ind = CAT.indicators["service_quality_rating"]
-    m = Period.month
-    assert over_months(ind, {m(2023, 1): "xuat_sac", m(2023, 2): "kha"}, Q1) == "kha"
-    assert over_months(ind, {m(2023, 2): "yeu", m(2023, 11): "tot"}, YEAR) == "tot"
-
-
-def test_count_over_months_sums_only_the_period():
-    ind = CAT.indicators["dossiers_resolved"]
-    by = {Period.month(2023, k): k for k in range(1, 13)}
-    assert over_months(ind, by, Q1) == 6
-    assert over_months(ind, by, YEAR) == 78
-    assert over_months(ind, by, Period.parse("2023-H2")) == sum(range(7, 13))
-    assert over_months(ind, {Period.month(2023, 5): 0}, Q1) is None
-    assert over_months(ind, {Period.month(2023, 2): 0}, Q1) == 0  # zero is a value, not missing
-
-
-def test_over_units():
-    b, lv, n = (CAT.indicators[i] for i in ("hotline_posted", "service_quality_rating", "dossiers_resolved"))
-    assert over_units(b, [True, True, None]) is True
-    assert over_units(b, [True, False, True]) is False
-    assert over_units(b, [None, None]) is None
-    assert over_units(lv, ["xuat_sac", "kha", "tot"]) == "kha"
-    assert over_units(lv, ["tot", "yeu", None, "trung_binh"]) == "yeu"
-    assert over_units(n, [3, None, 4]) == 7
-
+# ---------------------------------------------------------------- department rules
 
 def test_department_bool_and_level_over_units():
-    ds = dataset([("GDTH", 1, "desk_staff_list_posted", True), ("GDTRH", 1, "desk_staff_list_posted", True),
-                  ("VP", 1, "desk_staff_list_posted", True),
-                  ("GDTH", 1, "service_quality_rating", "xuat_sac"), ("GDTRH", 1, "service_quality_rating", "kha"),
-                  ("THPT_TRANPHU", 2, "service_quality_rating", "tot")])
+    """`all` (3.2's review): every unit counted must have done it; `vp` (3.3.6,
+    3.4.4): the Văn phòng Sở's own answer, whatever the other units say."""
+    ds = dataset([("GDTH", 1, "desk_staff_list_posted", False), ("VP", 1, "desk_staff_list_posted", True),
+                  ("GDTH", 1, "service_quality_rating", "kha"), ("VP", 1, "service_quality_rating", "xuat_sac"),
+                  ("THPT_TRANPHU", 2, "service_quality_rating", "yeu")])
     dept = score_department(ds, CAT, Q1, REG)
-    assert dept.get("3.3.6").points == F("0.25")        # every reporter true (KHTC… did not report)
-    assert dept.get("3.4.4").outcome.value == "kha"      # the lowest level reported
-    assert dept.get("3.4.4").points == F("0.25")
-    ds.add(next(iter(dataset([("KHTC", 3, "desk_staff_list_posted", False)]).observations)))
-    assert score_department(ds, CAT, Q1, REG).get("3.3.6").points == 0  # one false unit → false
+    assert dept.get("3.3.6").points == F("0.25")        # the office's desk, not GDTH's
+    assert dept.get("3.4.4").outcome.value == "xuat_sac"  # the city's rating of the department
+    assert dept.get("3.4.4").points == F(1)
+    review = [(u, 3, "tthc_review_done", True) for u in ("GDTH", "GDTRH")] + \
+             [(u, 4, "tthc_review_report_on_time", True) for u in ("GDTH", "GDTRH")] + \
+             [(u, 3, "tthc_review_issues_found", 0) for u in ("GDTH", "GDTRH")]
+    assert score_department(dataset(review), CAT, Period.parse("2023-H1"), REG).get("3.2").points == F("0.5")
+    review.append(("KHTC", 3, "tthc_review_done", False))
+    review.append(("KHTC", 3, "tthc_review_issues_found", 0))
+    review.append(("KHTC", 4, "tthc_review_report_on_time", "kps"))
+    assert score_department(dataset(review), CAT, Period.parse("2023-H1"), REG).get("3.2").points == 0
 
 
 # ---------------------------------------------------------------- scorecards
@@ -134,9 +106,12 @@ def test_unit_scorecard_covers_its_kind_plus_fully_reported():
     ds = dataset(perfect_rows("VP", [1]) + [("VP", 1, "dossiers_resolved_on_time", 5)])
     card = score_unit(ds, CAT, REG.get("VP"), Period.parse("2023-01"))
     kind_codes = {c.code for c in CAT.criteria_for_kind("van_phong")}
+    reported = set(CAT.indicators_for_kind("van_phong")) | {"dossiers_resolved_on_time"}
     codes = [c.code for c in card.criteria]
-    # dossiers_resolved is reported for 7.5.3/7.7.2, on-time added: 3.4.2 fully reported
-    assert set(codes) == kind_codes | {"3.4.2"}
+    # dossiers_resolved is reported for 7.5.3/7.7.2, on-time added: 3.4.2 fully reported;
+    # the office also reports the department's own facts (3.4.4, 7.4.1, 7.5.1)
+    assert set(codes) == kind_codes | {c.code for c in CAT.criteria if set(c.indicators) <= reported}
+    assert {"3.4.2", "3.4.4", "7.4.1", "7.5.1"} <= set(codes)
     assert codes == [c.code for c in CAT.criteria if c.code in set(codes)]  # catalogue order
     # 3.5 shares dossiers_resolved but VP gave no digitised figure: not in its card
     assert "3.5" not in codes
@@ -164,7 +139,9 @@ def test_perfect_department_reaches_24_55():
     assert {c.code for c in dept.criteria if c.status == TRACKED} == {"7.1.1", "7.1.2", "7.1.5"}
     for u in REG:
         card = score_unit(ds, CAT, u, YEAR)
-        assert card.points == card.max_points == sum((c.max_points for c in CAT.criteria_for_kind(u.kind)), F(0))
+        assert card.points == card.max_points
+        if u.kind != CAT.office_kind:  # the office's card also has the department's own facts
+            assert card.max_points == sum((c.max_points for c in CAT.criteria_for_kind(u.kind)), F(0))
 
 
 def test_not_applicable_removed_from_the_maximum_and_percent():
@@ -270,7 +247,7 @@ def test_shuffled_observations_same_scorecards():
     assert a == b
 
 
-def test_dataset_cache_invalidated_by_add():
+def test_the_scorers_memo_sees_a_value_added_later():
     ds = dataset([("GDTH", 1, "dossiers_resolved", 10), ("GDTH", 1, "dossiers_resolved_on_time", 10)])
     assert score_unit(ds, CAT, REG.get("GDTH"), Q1).get("3.4.2").points == F("1.5")
     for r in dataset([("GDTH", 2, "dossiers_resolved", 10), ("GDTH", 2, "dossiers_resolved_on_time", 0)]).observations:
@@ -290,12 +267,15 @@ def test_a_unit_scorecard_depends_on_the_period_only():
     assert q4.get("3.4.2").status == SCORED
 
 
-def test_a_combined_limit_broken_by_one_unit_names_that_unit():
-    from cchc_lib.errors import DataError
-
+def test_stored_values_that_contradict_are_never_refused():
+    """GDTRH's February has an on-time count but no resolved count (accepted
+    month by month): its 3.4.2 is missing data naming February, and the
+    department scores without it, naming it — no DataError."""
     ds = dataset([("GDTRH", 1, "dossiers_resolved", 10), ("GDTRH", 1, "dossiers_resolved_on_time", 10),
                   ("GDTRH", 2, "dossiers_resolved_on_time", 5),
-                  ("GDTH", 1, "dossiers_resolved", 100), ("GDTH", 1, "dossiers_resolved_on_time", 90)])
-    with pytest.raises(DataError) as e:
-        score_department(ds, CAT, Q1, REG)
-    assert "GDTRH, kỳ 2023-Q1" in str(e.value) and "dossiers_resolved_on_time (15)" in str(e.value)
+                  ("GDTH", 1, "dossiers_resolved", 100), ("GDTH", 1, "dossiers_resolved_on_time", 96)])
+    own = score_unit(ds, CAT, REG.get("GDTRH"), Q1).get("3.4.2")
+    assert own.status == MISSING and "tháng 2/2023" in own.outcome.detail
+    dept = score_department(ds, CAT, Q1, REG).get("3.4.2")
+    assert dept.status == SCORED and dept.outcome.rate == F(96, 100) and dept.left_out == ("GDTRH",)
+    assert dept.to_dict()["left_out"] == ["GDTRH"]

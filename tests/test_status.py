@@ -12,7 +12,7 @@ from cchc_lib.core.deadlines import Deadlines, load_deadlines, parse_deadlines
 from cchc_lib.errors import CatalogueError, UsageError
 from cchc_lib.store.history import history
 from cchc_lib.core.periods import Period
-from cchc_lib.store.status import LATE, MISSING, ON_TIME, reporting_status
+from cchc_lib.store.status import LATE, NOT_SENT, ON_TIME, reporting_status
 from cchc_lib.store.db import Store
 
 from intake_helpers import CAT, REG, ROOT, _SAMPLE, month, run_ingest
@@ -57,7 +57,7 @@ def test_on_time_late_missing_and_gaps(tmp_path):
     assert row.missing_indicators == []
     assert report.row("VP", month("2023-02")).state == LATE
     miss = report.row("VP", month("2023-03"))
-    assert (miss.state, miss.submitted_at, miss.missing_indicators) == (MISSING, None, [])
+    assert (miss.state, miss.submitted_at, miss.missing_indicators) == (NOT_SENT, None, [])
     ttr = report.row("TTR", month("2023-01"))
     assert ttr.state == ON_TIME and ttr.versions == 2
     assert report.annual_deadline == date(2023, 12, 15)
@@ -77,7 +77,7 @@ def test_missing_indicators_of_a_submitted_month(tmp_path):
 
 def test_no_database_everything_missing(tmp_path):
     report = reporting_status(tmp_path / "none.sqlite", REG, "2023-06", CAT)
-    assert {r.state for r in report.rows} == {MISSING}
+    assert {r.state for r in report.rows} == {NOT_SENT}
     assert not (tmp_path / "none.sqlite").exists()
 
 
@@ -88,8 +88,10 @@ def test_sample_database_through_ingestion(tmp_path):
     assert "muộn" in text and "gửi lại" in text
     report = reporting_status(db, REG, "2023", CAT)
     assert report.count(LATE) == 1 and report.row("GDTRH", month("2023-08")).state == LATE
-    assert report.count(MISSING) == 1 and report.row("TT_GDTX_HP", month("2023-12")).state == MISSING
+    assert report.count(NOT_SENT) == 2 and report.row("TT_GDTX_HP", month("2023-12")).state == NOT_SENT
+    assert report.row("THPT_NGOQUYEN", month("2023-04")).state == NOT_SENT  # the sample's silent month
     assert report.row("THPT_THAIPHIEN", month("2023-11")).missing_indicators == ["portal_news_posts"]
+    assert report.row("KTKD", month("2023-03")).missing_indicators == ["dossiers_online_l34"]
     with Store(db, create=False) as s:
         versions = history(s, "VP", month("2023-06"))[month("2023-06")]
         assert len(versions) == 2 and [c.indicator for c in versions[1].changes] == ["portal_news_posts"]

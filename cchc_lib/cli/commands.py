@@ -9,14 +9,19 @@ from pathlib import Path
 
 from cchc_lib import project
 from cchc_lib.core.catalogue import Catalogue, load_catalogue
-from cchc_lib.errors import UsageError
-from cchc_lib.intake.long_table import write_long_table
+from cchc_lib.core.deadlines import load_deadlines
 from cchc_lib.core.periods import parse_period
-from cchc_lib.intake.sample import sample_observations
 from cchc_lib.core.scoring import ranking, score_all, score_department, score_unit
-from cchc_lib.intake.sources import open_dataset
-from cchc_lib.reports.text import format_catalogue, format_ranking, format_table, to_csv, to_json
 from cchc_lib.core.units import Registry, load_registry
+from cchc_lib.errors import CchcError, UsageError
+from cchc_lib.intake.long_table import write_long_table
+from cchc_lib.intake.sample import sample_observations
+from cchc_lib.intake.sample_db import build_sample_db
+from cchc_lib.intake.sources import open_dataset
+from cchc_lib.render.batch import ExitText, run_batch, spec_from_options
+from cchc_lib.render.pdf import INSTALL_HINT, find_browser
+from cchc_lib.reports.data import default_data
+from cchc_lib.reports.text import format_catalogue, format_ranking, format_table, to_csv, to_json
 
 FORMATS = ("table", "json", "csv")
 DEMO_PERIOD = "2023-Q3"
@@ -54,9 +59,6 @@ def sample_data(out: str | Path, catalogue: str | Path | None = None, units: str
                 year: int = 2023, db: str | Path | None = None) -> str:
     cat, reg = load_setup(catalogue, units)
     if db is not None:  # a database filled through the real ingestion path
-        from cchc_lib.core.deadlines import load_deadlines
-        from cchc_lib.intake.sample_db import build_sample_db
-
         return build_sample_db(db, cat, reg, load_deadlines(), year)
     obs = list(sample_observations(cat, reg, year))
     path = write_long_table(out, cat, obs)
@@ -68,10 +70,6 @@ def demo(period: str = DEMO_PERIOD, root: Path | None = None, progress: bool = T
     ingestion (once), the department's scorecard and the ranking, then the
     sample batch rendered (department and every unit; PDF too when a browser
     is found) and the path of output/index.html."""
-    from cchc_lib.render.batch import ExitText, run_batch, spec_from_options
-    from cchc_lib.errors import CchcError
-    from cchc_lib.render.pdf import INSTALL_HINT, find_browser
-
     root = root or project.project_root()
     db = project.db_path(root)
     out = []
@@ -99,12 +97,8 @@ def render(batch: str | None = None, periods: list[str] | tuple[str, ...] = (), 
            output: str | None = None, chromium: str | None = None, executor: str = "local",
            progress: bool = True, scheduler: str | None = None, kernel: str = "warm") -> str:
     """`cchc render`: reports of a batch file or of --period/--unit; exit 1 if any report failed."""
-    from cchc_lib.render.batch import ExitText, run_batch, spec_from_options
-
     spec = spec_from_options(batch, periods, units, formats, data)
     root = project.project_root(Path(batch).resolve().parent) if batch else project.project_root()
-    from cchc_lib.reports.data import default_data
-
     if not spec.data and not default_data(root).is_file():  # fresh clone: make the sample first
         sample_data(default_data(root), units=project.units_path(root))
     report = run_batch(spec, root=root, output=output, workers=jobs, force=force, executor=executor,

@@ -17,9 +17,10 @@ import yaml
 
 from cchc_lib.errors import CatalogueError, Problem
 from cchc_lib.project import PACKAGE_DIR
-from cchc_lib.core.rules import Context, Rule, SpecError, get_rule, to_fraction
+from cchc_lib.core.rules import Rule, RuleContext, SpecError, get_rule, to_fraction
 
 KINDS = ("count", "bool", "level")
+NOT_DUE = "kps"  # the same value as dataset.NOT_DUE (dataset imports this module)
 #: Behaviour over time (contract v2, 3.1) → the value kinds it fits, and how
 #: the monthly form describes such a figure to a unit.
 BEHAVIOURS: dict[str, tuple[tuple[str, ...], str]] = {
@@ -77,7 +78,7 @@ class Indicator:
     def display(self, value: Any) -> object:
         """How a value is written back to a table: có/không, level labels, counts."""
         if self.kind == "bool":
-            return "có" if value else "không"
+            return "không phát sinh" if value == NOT_DUE else ("có" if value else "không")
         if self.kind == "level":
             return self.level_label(value)
         return value
@@ -123,6 +124,7 @@ class Criterion:
     scoring_text: str = ""
     when_none: str | None = None
     group: str | None = None
+    responsible_text: str = ""  # the plan's own words for the units responsible
 
     @property
     def rule(self) -> Rule:
@@ -145,6 +147,24 @@ class Limit:
     whole: str
 
 
+@dataclass(frozen=True)
+class CarryOver:
+    """A handled/received pair whose handling may fall in a later month (3.3)."""
+
+    handled: str
+    received: str
+
+
+@dataclass(frozen=True)
+class PeriodNote:
+    """`below` < `minus[0]` − `minus[1]` over a period is noted on `criterion`."""
+
+    criterion: str
+    below: str
+    minus: tuple[str, str]
+    text: str
+
+
 @dataclass
 class Catalogue:
     year: int
@@ -156,10 +176,13 @@ class Catalogue:
     criteria: tuple[Criterion, ...]
     limits: tuple[Limit, ...]
     path: str = ""
-    context: Context = field(init=False)
+    carry_over: tuple[CarryOver, ...] = ()
+    period_notes: tuple[PeriodNote, ...] = ()
+    office_kind: str = "van_phong"  # the Văn phòng Sở: whose figures are the department's `vp` ones
+    context: RuleContext = field(init=False)
 
     def __post_init__(self) -> None:
-        self.context = Context(self.indicators)
+        self.context = RuleContext(self.indicators)
         self._by_code = {c.code: c for c in self.criteria}
 
     def criterion(self, code: str) -> Criterion:
@@ -182,12 +205,24 @@ class Catalogue:
         """The criteria the plan makes this kind of unit responsible for."""
         return [c for c in self.criteria if kind in c.responsible]
 
+    def criteria_on_form(self, kind: str) -> list[Criterion]:
+        """The criteria a unit of this kind reports on its monthly form: its own,
+        and those whose every indicator it reports (the office's `vp` facts)."""
+        wanted = set(self.indicators_for_kind(kind))
+        return [c for c in self.criteria if kind in c.responsible or set(c.indicators) <= wanted]
+
     def indicators_for_kind(self, kind: str) -> list[str]:
-        """Indicators a unit of this kind reports, in catalogue order."""
+        """Indicators a unit of this kind reports, in catalogue order: those of
+        its criteria, and for the office every `vp` indicator (the department's
+        own facts, contract v2 3.4)."""
         seen: dict[str, None] = {}
         for c in self.criteria_for_kind(kind):
             for i in c.indicators:
                 seen.setdefault(i, None)
+        if kind == self.office_kind:
+            for i, ind in self.indicators.items():
+                if ind.department == "vp":
+                    seen.setdefault(i, None)
         order = list(self.indicators)
         return sorted(seen, key=order.index)
 
@@ -292,7 +327,7 @@ def _parse_criterion(raw: Any, cat: dict[str, Any], path: str, errors: list[Prob
         err(e.args[0])
         return None
     try:
-        spec = rule.compile(raw.get("params") or {}, Context(cat["indicators"]))
+        spec = rule.compile(raw.get("params") or {}, RuleContext(cat["indicators"]))
     except SpecError as e:
         for m in e.messages:
             err(m)
@@ -312,7 +347,8 @@ def _parse_criterion(raw: Any, cat: dict[str, Any], path: str, errors: list[Prob
         return None
     return Criterion(code, domain, str(raw["title"]), max_points, rule_name, spec, dict(raw.get("params") or {}),
                      tuple(responsible), str(raw.get("scoring_text", "")).strip(),
-                     str(when_none) if when_none is not None else None, str(group) if group is not None else None)
+                     str(when_none) if when_none is not None else None, str(group) if group is not None else None,
+                     str(raw.get("responsible_text") or ""))
 
 
 def parse_catalogue(doc: Any, path: str = "<catalogue>") -> Catalogue:
@@ -354,14 +390,56 @@ def parse_catalogue(doc: Any, path: str = "<catalogue>") -> Catalogue:
             errors.append(_problem(path, f"ràng buộc không hợp lệ {raw!r}: chỉ số không tồn tại hoặc không phải count: {unknown}"))
             continue
         limits.append(Limit(tuple(parts), str(whole)))
+    office = str(doc.get("office_kind", "van_phong"))
+    if cat["unit_kinds"] and office not in cat["unit_kinds"]:
+        errors.append(_problem(path, f"office_kind '{office}' không có trong unit_kinds ({', '.join(cat['unit_kinds'])})"))
+    carry = _parse_carry_over(doc.get("carry_over"), cat["indicators"], path, errors)
+    notes = _parse_period_notes(doc.get("period_notes"), cat["indicators"], {c.code for c in criteria}, path, errors)
     if errors:
         raise CatalogueError(errors)
+    carried = {(c.handled, c.received) for c in carry}
     for c in criteria:
         for parts, whole in c.rule.limits(c.spec):
-            limits.append(Limit(tuple(parts), whole))
+            if not (len(parts) == 1 and (parts[0], whole) in carried):
+                limits.append(Limit(tuple(parts), whole))
     unique = tuple(dict.fromkeys(limits))
     return Catalogue(int(doc.get("year", 0)), str(doc.get("title", "")), str(doc.get("source", "")),
-                     cat["unit_kinds"], cat["indicators"], cat["domains"], tuple(criteria), unique, path)
+                     cat["unit_kinds"], cat["indicators"], cat["domains"], tuple(criteria), unique, path,
+                     carry, notes, office)
+
+
+def _count_flows(names: Iterable[Any], indicators: Mapping[str, Indicator]) -> list[str]:
+    """The names that are not count indicators with behaviour flow."""
+    return [str(n) for n in names
+            if n not in indicators or indicators[n].kind != "count" or indicators[n].behaviour != "flow"]
+
+
+def _parse_carry_over(raw: Any, indicators: Mapping[str, Indicator], path: str,
+                      errors: list[Problem]) -> tuple[CarryOver, ...]:
+    out = []
+    for item in raw or []:
+        if not isinstance(item, Mapping) or _count_flows([item.get("handled"), item.get("received")], indicators):
+            errors.append(_problem(path, f"carry_over không hợp lệ {item!r}: cần 'handled' và 'received' là "
+                                         "chỉ số count có behaviour flow"))
+            continue
+        out.append(CarryOver(str(item["handled"]), str(item["received"])))
+    return tuple(out)
+
+
+def _parse_period_notes(raw: Any, indicators: Mapping[str, Indicator], codes: set[str], path: str,
+                        errors: list[Problem]) -> tuple[PeriodNote, ...]:
+    out = []
+    for item in raw or []:
+        ok = (isinstance(item, Mapping) and str(item.get("criterion")) in codes and isinstance(item.get("text"), str)
+              and isinstance(item.get("minus"), list) and len(item["minus"]) == 2
+              and not _count_flows([item.get("below"), *item["minus"]], indicators))
+        if not ok:
+            errors.append(_problem(path, f"period_notes không hợp lệ {item!r}: cần criterion (mã tiêu chí), below, "
+                                         "minus (hai chỉ số count flow) và text"))
+            continue
+        out.append(PeriodNote(str(item["criterion"]), str(item["below"]), (str(item["minus"][0]), str(item["minus"][1])),
+                              item["text"]))
+    return tuple(out)
 
 
 def default_catalogue_path(year: int = 2023) -> Path:

@@ -4,8 +4,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Iterable, Mapping
 
-from cchc_lib.core.catalogue import Catalogue
+# NOT_DUE: a `compliance` figure's third answer (contract v2, 2), "không phát
+# sinh", nothing was due that month; stored as 2 beside 0/1.
+from cchc_lib.core.catalogue import NOT_DUE, Catalogue
 from cchc_lib.core.periods import Period
+
+__all__ = ["NOT_DUE", "Observation", "Dataset", "check_limits"]
 
 
 @dataclass(frozen=True)
@@ -15,7 +19,7 @@ class Observation:
     unit: str
     month: Period
     indicator: str
-    value: Any  # int for count, bool for bool, level code for level
+    value: Any  # int for count, bool (or NOT_DUE) for bool, level code for level
     row: int | None = None
     extra: tuple[tuple[str, str], ...] = ()
 
@@ -28,11 +32,7 @@ class Dataset:
         self.observations: list[Observation] = []
         self.values: dict[tuple[str, str], dict[Period, Any]] = {}
         self._reported: dict[str, set[str]] = {}
-        # (unit, indicator, period) -> value combined over the period's months,
-        # and (unit, indicator, year) -> the 12 monthly values: filled by
-        # combine.unit_value, cleared whenever a value is added.
-        self.combined_cache: dict[tuple[str, str, Period], Any] = {}
-        self.year_slots: dict[tuple[str, str, int], list[Any]] = {}
+        self.version = 0  # bumped by every add: lets a scorer's cache know it is stale
         for obs in observations:
             self.add(obs)
 
@@ -40,9 +40,7 @@ class Dataset:
         self.observations.append(obs)
         self.values.setdefault((obs.unit, obs.indicator), {})[obs.month] = obs.value
         self._reported.setdefault(obs.unit, set()).add(obs.indicator)
-        if self.combined_cache or self.year_slots:
-            self.combined_cache.clear()
-            self.year_slots.clear()
+        self.version += 1
 
     @property
     def units(self) -> list[str]:
@@ -60,10 +58,12 @@ class Dataset:
         return len(self.observations)
 
 
-def check_limits(values: Mapping[str, Any], catalogue: Catalogue) -> list[str]:
-    """Messages for every limit broken by these values (sum of parts > whole)."""
+def check_limits(values: Mapping[str, Any], catalogue: Catalogue, limits: Iterable[Any] | None = None) -> list[str]:
+    """Messages for every part-of-whole limit (contract v2, 3.3) broken by
+    these values of one unit and month (or of combined counts); `limits`:
+    only these of the catalogue's."""
     out = []
-    for lim in catalogue.limits:
+    for lim in catalogue.limits if limits is None else limits:
         whole = values.get(lim.whole)
         parts = [values.get(p) for p in lim.parts]
         if whole is None or any(p is None for p in parts):

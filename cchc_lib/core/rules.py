@@ -12,7 +12,7 @@ names it by `name`.  Nothing in the catalogue is ever evaluated as code.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any, ClassVar, Mapping, Sequence
 
@@ -101,7 +101,7 @@ def to_fraction(x: Any) -> Fraction:
 
 
 @dataclass
-class Context:
+class RuleContext:
     """What a rule may know besides its params: the catalogue's indicators."""
 
     indicators: Mapping[str, Any]  # id -> catalogue.Indicator
@@ -117,7 +117,7 @@ class Context:
 class _Checker:
     """Collects every problem of one params mapping before raising."""
 
-    def __init__(self, params: Any, ctx: Context):
+    def __init__(self, params: Any, ctx: RuleContext):
         self.params = params if isinstance(params, Mapping) else {}
         self.ctx = ctx
         self.errors: list[str] = []
@@ -188,7 +188,7 @@ class Rule:
     needs_when_none: ClassVar[bool] = False
     scores: ClassVar[bool] = True
 
-    def compile(self, params: Any, ctx: Context) -> Any:  # pragma: no cover - abstract
+    def compile(self, params: Any, ctx: RuleContext) -> Any:  # pragma: no cover - abstract
         raise NotImplementedError
 
     def indicators(self, spec: Any) -> tuple[str, ...]:  # pragma: no cover - abstract
@@ -207,8 +207,13 @@ class Rule:
         """Input checks: (indicators whose sum, may not exceed indicator)."""
         return []
 
+    def decides_alone(self, spec: Any, values: Mapping[str, Any]) -> bool:
+        """True when these values settle the outcome even if other figures are
+        missing (3.2: a review not done scores 0 whatever the rest says)."""
+        return False
+
     def evaluate(self, spec: Any, values: Mapping[str, Any], months: int, when_none: str | None,
-                 max_points: Fraction, ctx: Context) -> Outcome:  # pragma: no cover - abstract
+                 max_points: Fraction, ctx: RuleContext) -> Outcome:  # pragma: no cover - abstract
         raise NotImplementedError
 
 
@@ -243,7 +248,7 @@ class Boolean(Rule):
         indicator: str
         points: Fraction
 
-    def compile(self, params: Any, ctx: Context) -> "Boolean.Spec":
+    def compile(self, params: Any, ctx: RuleContext) -> "Boolean.Spec":
         c = _Checker(params, ctx)
         spec = self.Spec(c.indicator("indicator", "bool"), c.number("points"))
         c.done()
@@ -274,7 +279,7 @@ class Levels(Rule):
         indicator: str
         points: Mapping[str, Fraction]
 
-    def compile(self, params: Any, ctx: Context) -> "Levels.Spec":
+    def compile(self, params: Any, ctx: RuleContext) -> "Levels.Spec":
         c = _Checker(params, ctx)
         ind = c.indicator("indicator", "level")
         raw = c.params.get("points")
@@ -438,14 +443,21 @@ class WeightedRatioSum(_RatioBase):
         den = int(values[spec.denominator])
         pts = sum((w * Fraction(int(values[t]), den) for t, w in spec.terms), Fraction(0))
         best_ind, best_w = max(spec.terms, key=lambda tw: tw[1])
-        rate = Fraction(int(values[best_ind]), den)
+        rate = pts / best_w  # the weighted rate the points come from: (b + ½c)/a
         gap = None
         if pts < best_w:
             more = den - int(values[best_ind])
             gap = Gap(f"chuyển thêm {count_vi(more)} {ctx.short(best_ind)} (đạt 100%) → {points_vi(best_w)} điểm",
                       best_w, more, best_ind)
-        detail = " + ".join(f"{count_vi(int(values[t]))}" for t, _ in spec.terms) + f" / {count_vi(den)}"
+        # "(300 + ½ × 19)/344": bracketed, so it never reads as 300 + 19/344
+        detail = "(" + " + ".join(_weighted(int(values[t]), w) for t, w in spec.terms) + f")/{count_vi(den)}"
         return Outcome(SCORED, pts, rate=rate, detail=detail, gap=gap)
+
+
+def _weighted(count: int, weight: Fraction) -> str:
+    if weight == 1:
+        return count_vi(count)
+    return f"{'½' if weight == Fraction(1, 2) else _plain(weight)} × {count_vi(count)}"
 
 
 @register
@@ -572,6 +584,9 @@ class ReviewHandling(Rule):
 
     def limits(self, spec):
         return [((spec.handled,), spec.found)]
+
+    def decides_alone(self, spec, values):
+        return values.get(spec.done) is False
 
     def evaluate(self, spec, values, months, when_none, max_points, ctx):
         if (miss := _missing(values, [spec.done])):

@@ -1,20 +1,23 @@
 """Scorecards: one unit (or the department) for one period (contract section 5).
 
 Pure functions of a `Dataset`, a `Catalogue` and a `Period`; they return data
-(`Scorecard`) and never print or write.
+(`Scorecard`) and never print or write.  Values are combined as the contract
+(v2, section 3) says by `combine.Combiner`, the scorer's own memo over a
+dataset: what intake stored is always scored, never refused.
 """
 from __future__ import annotations
 
 import math
+import weakref
 from dataclasses import dataclass, replace
 from fractions import Fraction
 from typing import Any, Iterable, Sequence
 
 from cchc_lib.core.catalogue import Catalogue, Criterion
-from cchc_lib.core.combine import check_combined, department_values, unit_value, unit_values
+from cchc_lib.core.combine import Combined, Combiner
 from cchc_lib.core.dataset import Dataset
 from cchc_lib.core.periods import Period
-from cchc_lib.core.rules import MISSING, NOT_APPLICABLE, SCORED, TRACKED, Gap, Outcome
+from cchc_lib.core.rules import MISSING, SCORED, Gap, Outcome
 from cchc_lib.core.units import Registry, Unit
 
 
@@ -32,6 +35,10 @@ def fsum(values: Iterable[Fraction]) -> Fraction:
 class CriterionScore:
     criterion: Criterion
     outcome: Outcome
+    months: tuple[int, int] | None = None  # (complete months scored on, months of the period)
+    as_of: Period | None = None  # the month its stocks, running totals or states stand at
+    notes: tuple[str, ...] = ()  # carry-over and other notes of contract v2, 3.3
+    left_out: tuple[str, ...] = ()  # department: units whose own result is missing_data
 
     @property
     def code(self) -> str:
@@ -67,7 +74,7 @@ class CriterionScore:
         value = o.value
         if isinstance(value, Fraction):
             value = float(value)
-        return {
+        d: dict[str, Any] = {
             "code": self.code,
             "title": self.criterion.title,
             "domain": self.criterion.domain,
@@ -81,6 +88,15 @@ class CriterionScore:
             "gap": self.gap.text if self.gap else None,
             "gap_amount": self.gap.amount if self.gap else None,
         }
+        if self.months is not None:
+            d["months"] = list(self.months)
+        if self.as_of is not None:
+            d["as_of"] = str(self.as_of)
+        if self.left_out:
+            d["left_out"] = list(self.left_out)
+        if self.notes:
+            d["notes"] = list(self.notes)
+        return d
 
 
 @dataclass(frozen=True)
@@ -140,11 +156,49 @@ class Scorecard:
         }
 
 
-def _evaluate(criterion: Criterion, values: dict[str, Any], period: Period, catalogue: Catalogue) -> CriterionScore:
-    rule = criterion.rule
-    outcome = rule.evaluate(criterion.spec, {i: values[i] for i in criterion.indicators}, period.length,
-                            criterion.when_none, criterion.max_points, catalogue.context)
-    return CriterionScore(criterion, outcome)
+def combiner_for(data: Dataset, catalogue: Catalogue) -> Combiner:
+    """The scorer's memo for this dataset and catalogue (every scorecard of a
+    batch shares it); a new one when the dataset has changed since."""
+    per_data = _COMBINERS.setdefault(data, {})
+    comb = per_data.get(id(catalogue))
+    if comb is None or comb.stale or comb.catalogue is not catalogue:
+        comb = per_data[id(catalogue)] = Combiner(data, catalogue)
+    return comb
+
+
+_COMBINERS: "weakref.WeakKeyDictionary[Dataset, dict[int, Combiner]]" = weakref.WeakKeyDictionary()
+
+
+def _evaluate(criterion: Criterion, combined: Combined, period: Period, catalogue: Catalogue,
+              notes: Sequence[str] = ()) -> CriterionScore:
+    rule, values = criterion.rule, combined.values
+    if combined.missing and not rule.decides_alone(criterion.spec, values):
+        outcome = Outcome(MISSING, detail="; ".join(combined.problems), missing=combined.blanks)
+    else:
+        if combined.missing:  # decided by what is there (3.2's review not done)
+            values = {i: (v if i not in combined.blanks else None) for i, v in values.items()}
+        outcome = rule.evaluate(criterion.spec, values, combined.complete_months or period.length,
+                                criterion.when_none, criterion.max_points, catalogue.context)
+    return CriterionScore(criterion, outcome, combined.months, combined.as_of,
+                          tuple(combined.notes) + tuple(notes), combined.left_out)
+
+
+def _period_notes(catalogue: Catalogue, criterion: Criterion, get: Any) -> list[str]:
+    """Notes of the catalogue's `period_notes` for this criterion; `get(criterion)`
+    gives the Combined values of another criterion of the same scorecard."""
+    out = []
+    for note in catalogue.period_notes:
+        if note.criterion != criterion.code:
+            continue
+        below = get(criterion).values.get(note.below)
+        other = next((c for c in catalogue.criteria if set(note.minus) <= set(c.indicators)), None)
+        if below is None or other is None:
+            continue
+        vals = get(other)
+        a, b = (vals.values.get(n) for n in note.minus)
+        if not vals.missing and a is not None and b is not None and below < a - b:
+            out.append(note.text)
+    return out
 
 
 def _domains(catalogue: Catalogue, scores: Sequence[CriterionScore]) -> tuple[DomainScore, ...]:
@@ -160,67 +214,56 @@ def _domains(catalogue: Catalogue, scores: Sequence[CriterionScore]) -> tuple[Do
 
 def criteria_for_unit(data: Dataset, catalogue: Catalogue, unit: Unit, period: Period) -> list[Criterion]:
     """The kind's criteria, plus any other criterion all of whose indicators
-    the unit reported in the period (so a unit is never flagged for a
-    criterion it only half-touches, nor for one it reported in another
-    period), in catalogue order."""
-    reported = {i for i in data.reported(unit.code) if unit_value(data, catalogue, unit.code, i, period) is not None}
+    the unit reported in their windows of the period (so a unit is never
+    flagged for a criterion it only half-touches, nor for one it reported in
+    another period), in catalogue order."""
+    comb = combiner_for(data, catalogue)
     return [c for c in catalogue.criteria
-            if unit.kind in c.responsible or set(c.indicators) <= reported]
+            if unit.kind in c.responsible or comb.reported(unit.code, c, period)]
 
 
 def score_unit(data: Dataset, catalogue: Catalogue, unit: Unit, period: Period) -> Scorecard:
     """The scorecard of one unit for one period."""
-    criteria = criteria_for_unit(data, catalogue, unit, period)
-    needed = {i for c in criteria for i in c.indicators}
-    values = unit_values(data, catalogue, unit.code, period, needed)
-    check_combined(values, catalogue, unit.code, period, data.source)
-    scores = tuple(_evaluate(c, values, period, catalogue) for c in criteria)
+    comb = combiner_for(data, catalogue)
+
+    def get(c: Criterion) -> Combined:
+        return comb.unit(unit.code, c, period)
+
+    scores = tuple(_evaluate(c, get(c), period, catalogue, _period_notes(catalogue, c, get))
+                   for c in criteria_for_unit(data, catalogue, unit, period))
     return Scorecard(unit, period, scores, _domains(catalogue, scores))
 
 
 def score_department(data: Dataset, catalogue: Catalogue, period: Period, registry: Registry) -> Scorecard:
-    """Every criterion, on values combined over the units it concerns (the
-    responsible kinds and any unit that reported it), so that a unit which
-    reports a shared denominator for another criterion does not dilute this
-    one's rate."""
+    """Every criterion, on the department's values (contract v2, 3.4): each
+    indicator by its department rule over the units whose scorecard has the
+    criterion; a unit whose own result is missing_data is left out and named;
+    the department's own facts come from the Văn phòng Sở."""
+    comb = combiner_for(data, catalogue)
     units = [registry.get(u) for u in data.units if u in registry]
-    # Each unit's own combined figures first, so an error names the unit.
-    limited = {i for lim in catalogue.limits for i in (*lim.parts, lim.whole)}
-    for u in units:
-        check_combined(unit_values(data, catalogue, u.code, period, limited), catalogue, u.code, period, data.source)
+    office = [u.code for u in registry if u.kind == catalogue.office_kind]
     per_unit = {u.code: {c.code for c in criteria_for_unit(data, catalogue, u, period)} for u in units}
+    done: dict[str, Combined] = {}
+
+    def get(c: Criterion) -> Combined:
+        if c.code not in done:
+            involved = [u for u, codes in per_unit.items() if c.code in codes]
+            done[c.code] = comb.department(c, period, involved, office)
+        return done[c.code]
+
     scores = []
     for c in catalogue.criteria:
-        involved = [u for u, codes in per_unit.items() if c.code in codes]
-        complete, incomplete = _complete_units(data, catalogue, c, period, involved)
-        values = department_values(data, catalogue, period, c.indicators, complete)
-        check_combined(values, catalogue, "Toàn Sở", period, data.source)
-        score = _evaluate(c, values, period, catalogue)
-        if incomplete and score.status != MISSING:
-            note = f" (chưa tính {len(incomplete)} đơn vị thiếu số liệu: {', '.join(incomplete)})"
-            score = CriterionScore(c, replace(score.outcome, detail=score.outcome.detail + note))
+        score = _evaluate(c, get(c), period, catalogue, _period_notes(catalogue, c, get))
+        if score.left_out and score.status != MISSING:
+            note = f" (chưa tính {len(score.left_out)} đơn vị thiếu số liệu: {', '.join(score.left_out)})"
+            score = CriterionScore(c, _with_detail(score.outcome, note), score.months, score.as_of, score.notes,
+                                   score.left_out)
         scores.append(score)
     return Scorecard(None, period, tuple(scores), _domains(catalogue, scores))
 
 
-def _complete_units(data: Dataset, catalogue: Catalogue, criterion: Criterion, period: Period,
-                    units: Sequence[str]) -> tuple[list[str], list[str]]:
-    """Units whose values let the criterion be scored, and those with only part
-    of them: a unit that sent the denominator but not the numerator would
-    otherwise lower the department's rate (20/200 instead of 20/100)."""
-    complete, incomplete = [], []
-    for u in units:
-        values = unit_values(data, catalogue, u, period, criterion.indicators)
-        present = sum(v is not None for v in values.values())
-        if present == 0:
-            continue
-        if present == len(values):  # every indicator there: never missing
-            complete.append(u)
-            continue
-        status = criterion.rule.evaluate(criterion.spec, values, period.length, criterion.when_none,
-                                         criterion.max_points, catalogue.context).status
-        (incomplete if status == MISSING else complete).append(u)
-    return complete, incomplete
+def _with_detail(outcome: Outcome, extra: str) -> Outcome:
+    return replace(outcome, detail=outcome.detail + extra)
 
 
 def score_all(data: Dataset, catalogue: Catalogue, registry: Registry, period: Period,

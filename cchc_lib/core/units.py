@@ -53,10 +53,6 @@ class Registry:
     def codes(self) -> list[str]:
         return [u.code for u in self.units]
 
-    def of_kinds(self, kinds: Iterable[str]) -> list[Unit]:
-        ks = set(kinds)
-        return [u for u in self.units if u.kind in ks]
-
 
 def is_valid_code(code: object) -> bool:
     return isinstance(code, str) and bool(CODE_RE.match(code))

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping
 
-from cchc_lib.core.catalogue import Catalogue, Indicator
+from cchc_lib.core.catalogue import NOT_DUE, Catalogue, Indicator
 from cchc_lib.core.deadlines import Deadlines, format_date
 from cchc_lib.errors import DataError, PeriodError, Problem
 from cchc_lib.files import atomic_path
@@ -52,6 +52,7 @@ INSTRUCTIONS = ("Hướng dẫn: nhập số liệu của tháng vào cột D (s
                 "ghi số, ngày văn bản hoặc đường link tài liệu kiểm chứng vào cột E. Ô để trống là chưa có số liệu "
                 "(không phải 0 hay Không). Chỉ nhập vào các ô nền vàng; không sửa các ô khác của biểu.")
 BOOL_CHOICES = ("Có", "Không")
+NOT_DUE_CHOICE = "Không phát sinh"  # compliance figures only (contract v2, 2)
 HEADINGS = ("Mã / STT", "Tiêu chí, chỉ số", "Đơn vị tính", "Số liệu (nhập)",
             "Tài liệu kiểm chứng (số, ngày văn bản hoặc đường link)")
 
@@ -115,7 +116,7 @@ def form_rows(catalogue: Catalogue, kind: str) -> list[FormRow]:
     """The body of a form for this kind of unit, in catalogue order."""
     rows: list[FormRow] = []
     asked: set[str] = set()
-    criteria = catalogue.criteria_for_kind(kind)
+    criteria = catalogue.criteria_on_form(kind)
     number = 0
     for domain in catalogue.domains:
         crits = [c for c in criteria if c.domain == domain.code]
@@ -227,6 +228,12 @@ def build_form(catalogue: Catalogue, unit: Unit, month: Period, deadlines: Deadl
                              prompt="Chọn Có hoặc Không. Để trống nếu chưa có số liệu.")
     ws.add_data_validation(dv_count)
     ws.add_data_validation(dv_bool)
+    dv_compliance = DataValidation(type="list", formula1='"' + ",".join((*BOOL_CHOICES, NOT_DUE_CHOICE)) + '"',
+                                   allow_blank=True, showErrorMessage=True, errorTitle="Số liệu không hợp lệ",
+                                   error="Chọn Có, Không hoặc Không phát sinh.", showInputMessage=True,
+                                   promptTitle="Số liệu", prompt="Chọn Có, Không, hoặc Không phát sinh nếu trong "
+                                   "tháng không có việc phải làm. Để trống nếu chưa có số liệu.")
+    ws.add_data_validation(dv_compliance)
     level_dvs: dict[str, Any] = {}
 
     values = values or {}
@@ -259,6 +266,8 @@ def build_form(catalogue: Catalogue, unit: Unit, month: Period, deadlines: Deadl
             if ind.kind == "count":
                 dv_count.add(ref)
                 cells[VALUE].number_format = "#,##0"
+            elif ind.kind == "bool" and ind.behaviour == "compliance":
+                dv_compliance.add(ref)
             elif ind.kind == "bool":
                 dv_bool.add(ref)
             else:
@@ -299,6 +308,8 @@ def build_form(catalogue: Catalogue, unit: Unit, month: Period, deadlines: Deadl
 def display(ind: Indicator, value: Any) -> Any:
     """A typed value as a form cell shows it (Có/Không, level label, number)."""
     if ind.kind == "bool":
+        if value == NOT_DUE:
+            return NOT_DUE_CHOICE
         return BOOL_CHOICES[0] if value else BOOL_CHOICES[1]
     if ind.kind == "level":
         return ind.level_label(value)

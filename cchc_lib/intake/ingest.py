@@ -12,7 +12,6 @@ stored must always be scorable.
 from __future__ import annotations
 
 import hashlib
-import sys
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -20,6 +19,7 @@ from typing import Iterable, Sequence
 
 from cchc_lib.core.catalogue import Catalogue
 from cchc_lib.errors import DataError, Problem
+from cchc_lib.progress import progress as progress_bar
 from cchc_lib.intake.forms import SHEET as FORM_SHEET, form_cells, read_form
 from cchc_lib.core.dataset import Observation
 from cchc_lib.intake.long_table import COLUMNS, read_rows, validate_rows
@@ -113,15 +113,10 @@ def group(observations: Iterable[Observation]) -> list[NewSubmission]:
     return list(subs.values())
 
 
-def parse_file(path: str | Path, catalogue: Catalogue, registry: Registry) -> tuple[str, list[NewSubmission]]:
-    """('form' | 'table', submissions) of a file; DataError with every problem."""
-    kind, subs, _ = parse_located(path, catalogue, registry)
-    return kind, subs
-
-
 def parse_located(path: str | Path, catalogue: Catalogue, registry: Registry
                   ) -> tuple[str, list[NewSubmission], dict[Key, Where]]:
-    """`parse_file`, plus where each value is in the file (row or cell)."""
+    """('form' | 'table', the submissions of a file, where each value is in it
+    (row or cell)); DataError with every problem."""
     p = Path(path)
     if p.suffix.lower() in (".xlsx", ".xlsm") and p.is_file():
         try:
@@ -283,7 +278,4 @@ def ingest(files: Sequence[str | Path], db: str | Path, by: str | None = None, *
 def _progress(files: Sequence[str | Path], progress: bool | None) -> Iterable[str | Path]:
     if len(files) < 2 or progress is False:
         return files
-    from tqdm import tqdm
-
-    return tqdm(files, desc="Nạp tệp", unit="tệp", file=sys.stderr, leave=False,
-                disable=None if progress is None else not progress)
+    return progress_bar(files, desc="Nạp tệp", unit="tệp", enabled=progress)

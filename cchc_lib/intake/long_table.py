@@ -10,10 +10,10 @@ import io
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Iterator, Mapping, Sequence
+from typing import Any, Iterable, Iterator, Sequence
 
 from cchc_lib.core.catalogue import Catalogue, Indicator, fold
-from cchc_lib.core.dataset import Dataset, Observation
+from cchc_lib.core.dataset import NOT_DUE, Dataset, Observation
 from cchc_lib.errors import DataError, PeriodError, Problem
 from cchc_lib.files import atomic_path, write_text
 from cchc_lib.core.periods import Period, parse_month
@@ -25,6 +25,7 @@ COLUMNS = ("unit", "period", "indicator", "value")
 _COUNT_RE = re.compile("^[0-9]+$|^[0-9]{1,3}(?:([.,\u00a0 ])[0-9]{3})(?:\\1[0-9]{3})*$")
 _TRUE = {"1", "true", "yes", "co", "x", "dung"}
 _FALSE = {"0", "false", "no", "khong", "sai"}
+_NOT_DUE = {"khong phat sinh", "kps", "n/a"}  # compliance figures only (contract v2, 2)
 
 
 def parse_count(raw: Any) -> int:
@@ -66,6 +67,8 @@ def parse_value(ind: Indicator, raw: Any) -> Any:
     if ind.kind == "count":
         return parse_count(raw)
     if ind.kind == "bool":
+        if ind.behaviour == "compliance" and isinstance(raw, str) and fold(raw) in _NOT_DUE:
+            return NOT_DUE
         return parse_bool(raw)
     code = ind.match_level(str(raw))
     if code is None:

@@ -21,6 +21,7 @@ from typing import Any
 from cchc_lib.core.catalogue import Catalogue
 from cchc_lib.core.deadlines import Deadlines
 from cchc_lib.errors import UsageError
+from cchc_lib.progress import progress as progress_bar
 from cchc_lib.intake.long_table import write_long_table
 from cchc_lib.intake.forms import form_file_name, write_form
 from cchc_lib.intake.ingest import REFUSED, ingest
@@ -88,14 +89,8 @@ def build_sample_db(db: str | Path, catalogue: Catalogue, registry: Registry, de
             write_long_table(path, catalogue, obs)
             jobs.append((path, received))
         jobs.sort(key=lambda j: j[1])
-        iterator: Any = jobs
-        if progress is not False:
-            import sys
-
-            from tqdm import tqdm
-
-            iterator = tqdm(jobs, desc="Nạp số liệu mẫu", unit="tệp", file=sys.stderr, leave=False,
-                            disable=None if progress is None else not progress)
+        iterator: Any = jobs if progress is False else \
+            progress_bar(jobs, desc="Nạp số liệu mẫu", unit="tệp", enabled=progress)
         stored = 0
         for path, received in iterator:
             report = ingest([path], db, BY, catalogue=catalogue, registry=registry, received_at=received, progress=False)

@@ -8,6 +8,7 @@ from cchc_lib.errors import DataError, Problem
 from cchc_lib.core.dataset import Dataset
 from cchc_lib.intake.long_table import load_table
 from cchc_lib.core.units import Registry
+from cchc_lib.store.db import Store
 
 DB_SUFFIXES = (".sqlite", ".sqlite3", ".db")
 
@@ -18,8 +19,6 @@ def open_dataset(path: str | Path, catalogue: Catalogue, registry: Registry) -> 
     if p.suffix.lower() in DB_SUFFIXES:
         if not p.is_file():
             raise DataError([Problem("không tìm thấy cơ sở dữ liệu", file=str(p))])
-        from cchc_lib.store.db import Store
-
         with Store(p, create=False) as store:
             return store.dataset(catalogue, registry)
     return load_table(p, catalogue, registry)

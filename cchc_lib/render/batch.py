@@ -25,12 +25,11 @@ import datetime as _dt
 import json
 import os
 import re
-import sys
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Iterator, Mapping, Sequence
+from typing import Any, Iterator, Mapping, Sequence
 
 import yaml
 
@@ -38,7 +37,8 @@ from cchc_lib.render import freeze
 
 from cchc_lib import project
 from cchc_lib.errors import CchcError, UsageError
-from cchc_lib.core.periods import parse_period
+from cchc_lib.progress import progress
+from cchc_lib.core.periods import Period, parse_period
 from cchc_lib.render.index_page import FAILED
 from cchc_lib.render.worker import DEPARTMENT, FORMATS, Job, Result, WorkerOptions
 
@@ -53,7 +53,7 @@ class BatchError(UsageError):
 
 @dataclass(frozen=True)
 class BatchSpec:
-    periods: tuple[str, ...]
+    periods: tuple[Period, ...]
     units: Any = "all"  # "all" | tuple of codes | {"kinds": (...), "codes": (...)}
     notebooks: tuple[tuple[str, str], ...] = (("department", ""), ("unit", ""))  # kind → path ("" = default)
     formats: tuple[str, ...] = ("html",)
@@ -101,7 +101,7 @@ def parse_spec(doc: Any, source: str = "") -> BatchSpec:
     periods = []
     for p in raw_periods:
         try:
-            periods.append(str(parse_period(str(p))))
+            periods.append(parse_period(str(p)))
         except CchcError as e:
             raise _err(source, str(e)) from None
     units = doc.get("units", "all")
@@ -171,7 +171,6 @@ class Plan:
     jobs: list[Job]
     output: Path
     root: Path
-    data: Path
 
 
 def _resolve(root: Path, value: str) -> Path:
@@ -179,7 +178,7 @@ def _resolve(root: Path, value: str) -> Path:
     return p if p.is_absolute() else (root / p)
 
 
-def commentary_for(spec: BatchSpec, period: str, name: str) -> str:
+def commentary_for(spec: BatchSpec, period: Period, name: str) -> str:
     c = dict(spec.commentary)
     return c.get(f"{period}/{name}", c.get(name, ""))
 
@@ -238,29 +237,30 @@ def plan(spec: BatchSpec, root: Path | None = None, output: str | Path | None = 
     jobs: list[Job] = []
     for period in spec.periods:
         ranks = None
-        window = months_read(parse_period(period))
+        window = months_read(period)
         # The department report also shows who reported late or not at all.
         all_data = freeze.digest([freeze.data_digest(ctx.dataset, None, window),
-                                  reporting_status(ctx, parse_period(period))])
+                                  reporting_status(ctx, period)])
         for kind, nb in notebooks.items():
             nb_digest = freeze.file_digest(nb)
             targets = [None] if kind == "department" else units
             if kind == "unit" and ranks is None:
-                ranked = rank_units(ctx, parse_period(period))
+                ranked = rank_units(ctx, period)
                 n = sum(1 for r, _ in ranked if r)
                 ranks = {c.unit_code: (r, n) for r, c in ranked}
             for u in targets:
                 name = DEPARTMENT if u is None else u.code
                 text = commentary_for(spec, period, name)
-                params = ({"unit": u.code} if u else {}) | {"period": period} | base_params | {"commentary": text}
+                # strings only here, at the papermill boundary
+                params = ({"unit": u.code} if u else {}) | {"period": str(period)} | base_params | {"commentary": text}
                 parts = {**common, "notebook": nb_digest, "params": params,
                          "registry": freeze.registry_digest(ctx.registry, None if u is None else u.code),
                          "data": all_data if u is None else freeze.data_digest(ctx.dataset, u.code, window),
                          "rank": None if u is None else ranks.get(u.code)}
                 fp = freeze.fingerprint(parts)
                 jobs.append(Job(name, kind, period, str(nb), tuple(params.items()), spec.formats,
-                                str(out / period), str(root), fp, f"{name} {period}"))
-    return Plan(jobs, out, root, data)
+                                str(out / str(period)), str(root), fp, f"{name} {period}"))
+    return Plan(jobs, out, root)
 
 
 # --- run -----------------------------------------------------------------------------
@@ -511,10 +511,7 @@ def run_batch(spec: BatchSpec, *, root: Path | None = None, output: str | Path |
 
 
 def _progress(total: int, enabled: bool):
-    from tqdm import tqdm
-
-    return tqdm(total=total, desc="Tạo báo cáo", unit="bc", file=sys.stderr, disable=not enabled,
-                dynamic_ncols=True, leave=True)
+    return progress(total=total, desc="Tạo báo cáo", unit="bc", enabled=enabled, leave=True)
 
 
 def spec_from_options(batch: str | None, periods: Sequence[str] = (), units: Sequence[str] = (),
@@ -528,7 +525,7 @@ def spec_from_options(batch: str | None, periods: Sequence[str] = (), units: Seq
         raise BatchError("cần một tệp lô (params/*.yaml) hoặc --period")
     changes: dict[str, Any] = {}
     if periods:
-        changes["periods"] = tuple(dict.fromkeys(str(parse_period(x)) for x in periods))
+        changes["periods"] = tuple(dict.fromkeys(parse_period(x) for x in periods))
     if units:
         # `--unit VP` renders VP's reports only; `--unit department` asks for
         # the department's (so one unit's re-render does not silently redo the

@@ -13,7 +13,6 @@ restarted, and the worker goes on with the next report.
 from __future__ import annotations
 
 import sys
-import time
 from typing import Any
 
 from cchc_lib.render.kernels import KernelSetupError, KernelStarter, StartPolicy

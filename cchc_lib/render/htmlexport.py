@@ -11,7 +11,6 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 from html import escape, unescape
-from pathlib import Path
 from typing import Any
 
 from cchc_lib.project import PACKAGE_DIR

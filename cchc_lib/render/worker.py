@@ -20,6 +20,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
+from cchc_lib.core.periods import Period
+
 FORMATS = ("html", "pdf")
 DEPARTMENT = "department"  # never a unit code (codes are upper case)
 
@@ -30,7 +32,7 @@ class Job:
 
     name: str  # unit code, or "department"
     kind: str  # "unit" | "department"
-    period: str
+    period: Period
     notebook: str  # absolute path
     parameters: tuple[tuple[str, Any], ...]  # papermill parameters, in order
     formats: tuple[str, ...]

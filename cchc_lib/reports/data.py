@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as _dt
 from dataclasses import dataclass, field
-from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
@@ -25,8 +24,9 @@ from cchc_lib.core.scoring import CriterionScore, Scorecard, ranking, score_depa
 from cchc_lib.intake.sources import DB_SUFFIXES, open_dataset
 from cchc_lib.reports.text import value_text
 from cchc_lib.core.units import DEPARTMENT_NAME, Registry, Unit, load_registry
+from cchc_lib.store.status import reporting_status as store_status
 
-#: The rates that carry most points, shown month by month (issue 4).
+#: The rates that carry most points, shown month by month.
 TREND_CODES = ("3.4.2", "7.4.2", "3.5")
 #: Custom mimetype under which a notebook publishes its figures.
 FIGURES_MIME = "application/vnd.cchc.figures+json"
@@ -336,8 +336,6 @@ def reporting_status(ctx: Context, period: Period) -> dict[str, Any]:
     empty = {"available": False, "message": NO_STATUS, "rows": [], "counts": {}}
     if ctx.data_path.suffix.lower() not in DB_SUFFIXES:
         return empty
-    from cchc_lib.store.status import reporting_status as store_status
-
     try:
         report = store_status(ctx.data_path, ctx.registry, period, ctx.catalogue)
     except Exception as e:  # the status is a side panel: never fail the report for it
@@ -392,6 +390,3 @@ def department_report(ctx: Context, period: str | Period, analyst: str = "") -> 
                                for r in rank_rows]}
     return rep
 
-
-def lost_points(card: Scorecard) -> Fraction:
-    return sum((c.lost for c in card.criteria), Fraction(0))

@@ -8,7 +8,8 @@ import textwrap
 import unicodedata
 from typing import Iterable, Sequence
 
-from cchc_lib.core.catalogue import Catalogue
+from cchc_lib.core.catalogue import Catalogue, Criterion, load_catalogue
+from cchc_lib.errors import CatalogueError
 from cchc_lib.fmt import count_vi, percent_vi, points_vi
 from cchc_lib.core.rules import STATUS_VI
 from cchc_lib.core.scoring import CriterionScore, Scorecard
@@ -37,13 +38,20 @@ def indicator_names(ids: Iterable[str], catalogue: Catalogue | None = None) -> s
 
 
 def _default_indicators() -> dict:
-    from cchc_lib.core.catalogue import load_catalogue
-    from cchc_lib.errors import CatalogueError
-
     try:
         return load_catalogue().indicators
     except CatalogueError:
         return {}
+
+
+def responsible_text(catalogue: Catalogue, c: Criterion) -> str:
+    """The plan's words for the units responsible, and how the tool reads them
+    (an interpretation, shown as such): "Các phòng Sở, đơn vị liên quan (tính:
+    Các phòng Sở, Đơn vị trực thuộc)"."""
+    kinds = ", ".join(catalogue.unit_kinds[k] for k in c.responsible)
+    if not c.responsible_text or c.responsible_text.lower() == kinds.lower():
+        return c.responsible_text or kinds
+    return f"{c.responsible_text} (tính: {kinds})"
 
 
 def value_text(c: CriterionScore, catalogue: Catalogue | None = None) -> str:
@@ -51,11 +59,26 @@ def value_text(c: CriterionScore, catalogue: Catalogue | None = None) -> str:
     the indicators that are missing, by name (`catalogue`: the one scored with;
     the shipped one when not given)."""
     o = c.outcome
+    if o.missing and o.detail:  # the contract's reason: the month and the blank figures
+        return "Thiếu số liệu: " + o.detail
     if o.missing:
         return "Thiếu số liệu: " + indicator_names(o.missing, catalogue)
     if o.rate is not None and c.criterion.rule_name not in ("review_handling",):
+        if o.detail.startswith("("):  # a formula, (b + ½ × c)/a: not in brackets again
+            return f"{percent_vi(o.rate)} = {o.detail}"
         return f"{percent_vi(o.rate)} ({o.detail})"
     return o.detail
+
+
+def basis_text(c: CriterionScore) -> str:
+    """What the figures cover (contract v2, 3.2): "11/12 tháng" for flows,
+    "số liệu tháng 3/2023" for stocks and states; both when both."""
+    parts = []
+    if c.months is not None:
+        parts.append(f"{c.months[0]}/{c.months[1]} tháng")
+    if c.as_of is not None:
+        parts.append(f"số liệu tháng {c.as_of.index}/{c.as_of.year}")
+    return "; ".join(parts)
 
 
 def _width(s: str) -> int:
@@ -76,7 +99,8 @@ def format_table(card: Scorecard, catalogue: Catalogue) -> str:
         f"Tổng điểm: {points_vi(card.points)} / {points_vi(card.max_points)} điểm áp dụng "
         f"({percent_vi(card.percent / 100 if card.percent is not None else None)})",
         "",
-        f"{_cell('Mã', 6)} {_cell('Tiêu chí', 46)} {_cell('Kết quả', 22)} {'Điểm':>6} {'Tối đa':>6}  Trạng thái",
+        f"{_cell('Mã', 6)} {_cell('Tiêu chí', 46)} {_cell('Kết quả', 22)} {'Điểm':>6} {'Tối đa':>6}  "
+        f"{_cell('Trạng thái', 14)} Số liệu",
     ]
     for d in card.domains:
         lines.append(f"— Lĩnh vực {d.code}: {d.title} — {points_vi(d.points)}/{points_vi(d.max_points)}")
@@ -87,9 +111,13 @@ def format_table(card: Scorecard, catalogue: Catalogue) -> str:
             value = "–" if c.outcome.missing else value_text(c, catalogue)
             lines.append(f"{_cell(c.code, 6)} {_cell(c.criterion.title, 46)} {_cell(value, 22)} "
                          f"{points_vi(c.points) if c.status == 'scored' else '–':>6} "
-                         f"{points_vi(c.max_points) if not c.criterion.tracked else '–':>6}  {STATUS_VI[c.status]}")
+                         f"{points_vi(c.max_points) if not c.criterion.tracked else '–':>6}  "
+                         f"{_cell(STATUS_VI[c.status], 14)} {basis_text(c)}".rstrip())
             if c.outcome.missing:
                 for part in textwrap.wrap(value_text(c, catalogue), 100):
+                    lines.append(f"{'':6}   ↳ {part}")
+            for note in c.notes:
+                for part in textwrap.wrap("Ghi chú: " + note, 100):
                     lines.append(f"{'':6}   ↳ {part}")
             if c.gap:
                 for part in textwrap.wrap(c.gap.text, 100):
@@ -136,8 +164,7 @@ def format_catalogue(catalogue: Catalogue) -> str:
                 lines.append(f"  {c.group}  {groups[c.group].title}")
             indent = "    " if c.group else "  "
             pts = "theo dõi" if c.tracked else f"{points_vi(c.max_points)} điểm"
-            kinds = ", ".join(catalogue.unit_kinds[k] for k in c.responsible)
-            lines.append(f"{indent}{_cell(c.code, 6)} {c.title} [{pts}] — {kinds}")
+            lines.append(f"{indent}{_cell(c.code, 6)} {c.title} [{pts}] — {responsible_text(catalogue, c)}")
         lines.append("")
     lines.append(f"TỔNG ĐIỂM TỐI ĐA: {points_vi(catalogue.total_max)}")
     return "\n".join(lines)

@@ -33,7 +33,7 @@ from typing import Any, Iterable, Iterator, Sequence
 
 from cchc_lib.core.catalogue import Catalogue
 from cchc_lib.errors import DataError, Problem
-from cchc_lib.core.dataset import Dataset, Observation
+from cchc_lib.core.dataset import NOT_DUE, Dataset, Observation
 from cchc_lib.core.periods import Period, parse_month
 from cchc_lib.core.units import Registry
 
@@ -112,15 +112,17 @@ class SubmissionRecord:
 
 
 def encode(value: Any) -> Any:
-    """The stored form of a typed value (bool → 0/1)."""
+    """The stored form of a typed value (bool → 0/1, "không phát sinh" → 2)."""
     if isinstance(value, bool):
         return int(value)
+    if value == NOT_DUE:
+        return 2
     return value
 
 
 def decode(kind: str, stored: Any) -> Any:
     if kind == "bool":
-        return bool(stored)
+        return NOT_DUE if stored == 2 else bool(stored)
     if kind == "count":
         return int(stored)
     return str(stored)

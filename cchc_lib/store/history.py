@@ -6,7 +6,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from cchc_lib.core.catalogue import Catalogue
-from cchc_lib.core.dataset import Observation
 from cchc_lib.core.periods import Period
 from cchc_lib.store.db import Store, StoredValue, SubmissionRecord, decode
 from cchc_lib.core.units import Registry

@@ -16,8 +16,7 @@ from cchc_lib.core.periods import Period, parse_period
 from cchc_lib.store.db import Store
 from cchc_lib.core.units import Registry
 
-ON_TIME, LATE, MISSING = "on_time", "late", "missing"
-STATE_VI = {ON_TIME: "đúng hạn", LATE: "muộn", MISSING: "chưa gửi"}
+ON_TIME, LATE, NOT_SENT = "on_time", "late", "missing"
 
 
 @dataclass(frozen=True)
@@ -38,7 +37,7 @@ class StatusRow:
     @property
     def overdue(self) -> bool:
         """Missing and past its deadline (as opposed to not yet due)."""
-        return self.state == MISSING and self.deadline < date.today()
+        return self.state == NOT_SENT and self.deadline < date.today()
 
 
 @dataclass
@@ -84,7 +83,7 @@ def reporting_status(db_path: str | Path, registry: Registry, period: Period | s
             deadline = dl.monthly(month)
             at = first.get(key)
             if at is None:
-                rows.append(StatusRow(unit.code, month, MISSING, None, deadline))
+                rows.append(StatusRow(unit.code, month, NOT_SENT, None, deadline))
                 continue
             state = ON_TIME if at.date() <= deadline else LATE
             have = present.get(key, set())
@@ -112,7 +111,7 @@ def format_status(report: StatusReport, catalogue: Catalogue, registry: Registry
         cells = []
         for m in months:
             r = report.row(unit, m)
-            if r.state == MISSING:
+            if r.state == NOT_SENT:
                 text = "· chưa hạn" if r.deadline >= today else "✗ chưa gửi"
             else:
                 text = f"{marks[r.state]} {r.submitted_at:%d/%m}"
@@ -122,9 +121,9 @@ def format_status(report: StatusReport, catalogue: Catalogue, registry: Registry
         out.append(f"{unit:<{width}}  " + "  ".join(cells).rstrip())
     out.append("")
     out.append(f"Đúng hạn: {report.count(ON_TIME)}, muộn: {report.count(LATE)}, "
-               f"chưa gửi: {sum(r.state == MISSING and r.deadline < today for r in report.rows)}"
-               + (f", chưa đến hạn: {sum(r.state == MISSING and r.deadline >= today for r in report.rows)}"
-                  if any(r.state == MISSING and r.deadline >= today for r in report.rows) else ""))
+               f"chưa gửi: {sum(r.state == NOT_SENT and r.deadline < today for r in report.rows)}"
+               + (f", chưa đến hạn: {sum(r.state == NOT_SENT and r.deadline >= today for r in report.rows)}"
+                  if any(r.state == NOT_SENT and r.deadline >= today for r in report.rows) else ""))
     late = [r for r in report.rows if r.state == LATE]
     if late:
         out.append("")
@@ -133,13 +132,13 @@ def format_status(report: StatusReport, catalogue: Catalogue, registry: Registry
             days = (r.submitted_at.date() - r.deadline).days
             out.append(f"  {r.unit} {r.month}: gửi {r.submitted_at:%d/%m/%Y %H:%M}, hạn {format_date(r.deadline)} "
                        f"(muộn {days} ngày)")
-    missing = [r for r in report.rows if r.state == MISSING and r.deadline < today]
+    missing = [r for r in report.rows if r.state == NOT_SENT and r.deadline < today]
     if missing:
         out.append("")
         out.append("Chưa gửi (quá hạn), cần đôn đốc:")
         for r in missing:
             out.append(f"  {r.unit} — {registry.get(r.unit).name}: {r.month} (hạn {format_date(r.deadline)})")
-    gaps = [r for r in report.rows if r.state != MISSING and r.missing_indicators]
+    gaps = [r for r in report.rows if r.state != NOT_SENT and r.missing_indicators]
     if gaps:
         out.append("")
         out.append("Đã gửi nhưng còn thiếu số liệu:")
