@@ -111,7 +111,7 @@ def test_index_lists_every_report(rendered):
         assert f'href="2023-Q3/{name}.html"' in index
     dept = _score_json(rendered)
     assert points_vi(dept["points"]) in index
-    assert "<script" not in index and "http" not in index
+    assert "<script" not in index and "http:" not in index and "https:" not in index  # nothing remote
 
 
 def test_executed_notebooks_are_kept(rendered):

@@ -351,7 +351,7 @@ def _write_failure(job: Job, scope: str, reason: str, kept: list[str], failed: l
     kept, now out of date."""
     from cchc_lib.files import write_text
 
-    record = {"name": job.name, "kind": job.kind, "period": job.period, "label": job.label, "scope": scope,
+    record = {"name": job.name, "kind": job.kind, "period": str(job.period), "label": job.label, "scope": scope,
               "at": _dt.datetime.now().isoformat(timespec="seconds"), "reason": reason, "formats": kept,
               "failed": failed, "fingerprint": job.fingerprint}
     write_text(failure_path(job), json.dumps(record, ensure_ascii=False, indent=1))
