@@ -115,11 +115,13 @@ class Soak:
         from cchc_lib.intake.long_table import write_long_table
         from cchc_lib.intake.sample import sample_observations
 
-        unit = self.rnd.choice(list(self.reg))
-        month = Period.month(YEAR, self.rnd.randint(1, 12))
-        seed = self.rnd.randint(1, 10**6)
-        obs = [o for o in sample_observations(self.cat, self.reg, YEAR, seed=seed)
-               if o.unit == unit.code and o.month == month]
+        obs: list = []
+        while not obs:  # the generator leaves a unit-month out now and then, as units do
+            unit = self.rnd.choice(list(self.reg))
+            month = Period.month(YEAR, self.rnd.randint(1, 12))
+            seed = self.rnd.randint(1, 10**6)
+            obs = [o for o in sample_observations(self.cat, self.reg, YEAR, seed=seed)
+                   if o.unit == unit.code and o.month == month]
         if self.rnd.random() < 0.4:  # a correction: part of the indicators only
             obs = self.rnd.sample(obs, self.rnd.randint(1, max(1, len(obs) // 2)))
             self.stats["ingest: một phần"] += 1
@@ -273,11 +275,18 @@ class Soak:
         if left:
             self.problem(f"còn {len(left)} tệp ghi dở: {left[:3]}")
 
+    def guarded(self, target, *args) -> None:
+        """A loop of the soak; its own crash is a problem too, not a silent stop."""
+        try:
+            target(*args)
+        except Exception as e:
+            self.problem(f"{target.__name__} dừng: {type(e).__name__}: {e}")
+
     def run(self) -> int:
         self.setup()
         print(f"Soak trong {self.root} (PDF: {'có' if self.pdf else 'không'})", flush=True)
-        threads = [threading.Thread(target=self.ingester, args=(i,)) for i in (1, 2)]
-        threads.append(threading.Thread(target=self.renderer))
+        threads = [threading.Thread(target=self.guarded, args=(self.ingester, i)) for i in (1, 2)]
+        threads.append(threading.Thread(target=self.guarded, args=(self.renderer,)))
         for t in threads:
             t.start()
         for t in threads:

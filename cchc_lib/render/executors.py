@@ -7,7 +7,8 @@ writes the results and does not care which executor produced them.
 
 - `InlineExecutor`: this process, one job after the other (-j 1; debugging).
 - `ProcessPoolExecutor`: N worker processes, each holding one `render.Worker`
-  (one PDF browser per worker, reused for all its reports).
+  (one PDF browser per worker, reused for all its reports); a worker dies
+  with the batch, even under `kill -9` (`lifeline.die_with_parent`).
 
 - `DaskExecutor` (`render.dask`): the same jobs as tasks on a Dask cluster.
 
