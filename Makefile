@@ -1,11 +1,13 @@
 # Two commands on a fresh machine: `make demo` (main job on the sample data)
 # and `make test` (the whole suite).  Both create .venv when it is missing.
+# Then: `make init` (the department's own params/ and empty database),
+# `make lab` (JupyterLab on the project, with .venv's Python).
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test quick bench clean pdf-deps
+.PHONY: demo test quick bench clean distclean pdf-deps init lab
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -34,5 +36,21 @@ quick: $(STAMP)
 bench: $(STAMP)
 	for b in bench/bench_*.py; do $(BIN)/python $$b || exit 1; done
 
+# The department's params/ and data/cchc.sqlite are never overwritten (cchc init keeps what exists).
+init: $(STAMP)
+	$(BIN)/cchc init
+
+# JupyterLab on the project folder, its kernel the environment's Python (cchc_lib importable).
+LAB_ARGS ?=
+lab: $(STAMP)
+	$(BIN)/jupyter lab --ServerApp.root_dir="$(CURDIR)" $(if $(filter 0,$(shell id -u)),--allow-root) $(LAB_ARGS)
+
+# What the tool made and can make again: reports, the demo's invented data, caches.
+# Never the department's database (data/cchc.sqlite) nor params/; never .venv (see distclean).
 clean:
-	rm -rf $(VENV) output/* data/*.sqlite*
+	rm -rf output/* data/sample.sqlite data/sample.sqlite-* data/sample_2023.csv .pytest_cache .hypothesis
+	find . -path ./.venv -prune -o -name __pycache__ -type d -exec rm -rf {} +
+
+# clean, and the environment too (the next make target reinstalls it).
+distclean: clean
+	rm -rf $(VENV) *.egg-info

@@ -20,8 +20,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from cchc_lib import batch  # noqa: E402
-from cchc_lib.reports.data import default_data  # noqa: E402
+from cchc_lib import project  # noqa: E402
+from cchc_lib.render import batch  # noqa: E402
+
+UNITS = ROOT / "demo" / "units.yaml"  # the demo's data and units (make demo builds data/sample.sqlite)
 
 
 def naive(units: list[str], period: str, data: Path, work: Path) -> float:
@@ -30,7 +32,8 @@ def naive(units: list[str], period: str, data: Path, work: Path) -> float:
     for u in units:
         out = work / f"{u}.ipynb"
         subprocess.run([str(bindir / "papermill"), str(ROOT / "notebooks" / "unit_report.ipynb"), str(out),
-                        "-p", "unit", u, "-p", "period", period, "-p", "data", str(data), "--no-progress-bar"],
+                        "-p", "unit", u, "-p", "period", period, "-p", "data", str(data), "-p", "units", str(UNITS),
+                        "--no-progress-bar"],
                        check=True, capture_output=True, cwd=ROOT)
         subprocess.run([str(bindir / "jupyter"), "nbconvert", "--to", "html", "--no-input", str(out)],
                        check=True, capture_output=True, cwd=work)
@@ -43,10 +46,13 @@ def main() -> None:
     ap.add_argument("--sample", type=int, default=3, help="reports on the naive path (3–5)")
     ap.add_argument("-j", "--jobs", type=int, default=None)
     args = ap.parse_args()
-    data = default_data(ROOT)
+    data = project.demo_db_path(ROOT)
+    if not data.is_file():
+        sys.exit(f"chưa có {data}: chạy make demo trước")
     with tempfile.TemporaryDirectory(prefix="cchc-bench-") as tmp:
         work = Path(tmp)
-        spec = batch.parse_spec({"periods": [args.period], "formats": ["html"], "data": str(data)}, "bench")
+        spec = batch.parse_spec({"periods": [args.period], "formats": ["html"], "data": str(data),
+                                "registry": str(UNITS)}, "bench")
         start = time.perf_counter()
         report = batch.run_batch(spec, root=ROOT, output=work / "out", workers=args.jobs, force=True, progress=False)
         ours = time.perf_counter() - start

@@ -5,6 +5,7 @@ fields (file, row, column, ...) let callers format or collect them.
 """
 from __future__ import annotations
 
+import errno
 from dataclasses import dataclass
 from typing import Iterable, Sequence
 
@@ -29,7 +30,7 @@ class Problem:
         if self.file:
             where.append(self.file)
         if self.sheet:
-            where.append(f"sheet {self.sheet}")
+            where.append(f"trang tính {self.sheet}")
         if self.cell:
             where.append(f"ô {self.cell}")
         if self.row is not None:
@@ -69,6 +70,22 @@ class PeriodError(CchcError, ValueError):
     def __init__(self, value: object, expected: str = "YYYY-MM, YYYY-Qn, YYYY-Hn hoặc YYYY"):
         self.value = value
         super().__init__(f"kỳ không hợp lệ: {value!r} (dạng đúng: {expected})")
+
+
+_OS_ERRORS_VI = {
+    errno.ENOENT: "không tìm thấy tệp",
+    errno.EACCES: "không có quyền đọc hoặc ghi tệp",
+    errno.EPERM: "không có quyền đọc hoặc ghi tệp",
+    errno.EISDIR: "đây là thư mục, không phải tệp",
+    errno.ENOTDIR: "một phần của đường dẫn không phải thư mục",
+    errno.ENOSPC: "ổ đĩa đã đầy",
+    errno.EROFS: "ổ đĩa chỉ đọc",
+}
+
+
+def os_error_vi(e: OSError) -> str:
+    """An operating-system error in Vietnamese words (never "No such file or directory")."""
+    return _OS_ERRORS_VI.get(e.errno or 0, f"lỗi hệ thống khi đọc hoặc ghi tệp (mã lỗi {e.errno})")
 
 
 class UsageError(CchcError):

@@ -3,10 +3,17 @@
 The project root is the nearest folder that has `params/units.yaml`, looking
 up from the given folder (a batch file's), then from the working directory;
 failing both, the checkout this package lives in.  `CCHC_PROJECT` overrides.
+
+The department's own data is `data/cchc.sqlite` (created empty by `cchc
+init`); the demo's is `data/sample.sqlite`, with its own unit registry
+(`demo/units.yaml`) and output folder (`output/demo/`), so that invented
+figures never mix with real ones.
 """
 from __future__ import annotations
 
 import os
+import shutil
+import sys
 from pathlib import Path
 
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -45,3 +52,49 @@ def db_path(root: Path | None = None) -> Path:
 
 def output_dir(root: Path | None = None) -> Path:
     return (root or project_root()) / "output"
+
+
+def demo_db_path(root: Path | None = None) -> Path:
+    """The demo's own database (never the department's)."""
+    return (root or project_root()) / "data" / "sample.sqlite"
+
+
+def demo_output_dir(root: Path | None = None) -> Path:
+    return output_dir(root) / "demo"
+
+
+def demo_dir(root: Path | None = None) -> Path:
+    """The demo's inputs (unit registry, batch file): `demo/` of the project,
+    else of the checkout this package lives in."""
+    here = (root or project_root()) / "demo"
+    return here if here.is_dir() else PACKAGE_DIR.parent / "demo"
+
+
+def notebooks_dir(root: Path | None = None) -> Path:
+    """The report notebooks: the project's `notebooks/`, else the checkout's
+    (a project made by `cchc init` in another folder uses the shipped ones)."""
+    here = (root or project_root()) / "notebooks"
+    return here if here.is_dir() else PACKAGE_DIR.parent / "notebooks"
+
+
+def command_name() -> str:
+    """How the user can type `cchc` in this shell, for hints printed as
+    commands to copy: `cchc` when that name on PATH is this installation,
+    otherwise the script's path (`.venv/bin/cchc` after `make demo`)."""
+    script = Path(sys.executable).parent / "cchc"
+    found = shutil.which("cchc")
+    if found and script.is_file() and Path(found).resolve() == script.resolve():
+        return "cchc"
+    if not script.is_file():
+        return "cchc"
+    return shown_path(script)
+
+
+def shown_path(path: str | Path) -> str:
+    """A path as a user types it from the working directory: relative when
+    it is inside it, else absolute."""
+    p = Path(path).absolute()
+    try:
+        return str(p.relative_to(Path.cwd()))
+    except ValueError:
+        return str(p)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import openpyxl
 import pytest
 
-from cchc_lib.cli import monthly
+from cchc_lib.cli import commands
 from cchc_lib.errors import DataError, UsageError
 from cchc_lib.intake.forms import (FIRST_ROW, FONT, HEADING_ROW, KEY, MARKER, SHEET, WIDTHS, form_cells, form_rows, read_form,
                             text_lines)
@@ -94,7 +94,7 @@ def test_text_lines_estimate():
     assert text_lines("https://" + "x" * 80, 29) >= 3  # a long link breaks anywhere
 
 def test_template_levels_and_all_units(tmp_path):
-    out = monthly.template("2023-12", all_units=True, out=tmp_path / "forms")
+    out = commands.template("2023-12", all_units=True, out=tmp_path / "forms")
     assert "13 biểu mẫu" in out
     files = sorted((tmp_path / "forms").glob("*.xlsx"))
     assert len(files) == len(REG)
@@ -103,9 +103,9 @@ def test_template_levels_and_all_units(tmp_path):
     formulas = {dv.formula1 for dv in ws.data_validations.dataValidation if dv.type == "list"}
     assert '"Xuất sắc,Tốt,Khá,Trung bình,Yếu"' in formulas
     with pytest.raises(UsageError):
-        monthly.template("2023-12", unit="NOPE", out=tmp_path / "x.xlsx")
+        commands.template("2023-12", unit="NOPE", out=tmp_path / "x.xlsx")
     with pytest.raises(UsageError):
-        monthly.template("2023-12", unit="VP", all_units=True, out=tmp_path)
+        commands.template("2023-12", unit="VP", all_units=True, out=tmp_path)
 
 
 def test_shared_indicator_asked_once():
@@ -179,7 +179,7 @@ def test_bad_form_cells_are_located(tmp_path, case, ref, words):
     assert words in p.message, p.message
     if len(ref) == 1:
         assert int(p.cell[1:]) >= FIRST_ROW
-    assert f"sheet {SHEET}, ô {p.cell}" in str(p)
+    assert f"trang tính {SHEET}, ô {p.cell}" in str(p)
 
 
 def test_every_bad_cell_reported_at_once(tmp_path):
@@ -208,22 +208,22 @@ def test_long_table_xlsx_is_not_a_form(tmp_path):
 
 def test_template_output_folder_or_xlsx_file(tmp_path):
     # -o ending with '/' is a folder, even one that does not exist yet
-    text = monthly.template("2023-03", unit="VP", out=f"{tmp_path}/bieu_mau/2023-03/")
+    text = commands.template("2023-03", unit="VP", out=f"{tmp_path}/bieu_mau/2023-03/")
     target = tmp_path / "bieu_mau" / "2023-03" / "CCHC_VP_2023-03.xlsx"
     assert target.is_file() and str(target) in text and "tháng 3/2023" in text
     assert not (tmp_path / "bieu_mau" / "2023-03").is_file()
     # an existing folder, without the slash
     (tmp_path / "forms").mkdir()
-    monthly.template("2023-03", unit="TTR", out=tmp_path / "forms")
+    commands.template("2023-03", unit="TTR", out=tmp_path / "forms")
     assert (tmp_path / "forms" / "CCHC_TTR_2023-03.xlsx").is_file()
     # a file must be .xlsx
     for bad in ("bieu_mau/2023-04", "vp.xls", "vp.csv"):
         with pytest.raises(UsageError) as e:
-            monthly.template("2023-04", unit="VP", out=tmp_path / bad)
+            commands.template("2023-04", unit="VP", out=tmp_path / bad)
         assert "phải có đuôi .xlsx" in str(e.value) and "\n" not in str(e.value)
     assert not (tmp_path / "bieu_mau" / "2023-04").exists()
     (tmp_path / "a_file").write_text("x")
     with pytest.raises(UsageError):
-        monthly.template("2023-04", unit="VP", out=f"{tmp_path}/a_file/")
-    monthly.template("2023-04", unit="VP", out=tmp_path / "VP.XLSX")
+        commands.template("2023-04", unit="VP", out=f"{tmp_path}/a_file/")
+    commands.template("2023-04", unit="VP", out=tmp_path / "VP.XLSX")
     assert (tmp_path / "VP.XLSX").is_file()

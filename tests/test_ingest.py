@@ -14,7 +14,7 @@ import pytest
 
 from cchc_lib.cli import commands
 
-from cchc_lib.cli import monthly
+from cchc_lib.cli import commands
 from cchc_lib.intake.long_table import write_long_table
 from cchc_lib.intake.forms import SHEET
 from cchc_lib.store.history import history
@@ -131,7 +131,7 @@ def test_resubmission_history_and_idempotence(tmp_path):
         assert [len(v.changes) for v in versions[1:]] == [1, 1]
         assert versions[1].changes[0].old.value == right["portal_news_posts"]
         assert s.counts()["submissions"] == 3  # every version kept
-    text = monthly.show_history("GDTH", "2023-06", db)
+    text = commands.show_history("GDTH", "2023-06", db)
     assert "3 phiên bản" in text and f"{right['portal_news_posts']} → {right['portal_news_posts'] + 7}" in text
     # the same values in another file: nothing new
     assert run_ingest([part], db).results[0].state == DUPLICATE
@@ -157,14 +157,14 @@ def test_export_ingest_round_trip_changes_nothing(tmp_path):
     run_ingest([filled_form(tmp_path, "VP", "2023-02", {"portal_news_posts": 999}, name="fix.xlsx")], db)
     for suffix in ("csv", "xlsx"):
         out = tmp_path / f"export.{suffix}"
-        monthly.export("2023-Q1", out, db)
+        commands.export("2023-Q1", out, db)
         before = db_bytes(db)
         assert run_ingest([out], db).results[0].state == UNCHANGED
         assert db_bytes(db) == before
         db2 = tmp_path / f"b_{suffix}.sqlite"
         assert run_ingest([out], db2).results[0].state == STORED
         again = tmp_path / f"again.{suffix}"
-        monthly.export("2023-Q1", again, db2)
+        commands.export("2023-Q1", again, db2)
         if suffix == "csv":
             assert again.read_bytes() == out.read_bytes()
         with Store(db, create=False) as a, Store(db2, create=False) as b:
@@ -240,8 +240,8 @@ def test_cli_exit_codes(tmp_path):
     assert r.returncode == 2
     assert "đã được nạp" in r.stdout and "bad.xlsx: BỊ TỪ CHỐI, 2 lỗi" in r.stdout
     err = r.stderr.strip().splitlines()
-    assert err == [f"lỗi: bad.xlsx, sheet {SHEET}, ô B4: đơn vị không có trong danh mục: 'ZZ'",
-                   f"lỗi: bad.xlsx, sheet {SHEET}, ô D{rows['hotline_posted']}: "
+    assert err == [f"lỗi: bad.xlsx, trang tính {SHEET}, ô B4: đơn vị không có trong danh mục: 'ZZ'",
+                   f"lỗi: bad.xlsx, trang tính {SHEET}, ô D{rows['hotline_posted']}: "
                    "Niêm yết địa chỉ phản ánh, đường dây nóng tại Bộ phận Một cửa: "
                    "'hmm' không phải Có/Không (1/0, true/false, yes/no, có/không)"]
     r = cli("status", "--period", "2023-Q1", "--db", str(db))
@@ -324,7 +324,7 @@ def test_export_keeps_evidence_and_extra_columns(tmp_path):
                                                                                     (("ghi_chu", "đã rà soát"),))
     for suffix in ("csv", "xlsx"):
         out = tmp_path / f"export.{suffix}"
-        assert "quý I/2023" in monthly.export("2023-Q1", out, db)
+        assert "quý I/2023" in commands.export("2023-Q1", out, db)
         header, rows, _ = read_rows(out)
         assert header == ["unit", "period", "indicator", "value", "evidence", "ghi_chu"]
         by_key = {(r.cells["unit"], r.cells["indicator"]): r.cells for r in rows}
@@ -359,5 +359,5 @@ def test_reading_commands_refuse_a_missing_database(tmp_path):
         assert r.returncode == 2 and r.stdout == "", (args, r.stdout)
         assert len(r.stderr.strip().splitlines()) == 1
         errors.add(r.stderr)
-    assert errors == {f"lỗi: chưa có cơ sở dữ liệu {typo} (dùng cchc ingest trước)\n"}
+    assert errors == {f"lỗi: không tìm thấy cơ sở dữ liệu {typo}\n"}
     assert not typo.exists()

@@ -47,12 +47,42 @@ def test_label_vi(text, label):
 
 
 @pytest.mark.parametrize("bad", ["2023-13", "2023-00", "2023-Q5", "2023-Q0", "Q1-2023", "", "   ", "2023-H3",
-                                 "2023-H0", "2023-3", "23-03", "2023/03", "2023-Q1-01", "năm 2023", None, 2023])
+                                 "2023-H0", "2023-3", "23-03", "2023/03", "2023-Q1-01", "năm 23", "T13/2023",
+                                 "quý V/2023", "Q5/2023", "00/2023", "6 tháng 1/2023", "tháng 3", "Q1/23", None, 2023])
 def test_bad_periods_are_errors_naming_the_value(bad):
     with pytest.raises(PeriodError) as e:
         parse_period(bad)
     assert repr(bad) in str(e.value)
     assert isinstance(e.value, ValueError)
+
+
+@pytest.mark.parametrize("text,canonical", [
+    # as analysts write them: any case, with or without diacritics, spaces as typed
+    ("Q1/2023", "2023-Q1"), ("q4/2023", "2023-Q4"), ("quý 1/2023", "2023-Q1"), ("Quý I/2023", "2023-Q1"),
+    ("quý III/2023", "2023-Q3"), ("QUY IV/2023", "2023-Q4"), ("quý 2 năm 2023", "2023-Q2"),
+    ("03/2023", "2023-03"), ("3/2023", "2023-03"), ("12/2023", "2023-12"),
+    ("T3/2023", "2023-03"), ("t12/2023", "2023-12"), ("tháng 3/2023", "2023-03"), ("Tháng 3 năm 2023", "2023-03"),
+    ("thang 11/2023", "2023-11"), ("6 tháng đầu năm 2023", "2023-H1"), ("6 tháng cuối năm 2023", "2023-H2"),
+    ("6 thang dau nam 2023", "2023-H1"), ("H2/2023", "2023-H2"), ("năm 2023", "2023"), ("Năm  2023", "2023"),
+    ("nam 2023", "2023"), (" T3/2023 ", "2023-03"),
+])
+def test_periods_as_people_write_them(text, canonical):
+    p = parse_period(text)
+    assert str(p) == canonical
+    assert parse_period(str(p)) == p  # the contract's form of the same period
+
+
+def test_a_bad_period_lists_the_accepted_spellings():
+    with pytest.raises(PeriodError) as e:
+        parse_period("Q1-2023")  # the contract's own example of an error
+    assert "'Q1-2023'" in str(e.value) and "2023-Q1" in str(e.value) and "T3/2023" in str(e.value)
+
+
+def test_data_files_keep_the_contract_s_month_form():
+    # a long table's `period` column and a form's month cell: YYYY-MM only
+    for text in ("T3/2023", "03/2023", "tháng 3/2023"):
+        with pytest.raises(PeriodError):
+            parse_month(text)
 
 
 def test_parse_month_refuses_longer_periods():

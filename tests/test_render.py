@@ -218,7 +218,7 @@ def test_batch_file_forms():
 @pytest.mark.parametrize("doc, words", [
     ({}, "thiếu kỳ"),
     ({"period": "2023-Q5"}, "2023-Q5"),
-    ({"period": "2023-Q1", "formats": ["docx"]}, "docx"),
+    ({"period": "2023-Q1", "formats": ["odt"]}, "odt"),
     ({"period": "2023-Q1", "notebooks": ["school"]}, "school"),
     ({"period": "2023-Q1", "colour": "red"}, "colour"),
 ])

@@ -6,8 +6,6 @@ from datetime import date, datetime, timedelta, timezone
 import pytest
 
 from cchc_lib.cli import commands
-
-from cchc_lib.cli import monthly
 from cchc_lib.core.deadlines import Deadlines, load_deadlines, parse_deadlines
 from cchc_lib.errors import CatalogueError, UsageError
 from cchc_lib.store.history import history
@@ -61,9 +59,19 @@ def test_on_time_late_missing_and_gaps(tmp_path):
     ttr = report.row("TTR", month("2023-01"))
     assert ttr.state == ON_TIME and ttr.versions == 2
     assert report.annual_deadline == date(2023, 12, 15)
-    text = monthly.status("2023-Q1", db)
-    assert "muộn 06/03" in text and "VP 2023-02: gửi 06/03/2023 08:00, hạn 05/03/2023 (muộn 1 ngày)" in text
-    assert "Hạn báo cáo năm 2023: 15/12/2023" in text and "✗ chưa gửi" in text
+    text = commands.status("2023-Q1", db)
+    assert "! 06/03" in text and "Văn phòng Sở, tháng 2/2023: gửi 06/03/2023 08:00, hạn 05/03/2023 (muộn 1 ngày)" in text
+    assert "Hạn báo cáo năm 2023: 15/12/2023" in text and "(trước ngày 15/12/2023)" in text
+    assert "Số liệu từ 15/12/2022 đến 14/03/2023 (ngày chốt số liệu: ngày 14 hằng tháng)" in text
+    # names, not codes, in the matrix; the correction with its date; a legend for every mark
+    matrix = {line.split("  ")[0]: line for line in text.splitlines() if line.startswith(("Văn phòng Sở ", "Thanh tra Sở "))}
+    assert "✓ 05/02" in matrix["Văn phòng Sở"] and "! 06/03" in matrix["Văn phòng Sở"]
+    assert "✓ 01/02 ×2" in matrix["Thanh tra Sở"]
+    assert not any(line.startswith(("VP ", "TTR ")) for line in text.splitlines())
+    assert "Thanh tra Sở, tháng 1/2023: gửi lần đầu 01/02/2023, gửi lại gần nhất 01/03/2023 00:00 (2 lần gửi)" in text
+    legend = text[text.index("Ký hiệu:"):text.index("Đơn vị ")]
+    for mark in ("✓", "!", "×2", "∅", "✗", "·"):
+        assert mark in legend
 
 
 def test_missing_indicators_of_a_submitted_month(tmp_path):
@@ -72,7 +80,7 @@ def test_missing_indicators_of_a_submitted_month(tmp_path):
     run_ingest([_table(tmp_path, "TTR", "2023-05", drop=wanted[:2])], db)
     row = reporting_status(db, REG, "2023-05", CAT).row("TTR", month("2023-05"))
     assert row.missing_indicators == wanted[:2]
-    assert "Đã gửi nhưng còn thiếu số liệu" in monthly.status("2023-05", db)
+    assert "Đã gửi nhưng còn thiếu số liệu" in commands.status("2023-05", db)
 
 
 def test_no_database_everything_missing(tmp_path):
@@ -105,17 +113,17 @@ def test_sample_database_through_ingestion(tmp_path):
 def test_status_command_refuses_a_missing_database(tmp_path):
     typo = tmp_path / "typo.sqlite"
     with pytest.raises(UsageError) as e:
-        monthly.status("2023-Q1", typo)
-    assert str(e.value) == f"chưa có cơ sở dữ liệu {typo} (dùng cchc ingest trước)"
+        commands.status("2023-Q1", typo)
+    assert str(e.value) == f"không tìm thấy cơ sở dữ liệu {typo}"
     assert not typo.exists()
 
 
 def test_period_labels_in_messages_keep_the_roman_numeral(tmp_path):
     db = tmp_path / "cchc.sqlite"
     run_ingest([_table(tmp_path, "VP", "2023-04")], db)
-    assert "hiện hành quý II/2023 vào" in monthly.export("2023-Q2", tmp_path / "q.csv", db)
-    assert "hiện hành 6 tháng đầu năm 2023 vào" in monthly.export("2023-H1", tmp_path / "h.csv", db)
-    assert "hiện hành năm 2023 vào" in monthly.export("2023", tmp_path / "y.csv", db)
-    assert "biểu mẫu tháng 4/2023" in monthly.template("2023-04", all_units=True, out=tmp_path / "f")
-    assert "Lịch sử số liệu: VP — " in monthly.show_history("VP", "2023-04", db)
-    assert ", tháng 4/2023" in monthly.show_history("VP", "2023-04", db)
+    assert "hiện hành quý II/2023 vào" in commands.export("2023-Q2", tmp_path / "q.csv", db)
+    assert "hiện hành 6 tháng đầu năm 2023 vào" in commands.export("2023-H1", tmp_path / "h.csv", db)
+    assert "hiện hành năm 2023 vào" in commands.export("2023", tmp_path / "y.csv", db)
+    assert "biểu mẫu tháng 4/2023" in commands.template("2023-04", all_units=True, out=tmp_path / "f")
+    assert "Lịch sử số liệu: VP — " in commands.show_history("VP", "2023-04", db)
+    assert ", tháng 4/2023" in commands.show_history("VP", "2023-04", db)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Literal
@@ -127,9 +128,70 @@ def lower_first(label: str) -> str:
     return label[:1].lower() + label[1:]
 
 
+#: How people write periods, matched on the text lowered, without diacritics
+#: ("quý" → "quy", "đầu" → "dau") and with blanks squeezed.  Each yields (kind, index, year).
+_ROMAN_IN = {"i": 1, "ii": 2, "iii": 3, "iv": 4}
+_SPOKEN: list[tuple[re.Pattern[str], PeriodKind]] = [
+    (re.compile(r"^(?:t|thang ?)(\d{1,2}) ?(?:/|nam) ?(\d{4})$"), "month"),        # T3/2023, tháng 3/2023, tháng 3 năm 2023
+    (re.compile(r"^(\d{1,2})/(\d{4})$"), "month"),                                 # 03/2023, 3/2023
+    (re.compile(r"^(?:q|quy ?)(\d|i{1,3}|iv) ?(?:/|nam) ?(\d{4})$"), "quarter"),   # Q1/2023, quý 1/2023, quý I năm 2023
+    (re.compile(r"^(?:h|6 thang ?)(\d|dau|cuoi) ?(?:/|nam) ?(\d{4})$"), "half"),   # H1/2023, 6 tháng đầu năm 2023
+    (re.compile(r"^nam ?(\d{4})$"), "year"),                                         # năm 2023
+]
+_HALF_WORD = {"dau": 1, "cuoi": 2}
+ACCEPTED_FORMS = "2023-03, 2023-Q1, 2023-H1, 2023; hoặc T3/2023, 03/2023, Q1/2023, quý I/2023, 6 tháng đầu năm 2023, năm 2023"
+
+
+def fold(text: str) -> str:
+    """Lower case, without Vietnamese diacritics, blanks squeezed: 'Quý  I' → 'quy i'."""
+    decomposed = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
+    bare = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return " ".join(bare.lower().split())
+
+
+def _spoken(text: str) -> Period | None:
+    s = fold(text)
+    for pattern, kind in _SPOKEN:
+        m = pattern.match(s)
+        if not m:
+            continue
+        if kind == "year":
+            return Period(int(m.group(1)), "year", 1)
+        raw, year = m.group(1), int(m.group(2))
+        index = _ROMAN_IN.get(raw) or _HALF_WORD.get(raw) or int(raw)
+        if not 1 <= index <= _COUNT[kind] or year < 1900:
+            return None
+        if kind == "half" and raw.isdigit() and s.startswith("6"):  # "6 tháng 1/2023" is no half's name
+            return None
+        return Period(year, kind, index)
+    return None
+
+
 def parse_period(text: object) -> Period:
-    """Parse `2023-03`, `2023-Q1`, `2023-H1` or `2023`; PeriodError otherwise."""
-    return Period.parse(text)
+    """A period as the contract writes it (`2023-03`, `2023-Q1`, `2023-H1`,
+    `2023`) or as people do (`T3/2023`, `tháng 3/2023`, `03/2023`, `Q1/2023`,
+    `quý I/2023`, `6 tháng đầu năm 2023`, `H1/2023`, `năm 2023`; any case,
+    with or without diacritics); PeriodError, naming the value, otherwise.
+    `Q1-2023` stays an error, as the contract says."""
+    try:
+        return Period.parse(text)
+    except PeriodError:
+        found = _spoken(text) if isinstance(text, str) else None
+        if found is None:
+            raise PeriodError(text, expected=ACCEPTED_FORMS) from None
+        return found
+
+
+def parse_month_spoken(text: object) -> Period:
+    """A month for a command-line option: any spelling `parse_period` takes,
+    but a month only (`--month T3/2023`)."""
+    try:
+        p = parse_period(text)
+    except PeriodError:
+        raise PeriodError(text, expected="tháng, ví dụ 2023-03 hoặc T3/2023") from None
+    if p.kind != "month":
+        raise PeriodError(text, expected="tháng, ví dụ 2023-03 hoặc T3/2023")
+    return p
 
 
 def parse_month(text: object) -> Period:

@@ -1,6 +1,7 @@
 """The unit registry (`params/units.yaml`): code, Vietnamese name, kind."""
 from __future__ import annotations
 
+import difflib
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -9,7 +10,7 @@ from typing import Iterable, Iterator
 import yaml
 
 from cchc_lib.core.catalogue import yaml_problem
-from cchc_lib.errors import CatalogueError, Problem
+from cchc_lib.errors import CatalogueError, Problem, UsageError
 
 #: How the department itself (all units together) is named to a reader.
 DEPARTMENT_NAME = "Toàn Sở GD&ĐT"
@@ -49,9 +50,41 @@ class Registry:
         except KeyError:
             raise KeyError(f"đơn vị không có trong danh mục: {code!r} (các mã: {', '.join(self._by_code)})") from None
 
+    def resolve(self, code: str) -> Unit:
+        """The unit a person means: the code in any case ('gdtrh' → GDTRH);
+        an unknown code is a UsageError suggesting the nearest codes
+        ("Có phải GDTRH?")."""
+        text = (code or "").strip()
+        found = self._by_code.get(text.upper())
+        if found is not None:
+            return found
+        raise UsageError(unknown_unit_message(text, self.codes))
+
     @property
     def codes(self) -> list[str]:
         return [u.code for u in self.units]
+
+
+def suggest(code: str, codes: list[str], n: int = 3) -> list[str]:
+    """The known codes nearest to a mistyped one (difflib), best first: those
+    about as near as the nearest (a clear best match is named alone)."""
+    typed = code.upper()
+    near = difflib.get_close_matches(typed, codes, n=n, cutoff=0.6)
+    if not near:
+        return []
+    best = difflib.SequenceMatcher(None, typed, near[0]).ratio()
+    return [c for c in near if difflib.SequenceMatcher(None, typed, c).ratio() >= best - 0.1]
+
+
+def unknown_unit_message(code: str, codes: list[str]) -> str:
+    """'đơn vị không có trong danh mục: 'GDTHR'. Có phải GDTRH?' (or the list of codes)."""
+    near = suggest(code, codes)
+    if near:
+        hint = "Có phải " + (", ".join(near[:-1]) + " hoặc " if len(near) > 1 else "") + near[-1] + "?"
+    else:
+        shown = ", ".join(codes[:12]) + (f" và {len(codes) - 12} mã khác" if len(codes) > 12 else "")
+        hint = f"Các mã trong danh mục: {shown}."
+    return f"đơn vị không có trong danh mục: '{code}'. {hint}"
 
 
 def is_valid_code(code: object) -> bool:

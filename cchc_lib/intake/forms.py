@@ -30,6 +30,7 @@ from typing import Any, Mapping
 
 from cchc_lib.core.catalogue import NOT_DUE, Catalogue, Indicator
 from cchc_lib.core.deadlines import Deadlines, format_date
+from cchc_lib.core.organisation import Organisation, load_organisation
 from cchc_lib.errors import DataError, PeriodError, Problem
 from cchc_lib.files import atomic_path
 from cchc_lib.intake.long_table import is_blank, parse_value
@@ -46,7 +47,6 @@ CODE, LABEL, MEASURE, VALUE, EVIDENCE, KEY = "A", "B", "C", "D", "E", "F"
 WIDTHS = {"A": 15, "B": 52, "C": 11, "D": 14, "E": 29}  # A: "Tháng báo cáo:" in bold
 FONT = "Times New Roman"  # named on every cell: an unnamed font falls back differently per program
 LINE_HEIGHT = 15.0  # points per line of 11-point text
-DEPARTMENT = "SỞ GIÁO DỤC VÀ ĐÀO TẠO HẢI PHÒNG"
 TITLE = "BIỂU SỐ LIỆU CẢI CÁCH HÀNH CHÍNH HẰNG THÁNG"
 INSTRUCTIONS = ("Hướng dẫn: nhập số liệu của tháng vào cột D (số nguyên ≥ 0; Có/Không; hoặc chọn mức trong danh sách), "
                 "ghi số, ngày văn bản hoặc đường link tài liệu kiểm chứng vào cột E. Ô để trống là chưa có số liệu "
@@ -152,8 +152,11 @@ def _expected_text(catalogue: Catalogue, key: str, kind_rows: Mapping[str, FormR
 
 # -- writing ------------------------------------------------------------------
 def build_form(catalogue: Catalogue, unit: Unit, month: Period, deadlines: Deadlines,
-               values: Mapping[str, Any] | None = None, evidence: Mapping[str, str] | None = None) -> Any:
-    """The form workbook (openpyxl), optionally pre-filled with typed values."""
+               values: Mapping[str, Any] | None = None, evidence: Mapping[str, str] | None = None,
+               organisation: Organisation | None = None) -> Any:
+    """The form workbook (openpyxl), optionally pre-filled with typed values.
+    The header names the organisation (default: `params/organisation.yaml`)
+    and the dates the month's figures cover (the deadlines' cut-off)."""
     import openpyxl
     from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
     from openpyxl.worksheet.datavalidation import DataValidation
@@ -180,7 +183,8 @@ def build_form(catalogue: Catalogue, unit: Unit, month: Period, deadlines: Deadl
         ws.column_dimensions[col].width = width
     ws.column_dimensions[KEY].hidden = True
 
-    for r, text, font in ((1, DEPARTMENT, bold), (2, TITLE, Font(name=FONT, bold=True, size=14)),
+    header = (organisation or load_organisation()).header
+    for r, text, font in ((1, header, bold), (2, TITLE, Font(name=FONT, bold=True, size=14)),
                           (3, catalogue.title, Font(name=FONT, italic=True, size=10))):
         ws.merge_cells(f"A{r}:E{r}")
         c = ws[f"A{r}"]
@@ -200,8 +204,10 @@ def build_form(catalogue: Catalogue, unit: Unit, month: Period, deadlines: Deadl
         ws[value_cell].font = Font(name=FONT, size=11, bold=True, color="1F3864")
         ws[value_cell].alignment = Alignment(horizontal="left")
     ws.merge_cells("C6:E6")
-    ws["C6"] = f"({month.label_vi})"
+    ws["C6"] = f"({month.label_vi}: {deadlines.cutoff.label(month)})"
     ws["C6"].font = plain
+    ws["C6"].alignment = wrap
+    fit(6, (ws["C6"].value, WIDTHS[MEASURE] + WIDTHS[VALUE] + WIDTHS[EVIDENCE], 11, False))
     ws.merge_cells("C7:E7")
     ws["C7"] = "(gửi Văn phòng Sở trong ngày hạn là đúng hạn)"
     ws["C7"].font = Font(name=FONT, italic=True, size=10)

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Iterable, Sequence
 
 from cchc_lib.core.catalogue import Catalogue
-from cchc_lib.errors import DataError, Problem
+from cchc_lib.errors import DataError, Problem, os_error_vi
 from cchc_lib.progress import progress as progress_bar
 from cchc_lib.intake.forms import SHEET as FORM_SHEET, form_cells, read_form
 from cchc_lib.core.dataset import Observation
@@ -30,6 +30,8 @@ from cchc_lib.intake.xlsx import Workbook, XlsxError
 
 EVIDENCE_COLUMN = "evidence"
 STORED, DUPLICATE, UNCHANGED, EMPTY, REFUSED = "stored", "duplicate", "unchanged", "empty", "refused"
+#: A form with no figure at all: stored (the unit did send it) as "nộp biểu trống", with a warning.
+BLANK_FORM = "blank_form"
 KIND_LABEL = {"form": "biểu mẫu", "table": "bảng số liệu"}
 
 
@@ -38,7 +40,7 @@ class FileResult:
     """What happened to one file."""
 
     file: str
-    state: str  # stored | duplicate | unchanged | empty | refused
+    state: str  # stored | blank_form | duplicate | unchanged | empty | refused
     message: str
     problems: list[Problem] = field(default_factory=list)
     submission_ids: list[int] = field(default_factory=list)
@@ -59,7 +61,7 @@ class IngestReport:
 
     def summary(self) -> str:
         lines = [r.message for r in self.results]
-        stored = sum(r.state == STORED for r in self.results)
+        stored = sum(r.state in (STORED, BLANK_FORM) for r in self.results)
         if len(self.results) > 1:
             lines.append(f"Tổng cộng: {len(self.results)} tệp, lưu {stored}, từ chối {len(self.refused)}, "
                          f"không có gì mới {len(self.results) - stored - len(self.refused)}.")
@@ -129,7 +131,7 @@ def parse_located(path: str | Path, catalogue: Catalogue, registry: Registry
             sub = NewSubmission(form.unit, form.month, {
                 ind: StoredValue(encode(v), form.evidence.get(ind)) for ind, v in form.values.items()})
             where = {(form.unit, form.month, ind): Where(FORM_SHEET, cell=ref) for ind, ref in form.cells.items()}
-            return "form", ([sub] if sub.values else []), where
+            return "form", [sub], where  # a form with no figure is still the unit's submission
     header, rows, sheet = read_rows(p)
     obs = validate_rows(rows, header, catalogue, registry, p.name, sheet)
     letter = None
@@ -227,8 +229,8 @@ def ingest(files: Sequence[str | Path], db: str | Path, by: str | None = None, *
             try:
                 sha = sha256_of(p)
             except OSError as e:
-                problem = Problem(f"không đọc được tệp ({e.strerror or e})", file=str(f))
-                results.append(FileResult(str(f), REFUSED, f"{name}: BỊ TỪ CHỐI, không đọc được tệp", [problem]))
+                problem = Problem(f"không đọc được tệp: {os_error_vi(e)}", file=str(f))
+                results.append(FileResult(str(f), REFUSED, f"{name}: BỊ TỪ CHỐI, 1 lỗi, không lưu gì", [problem]))
                 continue
             earlier = store.file_by_sha(sha) if store else None
             if earlier:
@@ -244,6 +246,14 @@ def ingest(files: Sequence[str | Path], db: str | Path, by: str | None = None, *
                 continue
             if not subs:
                 results.append(FileResult(str(f), EMPTY, f"{name}: tệp không có giá trị nào; không lưu gì"))
+                continue
+            if kind == "form" and not any(s.values for s in subs):
+                store = store or Store(db, create=True)
+                ids = store.add_file(name, sha, kind, subs, received, by)
+                results.append(FileResult(str(f), BLANK_FORM, (
+                    f"{name}: CẢNH BÁO: biểu mẫu không có số liệu nào; đã ghi nhận {registry.get(subs[0].unit).name} "
+                    f"{subs[0].month.label_vi_lower} là nộp biểu trống (đề nghị đơn vị gửi lại biểu có số liệu)"),
+                    [], ids, 0))
                 continue
             current = store.current(months={s.month for s in subs}) if store else {}
             changed = [s for s in subs if not _same(s, current)]

@@ -36,6 +36,35 @@ LATE = ("GDTRH", 8)
 CORRECTED = ("VP", 6, "portal_news_posts")
 NOT_SENT = ("TT_GDTX_HP", 12)
 INCOMPLETE = ("THPT_THAIPHIEN", 11, "portal_news_posts")
+#: Evidence ("tài liệu kiểm chứng", column E of the form) the sample's units type
+#: beside some figures, so the self-assessment has something to gather; the
+#: other criteria are left without, as in real life, and get flagged.
+EVIDENCE = {
+    "tthc_control_plan_done": "Kế hoạch số {n}/KH-{code} ngày 12/01/{year} về kiểm soát TTHC",
+    "tthc_review_done": "Báo cáo số {n}/BC-{code} ngày 25/{mm}/{year} kết quả rà soát, đánh giá TTHC",
+    "hotline_posted": "Thông báo số {n}/TB-{code} niêm yết số điện thoại đường dây nóng",
+    "dossiers_resolved_on_time": "Báo cáo tình hình giải quyết hồ sơ tháng {m}/{year} (Hệ thống thông tin giải "
+                                 "quyết TTHC thành phố)",
+    "portal_news_posts": "Báo cáo thống kê tin bài Cổng TTĐT tháng {m}/{year}",
+    "iso_training_done": "Quyết định số {n}/QĐ-{code} cử cán bộ dự lớp bồi dưỡng ISO 9001:2015",
+}
+
+
+def sample_evidence(obs: list[Observation]) -> list[Observation]:
+    """The same observations, those listed in EVIDENCE with a reference (when the figure is there)."""
+    out = []
+    for o in obs:
+        template = EVIDENCE.get(o.indicator)
+        if template and o.value not in (False, None):
+            # a yearly document keeps its number all year; a monthly one changes each month
+            monthly = "{m}" in template or "{mm}" in template
+            n = 10 + (sum(map(ord, o.unit)) * 7 + (o.month.index * 13 if monthly else 0)) % 90
+            ref = (template.replace("{n}", str(n)).replace("{code}", o.unit.replace("_", ""))
+                   .replace("{m}", str(o.month.index)).replace("{mm}", f"{o.month.index:02d}")
+                   .replace("{year}", str(o.month.year)))
+            o = Observation(o.unit, o.month, o.indicator, o.value, o.row, (*o.extra, ("evidence", ref)))
+        out.append(o)
+    return out
 
 
 def _typo(value: int) -> int:
@@ -86,7 +115,7 @@ def build_sample_db(db: str | Path, catalogue: Catalogue, registry: Registry, de
                 notes.append(f"{code} gửi lại {m}: {CORRECTED[2]} {_typo(right)} → {right}")
                 continue
             path = folder / f"{code}_{m}.csv"
-            write_long_table(path, catalogue, obs)
+            write_long_table(path, catalogue, sample_evidence(obs), ["evidence"])
             jobs.append((path, received))
         jobs.sort(key=lambda j: j[1])
         iterator: Any = jobs if progress is False else \
@@ -99,7 +128,4 @@ def build_sample_db(db: str | Path, catalogue: Catalogue, registry: Registry, de
                 raise RuntimeError(f"số liệu mẫu bị từ chối: {result.message}: {[str(p) for p in result.problems]}")
             stored += result.state == "stored"
     return (f"Đã tạo cơ sở dữ liệu mẫu {db}: {stored} lần nạp ({len(registry)} đơn vị × 12 tháng năm {year}), "
-            f"qua đúng đường nạp của cchc ingest.\nCác tình huống thật: " + "; ".join(notes) + ".\n"
-            f"Thử: cchc status --period {year} --db {db}\n"
-            f"     cchc history --unit {CORRECTED[0]} --month {year}-{CORRECTED[1]:02d} --db {db}\n"
-            f"     cchc score --data {db} --period {year}-Q3")
+            f"qua đúng đường nạp của cchc ingest.\nCác tình huống thật: " + "; ".join(notes) + ".")

@@ -6,7 +6,8 @@ formats to render, and may carry the analyst's commentary per unit:
     periods: [2023-Q1]            # or `period: 2023-Q1`
     units: all                    # all | [VP, GDTRH] | {kinds: [phong, truc_thuoc]}
     notebooks: [department, unit] # or {unit: path.ipynb, department: path.ipynb}
-    formats: [html, pdf]
+    formats: [html, pdf]          # also docx (the báo cáo), self-assessment (department's workbook)
+    docx_template: my_report.docx # optional: another Word template (default: the package's)
     data: data/cchc.sqlite        # optional (default: the project database, else the sample)
     commentary:
       department: |
@@ -40,7 +41,8 @@ from cchc_lib.errors import CchcError, UsageError
 from cchc_lib.progress import progress
 from cchc_lib.core.periods import Period, parse_period
 from cchc_lib.render.index_page import FAILED
-from cchc_lib.render.worker import DEPARTMENT, FORMATS, Job, Result, WorkerOptions
+from cchc_lib.render.worker import (DEPARTMENT, DEPARTMENT_ONLY, FORMATS, NOTEBOOK_FORMATS, SUFFIXES, Job, Result,
+                                    WorkerOptions)
 
 NOTEBOOKS = {"unit": Path("notebooks") / "unit_report.ipynb",
              "department": Path("notebooks") / "department_report.ipynb"}
@@ -63,6 +65,7 @@ class BatchSpec:
     registry: str = ""
     output: str = ""
     source: str = ""
+    docx_template: str = ""  # a Word template for the docx format ("" = the package's)
 
 
 def _err(source: str, message: str) -> BatchError:
@@ -81,7 +84,7 @@ def parse_formats(value: Any, source: str = "") -> tuple[str, ...]:
         if f not in out:
             out.append(f)
     if not out:
-        raise _err(source, "cần ít nhất một định dạng (html, pdf)")
+        raise _err(source, f"cần ít nhất một định dạng ({', '.join(FORMATS)})")
     return tuple(out)
 
 
@@ -90,7 +93,7 @@ def parse_spec(doc: Any, source: str = "") -> BatchSpec:
     if not isinstance(doc, Mapping):
         raise _err(source, "tệp lô phải là một bảng YAML")
     known = {"period", "periods", "units", "notebooks", "formats", "commentary", "data", "catalogue", "registry",
-             "output"}
+             "output", "docx_template"}
     unknown = sorted(set(map(str, doc)) - known)
     if unknown:
         raise _err(source, f"khóa không hỗ trợ: {', '.join(unknown)} (các khóa: {', '.join(sorted(known))})")
@@ -150,7 +153,8 @@ def parse_spec(doc: Any, source: str = "") -> BatchSpec:
         units = tuple(dict.fromkeys(units))
     return BatchSpec(tuple(periods), units, tuple(pairs), parse_formats(doc.get("formats", ["html"]), source),
                      tuple(flat), str(doc.get("data") or ""), str(doc.get("catalogue") or ""),
-                     str(doc.get("registry") or ""), str(doc.get("output") or ""), source)
+                     str(doc.get("registry") or ""), str(doc.get("output") or ""), source,
+                     str(doc.get("docx_template") or ""))
 
 
 def load_spec(path: str | Path) -> BatchSpec:
@@ -214,7 +218,8 @@ def select_units(spec: BatchSpec, registry) -> list:
 
 def plan(spec: BatchSpec, root: Path | None = None, output: str | Path | None = None) -> Plan:
     """The jobs of a batch, each with the fingerprint of its inputs."""
-    from cchc_lib.reports.data import default_data, months_read, open_context, rank_units, reporting_status
+    from cchc_lib.reports.data import (blank_months, default_data, months_read, open_context, rank_units,
+                                       reporting_status)
 
     root = Path(root or project.project_root()).resolve()
     data = _resolve(root, spec.data) if spec.data else default_data(root)
@@ -222,16 +227,37 @@ def plan(spec: BatchSpec, root: Path | None = None, output: str | Path | None = 
     registry = _resolve(root, spec.registry) if spec.registry else project.units_path(root)
     out = Path(output) if output else (_resolve(root, spec.output) if spec.output else project.output_dir(root))
     ctx = open_context(data, catalogue or "", registry)
-    notebooks = {kind: (_resolve(root, path) if path else root / NOTEBOOKS[kind]) for kind, path in spec.notebooks}
+    notebooks = {kind: (_resolve(root, path) if path else project.notebooks_dir(root) / NOTEBOOKS[kind].name)
+                 for kind, path in spec.notebooks}
     for kind, nb in notebooks.items():
-        if not nb.is_file():
+        if not nb.is_file() and any(f in NOTEBOOK_FORMATS for f in spec.formats):  # DOCX needs no notebook
             raise _err(spec.source, f"không tìm thấy notebook {kind}: {nb}")
     units = select_units(spec, ctx.registry)
     check_commentary(spec, ctx.registry)
     from cchc_lib.core.catalogue import default_catalogue_path
 
+    from cchc_lib.core.deadlines import load_cutoff
+
+    from cchc_lib.core.organisation import load_organisation, organisation_path
+
+    # Refuse an organisation file (every report shows the agency's name) or a
+    # Word template that cannot be used before any report is made.
+    load_organisation(root)
+    org_file = organisation_path(root)
     common = {"library": freeze.library_digest(),
-              "catalogue": freeze.file_digest(catalogue or default_catalogue_path())}
+              "catalogue": freeze.file_digest(catalogue or default_catalogue_path()),
+              "cutoff": str(load_cutoff(root)),  # the reports show the dates a period's figures cover
+              "organisation": freeze.file_digest(org_file)}
+    documents: tuple[tuple[str, str], ...] = ()
+    if any(f not in NOTEBOOK_FORMATS for f in spec.formats):
+        from cchc_lib.reports.word import DEFAULT_TEMPLATE, check_template
+
+        template = _resolve(root, spec.docx_template) if spec.docx_template else DEFAULT_TEMPLATE
+        if "docx" in spec.formats:
+            check_template(template)
+        documents = (("docx_template", str(template)), ("organisation", str(org_file) if org_file.is_file() else ""))
+        common |= {"docx_template": freeze.file_digest(template) if "docx" in spec.formats else ""}
+    unit_formats = tuple(f for f in spec.formats if f not in DEPARTMENT_ONLY)
     base_params = {"data": str(data.resolve()), "catalogue": str(catalogue.resolve()) if catalogue else "",
                    "units": str(registry.resolve())}
     jobs: list[Job] = []
@@ -242,7 +268,10 @@ def plan(spec: BatchSpec, root: Path | None = None, output: str | Path | None = 
         all_data = freeze.digest([freeze.data_digest(ctx.dataset, None, window),
                                   reporting_status(ctx, period)])
         for kind, nb in notebooks.items():
-            nb_digest = freeze.file_digest(nb)
+            formats = spec.formats if kind == "department" else unit_formats
+            if not formats:  # only the department's self-assessment asked for
+                continue
+            nb_digest = freeze.file_digest(nb) if any(f in NOTEBOOK_FORMATS for f in formats) else ""
             targets = [None] if kind == "department" else units
             if kind == "unit" and ranks is None:
                 ranked = rank_units(ctx, period)
@@ -256,17 +285,22 @@ def plan(spec: BatchSpec, root: Path | None = None, output: str | Path | None = 
                 parts = {**common, "notebook": nb_digest, "params": params,
                          "registry": freeze.registry_digest(ctx.registry, None if u is None else u.code),
                          "data": all_data if u is None else freeze.data_digest(ctx.dataset, u.code, window),
-                         "rank": None if u is None else ranks.get(u.code)}
+                         "rank": None if u is None else ranks.get(u.code),
+                         # a blank form ("nộp biểu trống") adds no value but changes the unit's report
+                         "blank": None if u is None else [str(m) for m in blank_months(ctx, u.code, period)]}
+                if u is None and "self-assessment" in formats:  # the workbook shows the units' evidence
+                    parts["evidence"] = freeze.evidence_digest(ctx.dataset, period.months)
                 fp = freeze.fingerprint(parts)
-                jobs.append(Job(name, kind, period, str(nb), tuple(params.items()), spec.formats,
-                                str(out / str(period)), str(root), fp, f"{name} {period}"))
+                jobs.append(Job(name, kind, period, str(nb), tuple(params.items()), formats,
+                                str(out / str(period)), str(root), fp, f"{name} {period}", documents))
     return Plan(jobs, out, root)
 
 
 # --- run -----------------------------------------------------------------------------
 
 def outputs_of(job: Job) -> list[Path]:
-    return [job.path(".ipynb"), job.path(".json")] + [job.path(f".{f}") for f in job.formats]
+    notebook = [job.path(".ipynb")] if job.needs_notebook else []
+    return notebook + [job.path(".json")] + [job.path(SUFFIXES[f]) for f in job.formats]
 
 
 def is_fresh(job: Job) -> bool:
@@ -299,7 +333,7 @@ def write_result(result: Result) -> list[Path]:
     if result.failure is not None:
         return _keep_last_good(result)
     written = []
-    for suffix in (".ipynb", ".json", ".html", ".pdf"):
+    for suffix in (".ipynb", ".json", *SUFFIXES.values()):
         if suffix not in result.files:
             continue
         if suffix == ".html" and "html" not in job.formats:
@@ -308,8 +342,8 @@ def write_result(result: Result) -> list[Path]:
     # A format not asked for this time must not pass for this run's result.
     for f in FORMATS:
         if f not in job.formats:
-            job.path(f".{f}").unlink(missing_ok=True)
-    failed = [f for f in job.formats if f in result.format_failures or f".{f}" not in result.files]
+            job.path(SUFFIXES[f]).unlink(missing_ok=True)
+    failed = [f for f in job.formats if f in result.format_failures or SUFFIXES[f] not in result.files]
     partial_path(job).unlink(missing_ok=True)
     if not failed:
         failure_path(job).unlink(missing_ok=True)
@@ -317,7 +351,7 @@ def write_result(result: Result) -> list[Path]:
                                                                 {"label": job.label}))
     else:
         reason = "; ".join(result.format_failures.get(f, "không tạo được") for f in failed)
-        _write_failure(job, "format", reason, [f for f in failed if job.path(f".{f}").is_file()], failed)
+        _write_failure(job, "format", reason, [f for f in failed if job.path(SUFFIXES[f]).is_file()], failed)
     return written
 
 
@@ -331,7 +365,7 @@ def _keep_last_good(result: Result) -> list[Path]:
         written.append(write_bytes(partial_path(job), result.files[".ipynb"]))
     else:  # an older partial notebook is not this failure's
         partial_path(job).unlink(missing_ok=True)
-    kept = [f for f in FORMATS if job.path(f".{f}").is_file()]
+    kept = [f for f in FORMATS if job.path(SUFFIXES[f]).is_file()]
     record = _write_failure(job, "report", result.failure.one_line() if result.failure else "", kept,
                             list(job.formats))
     html = job.path(".html")
@@ -420,7 +454,8 @@ class BatchReport:
         seconds = f"{self.seconds:.1f}".replace(".", ",")
         if self.rendered:
             head = f"Đã tạo {ok}/{len(self.rendered)} báo cáo trong {seconds} giây"
-            only_html = sum(1 for r in self.failed if r.failure is None and ".html" in r.files)
+            only_html = sum(1 for r in self.failed
+                            if r.failure is None and ".html" in r.files and "pdf" in r.format_failures)
             if only_html:
                 head += f" ({only_html} báo cáo chỉ có HTML, thiếu PDF)"
         else:
@@ -434,7 +469,7 @@ class BatchReport:
             for r in self.failed:
                 if r.failure is not None:
                     kept = f" — notebook dở dang: {partial_path(r.job)}" if ".ipynb" in r.files else ""
-                    if r.job.path(".html").is_file() or r.job.path(".pdf").is_file():
+                    if any(r.job.path(SUFFIXES[f]).is_file() for f in FORMATS):
                         kept += " — giữ báo cáo cũ, đánh dấu là bản cũ"
                     lines.append(f"  ✗ {r.job.label}: {r.failure.one_line()}{kept}")
                 for fmt, msg in r.format_failures.items():
@@ -515,7 +550,7 @@ def _progress(total: int, enabled: bool):
 
 
 def spec_from_options(batch: str | None, periods: Sequence[str] = (), units: Sequence[str] = (),
-                      formats: str | None = None, data: str | None = None) -> BatchSpec:
+                      formats: str | None = None, data: str | None = None, template: str | None = None) -> BatchSpec:
     """A batch file, overridden by command-line options (or options alone)."""
     if batch:
         spec = load_spec(batch)
@@ -539,6 +574,8 @@ def spec_from_options(batch: str | None, periods: Sequence[str] = (), units: Seq
         changes["formats"] = parse_formats(formats)
     if data:
         changes["data"] = str(Path(data).resolve())
+    if template:
+        changes["docx_template"] = str(Path(template).resolve())
     if changes:
         from dataclasses import replace
 

@@ -59,6 +59,13 @@ def data_digest(dataset: Dataset, unit: str | None, months: Iterable[Any] | None
                          for m, v in by.items() if keep is None or m in keep))
 
 
+def evidence_digest(dataset: Dataset, months: Iterable[Any]) -> str:
+    """The evidence references typed beside the values of these months (the self-assessment shows them)."""
+    keep = set(months)
+    return digest(sorted([o.unit, o.indicator, str(o.month), dict(o.extra).get("evidence") or ""]
+                         for o in dataset.observations if o.month in keep and dict(o.extra).get("evidence")))
+
+
 def registry_digest(registry: Registry, unit: str | None) -> str:
     units = [registry.get(unit)] if unit is not None else list(registry)
     return digest([[u.code, u.name, u.kind] for u in units])

@@ -19,7 +19,9 @@ from typing import Iterable
 from cchc_lib.fmt import percent_vi, points_vi
 from cchc_lib.render import csp
 from cchc_lib.core.periods import Period, parse_period
+from cchc_lib.core.organisation import load_organisation
 from cchc_lib.core.units import DEPARTMENT_NAME
+from cchc_lib.render.worker import SUFFIXES
 
 CSS = """
 body{font-family:"Noto Sans","DejaVu Sans","Segoe UI",Arial,sans-serif;color:#1d2733;margin:0;background:#fff}
@@ -34,6 +36,11 @@ tr.stale td{background:#fff4d6}tr.failed td{background:#fbe3e1}
 div.note{font-weight:normal;font-size:12px;color:#8a4b00;margin-top:2px}tr.failed div.note{color:#a3221b}
 @page{size:A4;margin:14mm}
 """
+
+
+#: The files a report may have, and the link text the index gives them.
+LINKS = tuple((fmt, suffix) for fmt, suffix in SUFFIXES.items())
+LINK_TEXT = {"self-assessment": "Tự đánh giá (XLSX)"}
 
 
 def _period_key(name: str):
@@ -85,7 +92,7 @@ def collect(output_dir: Path) -> list[dict]:
 
 
 def _links(folder: Path, stem: str) -> dict[str, str]:
-    return {s: f"{folder.name}/{stem}.{s}" for s in ("html", "pdf") if (folder / f"{stem}.{s}").is_file()}
+    return {label: f"{folder.name}/{stem}{suffix}" for label, suffix in LINKS if (folder / f"{stem}{suffix}").is_file()}
 
 
 def _when(record: dict) -> str:
@@ -137,7 +144,7 @@ def index_html(entries: Iterable[dict], made: _dt.datetime | None = None) -> str
              '<meta name="viewport" content="width=device-width, initial-scale=1">',
              f"<title>Báo cáo chỉ số CCHC — mục lục</title><style>{CSS}</style></head><body><main>",
              "<h1>Báo cáo chỉ số cải cách hành chính</h1>",
-             f'<p class="meta">Sở Giáo dục và Đào tạo Hải Phòng · cập nhật {made:%d/%m/%Y %H:%M}</p>']
+             f'<p class="meta">{escape(load_organisation().name)} · cập nhật {made:%d/%m/%Y %H:%M}</p>']
     if not by_period:
         parts.append("<p>Chưa có báo cáo nào.</p>")
     for period in sorted(by_period, key=_period_key):
@@ -155,7 +162,7 @@ def index_html(entries: Iterable[dict], made: _dt.datetime | None = None) -> str
             name = DEPARTMENT_NAME if dept else (f'{e.get("unit_name") or e.get("unit")} ({e.get("unit")})'
                                                  if e.get("unit_name") else str(e.get("unit") or e.get("name")))
             failure = e.get("failure")
-            links = " · ".join(f'<a href="{escape(href, quote=True)}">{fmt.upper()}'
+            links = " · ".join(f'<a href="{escape(href, quote=True)}">{escape(LINK_TEXT.get(fmt, fmt.upper()))}'
                                f'{" (cũ)" if failure and fmt in failure.get("formats", ()) else ""}</a>'
                                for fmt, href in e.get("links", {}).items())
             if e.get("partial"):
@@ -170,7 +177,7 @@ def index_html(entries: Iterable[dict], made: _dt.datetime | None = None) -> str
             pct = percent_vi(e["percent"] / 100) if e.get("percent") is not None else "–"
             points = points_vi(e["points"])
             if e.get("no_data"):  # a unit that sent nothing did not score 0
-                pct, points = "chưa gửi số liệu", "–"
+                pct, points = "nộp biểu trống" if e.get("blank_form") else "chưa gửi số liệu", "–"
             rank = "" if dept else (f'{e.get("rank")}/{e.get("ranked")}' if e.get("rank") else "–")
             note = f'<div class="note">{escape(stale_note(failure))}</div>' if failure else ""
             cls = " ".join(c for c in ("dept" if dept else "", "stale" if failure else "") if c)

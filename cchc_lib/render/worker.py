@@ -22,7 +22,11 @@ from typing import Any, Protocol
 
 from cchc_lib.core.periods import Period
 
-FORMATS = ("html", "pdf")
+FORMATS = ("html", "pdf", "docx", "self-assessment")
+NOTEBOOK_FORMATS = ("html", "pdf")  # made from the executed notebook
+DEPARTMENT_ONLY = ("self-assessment",)  # the department's self-assessment workbook
+#: The file each format writes, after the report's name (output/<period>/<name><suffix>).
+SUFFIXES = {"html": ".html", "pdf": ".pdf", "docx": ".docx", "self-assessment": "_tu_danh_gia.xlsx"}
 DEPARTMENT = "department"  # never a unit code (codes are upper case)
 
 
@@ -40,10 +44,17 @@ class Job:
     cwd: str  # the kernel's working directory (project root)
     fingerprint: str = ""
     label: str = ""
+    documents: tuple[tuple[str, str], ...] = ()  # docx_template, organisation: paths ("" = defaults)
 
     @property
     def params(self) -> dict[str, Any]:
         return dict(self.parameters)
+
+    @property
+    def needs_notebook(self) -> bool:
+        """HTML and PDF come from the executed notebook; DOCX and the
+        self-assessment straight from the report data."""
+        return any(f in NOTEBOOK_FORMATS for f in self.formats)
 
     def path(self, suffix: str) -> Path:
         return Path(self.out_dir) / f"{self.name}{suffix}"
@@ -172,6 +183,10 @@ class Worker:
 
         start = time.perf_counter()
         result = Result(job)
+        if not job.needs_notebook:
+            self._documents_only(job, result)
+            result.seconds = time.perf_counter() - start
+            return result
         try:
             nb, failure = self.runner.run(job)
         except Exception as e:  # kernel died, notebook unreadable, ...
@@ -206,11 +221,56 @@ class Worker:
                         self._printer = None
         except Exception as e:
             result.failure = Failure(type(e).__name__, str(e))
+        if result.failure is None and any(f not in NOTEBOOK_FORMATS for f in job.formats):
+            try:
+                _, files = documents(job)
+                result.files.update(files)
+            except Exception as e:  # that format fails; the HTML and PDF stand
+                for f in job.formats:
+                    if f not in NOTEBOOK_FORMATS:
+                        result.format_failures[f] = f"{type(e).__name__}: {' '.join(str(e).split())[:300]}"
         result.seconds = time.perf_counter() - start
         return result
+
+    def _documents_only(self, job: Job, result: Result) -> None:
+        """DOCX / self-assessment without a notebook: the figures come from the same report data."""
+        try:
+            figures, files = documents(job)
+        except Exception as e:
+            result.failure = Failure(type(e).__name__, str(e) or traceback.format_exc(limit=1))
+            return
+        result.figures = {**figures, "name": job.name, "formats": list(job.formats)}
+        result.files[".json"] = json.dumps(result.figures, ensure_ascii=False, indent=1).encode("utf-8")
+        result.files.update(files)
 
     def close(self) -> None:
         if self._printer is not None:
             self._printer.close()
             self._printer = None
         self.runner.close()
+
+
+def documents(job: Job) -> tuple[dict[str, Any], dict[str, bytes]]:
+    """The report's published figures and its DOCX / self-assessment bytes,
+    from the same report data the notebooks use (`cchc_lib.reports`)."""
+    # Imported when used, like papermill above: a worker that only makes HTML never loads docxtpl or openpyxl.
+    from cchc_lib.reports.data import department_report, open_context, unit_report
+    from cchc_lib.core.organisation import load_organisation
+
+    params, options = job.params, dict(job.documents)
+    ctx = open_context(params.get("data", ""), params.get("catalogue", ""), params.get("units", ""))
+    period = job.period
+    rep = (department_report(ctx, period, params.get("commentary", "")) if job.kind == "department"
+           else unit_report(ctx, params["unit"], period, params.get("commentary", "")))
+    org = load_organisation(Path(job.cwd), path=options.get("organisation") or None)
+    files: dict[str, bytes] = {}
+    if "docx" in job.formats:
+        from cchc_lib.reports.word import word_report
+
+        files[SUFFIXES["docx"]] = word_report(ctx, rep, org, options.get("docx_template") or None).data
+    if "self-assessment" in job.formats and job.kind == "department":
+        from cchc_lib.reports.workbooks import self_assessment, self_assessment_workbook
+
+        files[SUFFIXES["self-assessment"]] = self_assessment_workbook(self_assessment(ctx, period), org,
+                                                                      ctx.catalogue)
+    return rep.figures, files

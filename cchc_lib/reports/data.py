@@ -15,6 +15,9 @@ from typing import Any
 
 from cchc_lib import project
 from cchc_lib.core.catalogue import Catalogue, load_catalogue
+from cchc_lib.core.deadlines import Cutoff, load_cutoff
+from cchc_lib.core.organisation import DEFAULT_NAME, load_organisation
+from cchc_lib.errors import UsageError
 from cchc_lib.reports.commentary import Commentary, department_commentary, unit_commentary
 from cchc_lib.fmt import acronyms, percent_vi, points_vi, sentence_case
 from cchc_lib.core.dataset import Dataset
@@ -24,7 +27,7 @@ from cchc_lib.core.scoring import CriterionScore, Scorecard, ranking, score_depa
 from cchc_lib.intake.sources import DB_SUFFIXES, open_dataset
 from cchc_lib.reports.text import value_text
 from cchc_lib.core.units import DEPARTMENT_NAME, Registry, Unit, load_registry
-from cchc_lib.store.status import reporting_status as store_status
+from cchc_lib.store.status import EMPTY, reporting_status as store_status
 
 #: The rates that carry most points, shown month by month.
 TREND_CODES = ("3.4.2", "7.4.2", "3.5")
@@ -41,13 +44,14 @@ class Context:
     catalogue: Catalogue
     registry: Registry
     dataset: Dataset
+    cutoff: Cutoff = Cutoff()
+    organisation: str = DEFAULT_NAME
 
 
 def default_data(root: Path | None = None) -> Path:
-    """The project database, or the bundled sample when there is none."""
-    root = root or project.project_root()
-    db = project.db_path(root)
-    return db if db.is_file() else project.sample_path(root)
+    """The department's database (`data/cchc.sqlite`).  Never the demo's
+    sample: invented figures must not pass for a department's."""
+    return project.db_path(root or project.project_root())
 
 
 def open_context(data: str | Path | None = "", catalogue: str | Path | None = "",
@@ -56,6 +60,9 @@ def open_context(data: str | Path | None = "", catalogue: str | Path | None = ""
     cat = load_catalogue(catalogue or None)
     reg_path = Path(units) if units else project.units_path()
     path = Path(data) if data else default_data()
+    if not data and not path.is_file():
+        raise UsageError(f"chưa có cơ sở dữ liệu {path}: tạo bằng cchc init, nạp biểu mẫu bằng cchc ingest "
+                         f"(số liệu mẫu của make demo: data = \"data/sample.sqlite\", units = \"demo/units.yaml\")")
     key = (_file_key(path), _file_key(reg_path), cat.path, id(cat))
     if key not in _OPENED:
         # A warm kernel renders many reports from the same data: read it once.
@@ -65,7 +72,7 @@ def open_context(data: str | Path | None = "", catalogue: str | Path | None = ""
         reg = load_registry(reg_path, cat.unit_kinds)
         _OPENED[key] = (reg, open_dataset(path, cat, reg))
     reg, dataset = _OPENED[key]
-    return Context(path, cat, reg, dataset)
+    return Context(path, cat, reg, dataset, load_cutoff(), load_organisation().name)
 
 
 _OPENED: dict[tuple, tuple[Registry, Dataset]] = {}
@@ -164,19 +171,39 @@ def card_figures(card: Scorecard) -> dict[str, Any]:
 
 
 NO_DATA = "chưa gửi số liệu"
+#: A unit whose only forms for the period had no figure at all.
+BLANK_FORM = "nộp biểu trống"
+
+
+def blank_months(ctx: Context, unit: str, period: Period) -> list[Period]:
+    """The months of the period for which the unit sent only forms with no
+    figure at all ("nộp biểu trống"), from the database's submissions."""
+    if ctx.data_path.suffix.lower() not in DB_SUFFIXES:
+        return []
+    key = (_file_key(ctx.data_path), tuple(ctx.registry.codes), period)
+    if key not in _BLANKS:
+        if len(_BLANKS) > 32:
+            _BLANKS.clear()
+        report = store_status(ctx.data_path, ctx.registry, period, ctx.catalogue)
+        _BLANKS[key] = frozenset((r.unit, r.month) for r in report.rows if r.state == EMPTY)
+    return sorted(m for u, m in _BLANKS[key] if u == unit)
+
+
+_BLANKS: dict[tuple, frozenset] = {}
 
 
 def headline(card: Scorecard, rank: int | None, ranked: int, previous: Scorecard | None,
-             sent: bool = True) -> dict[str, Any]:
+             sent: bool = True, no_data: str = NO_DATA) -> dict[str, Any]:
     """Points/max, percent, rank, change from the previous period: text and numbers.
-    A unit that sent nothing for the period is "chưa gửi số liệu", not 0%."""
+    A unit that sent nothing for the period is "chưa gửi số liệu" (or `no_data`:
+    "nộp biểu trống"), not 0%."""
     prev_period = card.period.previous()
     if not sent:
         return {"points": float(card.points), "max_points": float(card.max_points), "percent": card.percent,
-                "points_text": "–", "max_text": points_vi(card.max_points), "percent_text": NO_DATA,
+                "points_text": "–", "max_text": points_vi(card.max_points), "percent_text": no_data,
                 "rank": None, "ranked": ranked, "rank_text": "–", "previous_period": str(prev_period),
                 "previous_label": prev_period.label_vi, "previous_points": None, "change": None,
-                "change_text": NO_DATA, "no_data": True}
+                "change_text": no_data, "no_data": True}
     h: dict[str, Any] = {
         "points": float(card.points), "max_points": float(card.max_points), "percent": card.percent,
         "points_text": points_vi(card.points), "max_text": points_vi(card.max_points),
@@ -269,6 +296,10 @@ class _Report:
     commentary: Commentary
     analyst: str
     note: dict[str, str]
+    #: The dates the period's figures cover ("số liệu từ 15/06/2023 đến 14/09/2023", the cut-off setting).
+    data_dates: str = ""
+    #: The department's name (`params/organisation.yaml`), for the title.
+    organisation: str = DEFAULT_NAME
 
 
 @dataclass
@@ -303,17 +334,21 @@ def unit_report(ctx: Context, unit: str, period: str | Period, analyst: str = ""
     rank = next((r for r, c in ranked if c.unit_code == u.code), None) or None
     n_ranked = sum(1 for r, _ in ranked if r)
     sent = has_data(ctx.dataset, u.code, p)
-    head = headline(card, rank, n_ranked, previous, sent)
+    blank = not sent and bool(blank_months(ctx, u.code, p))
+    head = headline(card, rank, n_ranked, previous, sent, BLANK_FORM if blank else NO_DATA)
     comment = unit_commentary(card, ctx.catalogue, rank, n_ranked, previous)
-    if not sent:  # nothing to praise or regret: the unit has to send its figures first
+    if blank:  # it sent forms, with no figure in them
+        comment = Commentary(f"{u.name} {BLANK_FORM} (biểu không có số liệu nào) cho {p.label_vi_lower}: mọi tiêu chí "
+                             f"đều thiếu số liệu. Đề nghị đơn vị gửi lại biểu có số liệu để được chấm điểm.", ())
+    elif not sent:  # nothing to praise or regret: the unit has to send its figures first
         comment = Commentary(f"{u.name} {NO_DATA} của {p.label_vi_lower}: mọi tiêu chí đều thiếu số liệu. "
                              f"Đề nghị đơn vị gửi số liệu để được chấm điểm.", ())
     rep = UnitReport(p, card, previous, head, domain_rows(card, ctx.catalogue),
                      [criterion_row(c, ctx.catalogue) for c in card.criteria], trends(ctx, u, p) if sent else [],
-                     comment, analyst or "", data_note(ctx, u.code, p), unit=u)
+                     comment, analyst or "", data_note(ctx, u.code, p), ctx.cutoff.label(p), ctx.organisation, unit=u)
     rep.figures = {"kind": "unit", "title": rep.title, "unit_name": u.name, **card_figures(card),
                    "rank": rank, "ranked": n_ranked, "previous_points": head["previous_points"],
-                   "change": head["change"], "no_data": not sent}
+                   "change": head["change"], "no_data": not sent, "blank_form": blank}
     return rep
 
 
@@ -340,17 +375,17 @@ def reporting_status(ctx: Context, period: Period) -> dict[str, Any]:
         report = store_status(ctx.data_path, ctx.registry, period, ctx.catalogue)
     except Exception as e:  # the status is a side panel: never fail the report for it
         return {**empty, "message": f"{NO_STATUS} ({e})"}
-    rows, counts = [], {"on_time": 0, "late": 0, "missing": 0}
+    rows, counts = [], {"on_time": 0, "late": 0, "missing": 0, "empty": 0}
     for r in getattr(report, "rows", []):
         state = getattr(r, "state", "")
         counts[state] = counts.get(state, 0) + 1
-        if state in ("late", "missing"):
+        if state in ("late", "missing", "empty"):
             unit = getattr(r, "unit", "")
             code = getattr(unit, "code", unit)
             name = ctx.registry.get(code).name if code in ctx.registry else str(code)
             month = getattr(r, "month", "")
             rows.append({"unit": name, "month": month.label_vi if isinstance(month, Period) else str(month),
-                         "state": "Nộp muộn" if state == "late" else "Chưa nộp",
+                         "state": {"late": "Nộp muộn", "empty": "Nộp biểu trống"}.get(state, "Chưa nộp"),
                          "submitted_at": _when(getattr(r, "submitted_at", None)),
                          "deadline": _when(getattr(r, "deadline", None)),
                          "missing": len(getattr(r, "missing_indicators", ()) or ())})
@@ -382,7 +417,7 @@ def department_report(ctx: Context, period: str | Period, analyst: str = "") -> 
     rep = DepartmentReport(p, card, previous, head, domain_rows(card, ctx.catalogue),
                            [criterion_row(c, ctx.catalogue) for c in card.criteria], trends(ctx, None, p),
                            department_commentary(card, cards, ctx.catalogue, previous), analyst or "",
-                           data_note(ctx, None, p), ranking=rank_rows, heatmap=heatmap_data(cards, ctx.catalogue),
+                           data_note(ctx, None, p), ctx.cutoff.label(p), ctx.organisation, ranking=rank_rows, heatmap=heatmap_data(cards, ctx.catalogue),
                            status=reporting_status(ctx, p))
     rep.figures = {"kind": "department", "title": rep.title, "unit_name": None, **card_figures(card),
                    "previous_points": head["previous_points"], "change": head["change"],

@@ -9,7 +9,8 @@ import unicodedata
 from typing import Iterable, Sequence
 
 from cchc_lib.core.catalogue import Catalogue, Criterion, load_catalogue
-from cchc_lib.errors import CatalogueError
+from cchc_lib.core.periods import parse_month
+from cchc_lib.errors import CatalogueError, CchcError
 from cchc_lib.fmt import count_vi, percent_vi, points_vi
 from cchc_lib.core.rules import STATUS_VI
 from cchc_lib.core.scoring import CriterionScore, Scorecard
@@ -168,3 +169,28 @@ def format_catalogue(catalogue: Catalogue) -> str:
         lines.append("")
     lines.append(f"TỔNG ĐIỂM TỐI ĐA: {points_vi(catalogue.total_max)}")
     return "\n".join(lines)
+
+
+def criterion_notes(d: dict) -> list[str]:
+    """The contract v2 fields of a criterion's `to_dict()`, in words: "11/12 tháng"
+    (`months`: complete months used / months of the period), "số liệu tháng 3/2023"
+    (`as_of`), the units left out of a department value (`left_out`) and the
+    scorecard's `notes`.  Absent fields say nothing."""
+    out: list[str] = []
+    months = d.get("months")
+    if isinstance(months, dict):
+        months = [months.get("used"), months.get("in_period")]
+    if isinstance(months, (list, tuple)) and len(months) == 2 and all(isinstance(m, int) for m in months):
+        out.append(f"{months[0]}/{months[1]} tháng")
+    as_of = d.get("as_of")
+    if as_of:
+        try:
+            out.append(f"số liệu {parse_month(str(as_of)).label_vi_lower}")
+        except CchcError:
+            out.append(f"số liệu {as_of}")
+    left_out = [str(u) for u in d.get("left_out") or ()]
+    if left_out and "chưa tính" not in str(d.get("detail") or ""):
+        out.append(f"chưa tính {count_vi(len(left_out))} đơn vị thiếu số liệu: {', '.join(left_out)}")
+    notes = d.get("notes") or ()
+    out.extend(str(n) for n in ([notes] if isinstance(notes, str) else notes) if str(n).strip())
+    return out

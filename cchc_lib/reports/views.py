@@ -43,17 +43,24 @@ def join(parts: Iterable[str]) -> Html:
 # --- title, headline, provenance ---------------------------------------------------
 
 def title(rep: UnitReport | DepartmentReport) -> Html:
-    who = rep.unit.name if isinstance(rep, UnitReport) else "Toàn Sở Giáo dục và Đào tạo Hải Phòng"
+    org = rep.organisation
+    who = rep.unit.name if isinstance(rep, UnitReport) else f"Toàn {org}"
     code = f" ({e(rep.unit.code)})" if isinstance(rep, UnitReport) else ""
     n = rep.note
     return Html(
         f'<header class="report-title">'
-        f'<p class="kicker">Sở Giáo dục và Đào tạo Hải Phòng · Chỉ số cải cách hành chính</p>'
+        f'<p class="kicker">{e(org)} · Chỉ số cải cách hành chính</p>'
         f'<h1 id="tieu-de">{e(who)}{code}</h1>'
         f'<p class="subtitle">Báo cáo kết quả chỉ số CCHC — {e(rep.period.label_vi)}</p>'
-        f'<p class="meta">Số liệu: {e(n["source"])}, cập nhật đến {e(lower_first(n["through"]))} · Ngày lập báo cáo: {e(n["made"])}</p>'
+        f'<p class="meta">Số liệu: {e(n["source"])}, cập nhật đến {e(lower_first(n["through"]))}'
+        f'{_dates(rep)} · Ngày lập báo cáo: {e(n["made"])}</p>'
         f'<nav class="toc" aria-label="Mục lục"><!-- cchc:toc --></nav>'
         f'</header>')
+
+
+def _dates(rep: UnitReport | DepartmentReport, e=e) -> str:
+    """' · số liệu từ 15/06/2023 đến 14/09/2023' (the cut-off), or nothing."""
+    return f" · {e(rep.data_dates)}" if getattr(rep, "data_dates", "") else ""
 
 
 def headline(rep: UnitReport | DepartmentReport) -> Html:
@@ -101,7 +108,8 @@ def provenance(rep: UnitReport | DepartmentReport) -> Html:
     who = rep.unit.code if isinstance(rep, UnitReport) else "Toàn Sở"
     n = rep.note
     line = (f"Mã đơn vị: {who} · Kỳ: {rep.period} · Nguồn số liệu: {n['source']} · "
-            f"Số liệu đến: {n['through']} · Tổng điểm: {rep.headline['points_text']}/{rep.headline['max_text']}")
+            f"Số liệu đến: {n['through']}{_dates(rep, e=str)} · "
+            f"Tổng điểm: {rep.headline['points_text']}/{rep.headline['max_text']}")
     return Html(f'<p class="mono provenance">{e(line)}</p>')
 
 
@@ -188,7 +196,8 @@ def status_panel(rep: DepartmentReport) -> Html:
     if not s["available"]:
         return Html(f'<p class="empty">{e(s["message"][0].upper() + s["message"][1:])}.</p>')
     c = s["counts"]
-    intro = (f'<p>Đúng hạn: {count_vi(c.get("on_time", 0))} · Nộp muộn: {count_vi(c.get("late", 0))} · '
+    blank = f' · Nộp biểu trống: {count_vi(c["empty"])}' if c.get("empty") else ""
+    intro = (f'<p>Đúng hạn: {count_vi(c.get("on_time", 0))} · Nộp muộn: {count_vi(c.get("late", 0))}{blank} · '
              f'Chưa nộp: {count_vi(c.get("missing", 0))} (đơn vị × tháng).</p>')
     if not s["rows"]:
         return Html(intro + '<p class="empty">Mọi đơn vị đã nộp báo cáo đúng hạn.</p>')

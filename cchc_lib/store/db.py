@@ -305,6 +305,13 @@ class Store:
             f"{where} ORDER BY s.id", args).fetchall()
         return [SubmissionRecord(r[0], r[1], parse_month(r[2]), _file(r[3:])) for r in rows]
 
+    def value_counts(self, unit: str | None = None, months: Iterable[Period] | None = None) -> dict[int, int]:
+        """Submission id → how many values it gave (0: a form sent with no figure at all)."""
+        where, args = _filter(unit, months)
+        return dict(self.conn.execute(
+            "SELECT s.id, count(v.indicator) FROM submissions s LEFT JOIN submission_values v ON v.submission_id = s.id"
+            f"{where} GROUP BY s.id", args).fetchall())
+
     def values_of(self, submission_id: int) -> dict[str, StoredValue]:
         return {ind: StoredValue(v, e, _extra_tuple(x)) for ind, v, e, x in self.conn.execute(
             "SELECT indicator, value, evidence, extra FROM submission_values WHERE submission_id = ? ORDER BY indicator",

@@ -54,30 +54,35 @@ def _show(catalogue: Catalogue, unit: str, month: Period, ind: str, sv: StoredVa
 
 def format_history(versions: dict[Period, list[Version]], catalogue: Catalogue, registry: Registry, unit: str,
                    month: Period | None = None) -> str:
+    """Every version of each month: when it was received (the first sending,
+    then each correction with its date), by whom, from which file, and what
+    it changed, with indicator names."""
     name = registry.get(unit).name if unit in registry else unit
     title = f"Lịch sử số liệu: {unit} — {name}" + (f", {month.label_vi_lower}" if month else "")
     if not versions:
         return title + "\nChưa có số liệu nào được nạp."
-    out = [title]
+    out = [title, "Lần 1 là lần gửi đầu; các lần sau là gửi lại (sửa số liệu), ghi ngày gửi lại và số liệu đã thay đổi."]
     for m, vs in versions.items():
         out.append("")
-        out.append(f"{m.label_vi} — {len(vs)} phiên bản")
+        fixes = len(vs) - 1
+        out.append(f"{m.label_vi} — {len(vs)} phiên bản" + (f" (gửi lại {fixes} lần)" if fixes else ""))
         for i, v in enumerate(vs, 1):
             f = v.submission.file
             who = f.submitted_by or "không rõ"
-            out.append(f"  [{i}] lần nạp #{v.submission.id}, nhận {f.received_at:%d/%m/%Y %H:%M}, người nạp: {who}, "
-                       f"{KIND_LABEL.get(f.kind, f.kind)} '{f.name}' (SHA-256 {f.sha256[:12]}…), {v.values} giá trị")
+            when = f"gửi {f.received_at:%d/%m/%Y %H:%M}" if i == 1 else f"gửi lại (sửa) ngày {f.received_at:%d/%m/%Y %H:%M}"
+            what = f"{v.values} số liệu" if v.values else "nộp biểu trống, không có số liệu nào"
+            out.append(f"  Lần {i}: {when}, người nạp: {who}, {KIND_LABEL.get(f.kind, f.kind)} '{f.name}', {what}")
             if i == 1:
                 continue
             if not v.changes:
-                out.append("      không thay đổi giá trị nào")
+                out.append("      không thay đổi số liệu nào")
             for c in v.changes:
                 label = catalogue.indicators[c.indicator].label if c.indicator in catalogue.indicators else c.indicator
                 old = _show(catalogue, unit, m, c.indicator, c.old)
                 new = _show(catalogue, unit, m, c.indicator, c.new)
                 if c.old is not None and c.old.value == c.new.value:
-                    out.append(f"      {label} ({c.indicator}): tài liệu kiểm chứng '{c.old.evidence or ''}' → "
+                    out.append(f"      {label}: tài liệu kiểm chứng '{c.old.evidence or ''}' → "
                                f"'{c.new.evidence or ''}'")
                 else:
-                    out.append(f"      {label} ({c.indicator}): {old} → {new}")
+                    out.append(f"      {label}: {old} → {new}")
     return "\n".join(out)

@@ -11,28 +11,34 @@ from datetime import date, datetime
 from pathlib import Path
 
 from cchc_lib.core.catalogue import Catalogue
-from cchc_lib.core.deadlines import Deadlines, format_date, load_deadlines
+from cchc_lib.core.deadlines import Cutoff, Deadlines, format_date, load_deadlines
 from cchc_lib.core.periods import Period, parse_period
 from cchc_lib.store.db import Store
 from cchc_lib.core.units import Registry
 
-ON_TIME, LATE, NOT_SENT = "on_time", "late", "missing"
+ON_TIME, LATE, NOT_SENT, EMPTY = "on_time", "late", "missing", "empty"
+#: Unit names in the matrix are cut to this many characters (full names in the lists below it).
+NAME_WIDTH = 34
 
 
 @dataclass(frozen=True)
 class StatusRow:
     """One unit and month.  `submitted_at` is the first accepted submission
-    (a later correction does not make a month late); `missing_indicators`
-    are the indicators of the unit's criteria with no current value, for a
-    submitted month (empty for a missing one)."""
+    that gave figures (a later correction does not make a month late; a form
+    sent with no figure at all does not make it on time: the month is
+    `empty`, "nộp biểu trống", until figures come); `corrected_at` is the
+    latest resubmission with figures (None without one); `missing_indicators` are the indicators of the
+    unit's criteria with no current value, for a submitted month (empty for
+    a missing one)."""
 
     unit: str
     month: Period
-    state: str  # on_time | late | missing
+    state: str  # on_time | late | missing | empty
     submitted_at: datetime | None
     deadline: date
     missing_indicators: list[str] = field(default_factory=list)
     versions: int = 0  # accepted submissions for the month (resubmissions = versions - 1)
+    corrected_at: datetime | None = None
 
     @property
     def overdue(self) -> bool:
@@ -48,6 +54,12 @@ class StatusReport:
     annual_label: str
     units: list[str] = field(default_factory=list)
     months: list[Period] = field(default_factory=list)
+    cutoff: Cutoff = Cutoff()
+
+    @property
+    def data_dates(self) -> str:
+        """'số liệu từ 15/12/2022 đến 14/03/2023' (the cut-off setting)."""
+        return self.cutoff.label(self.period)
 
     def row(self, unit: str, month: Period) -> StatusRow:
         return next(r for r in self.rows if r.unit == unit and r.month == month)
@@ -63,16 +75,25 @@ def reporting_status(db_path: str | Path, registry: Registry, period: Period | s
     dl = deadlines or load_deadlines()
     months = list(p.months)
     db = Path(db_path)
-    first: dict[tuple[str, Period], datetime] = {}
+    first: dict[tuple[str, Period], datetime] = {}  # the first submission with figures
+    blank: dict[tuple[str, Period], datetime] = {}  # the first form sent with none
+    latest: dict[tuple[str, Period], datetime] = {}
+    with_figures: dict[tuple[str, Period], int] = {}
     versions: dict[tuple[str, Period], int] = {}
     present: dict[tuple[str, Period], set[str]] = {}
     if db.is_file():
         with Store(db, create=False) as store:
+            counts = store.value_counts(months=months)
             for sub in store.submissions(months=months):
                 key = (sub.unit, sub.month)
+                at = sub.file.received_at
                 versions[key] = versions.get(key, 0) + 1
-                if key not in first or sub.file.received_at < first[key]:
-                    first[key] = sub.file.received_at
+                if counts.get(sub.id, 0):  # a correction is a later submission with figures
+                    with_figures[key] = with_figures.get(key, 0) + 1
+                    latest[key] = max(latest.get(key, at), at)
+                target = first if counts.get(sub.id, 0) else blank
+                if key not in target or at < target[key]:
+                    target[key] = at
             for unit, month, ind in store.current(months=months):
                 present.setdefault((unit, month), set()).add(ind)
     rows = []
@@ -82,69 +103,98 @@ def reporting_status(db_path: str | Path, registry: Registry, period: Period | s
             key = (unit.code, month)
             deadline = dl.monthly(month)
             at = first.get(key)
-            if at is None:
+            if at is None and key not in blank:
                 rows.append(StatusRow(unit.code, month, NOT_SENT, None, deadline))
                 continue
-            state = ON_TIME if at.date() <= deadline else LATE
+            if at is None:
+                state, at = EMPTY, blank[key]
+            else:
+                state = ON_TIME if at.date() <= deadline else LATE
             have = present.get(key, set())
-            rows.append(StatusRow(unit.code, month, state, at, deadline,
-                                  [i for i in needed if i not in have], versions[key]))
-    return StatusReport(p, rows, dl.annual(p.year), dl.annual_label, registry.codes, months)
+            rows.append(StatusRow(unit.code, month, state, at, deadline, [i for i in needed if i not in have],
+                                  versions[key], latest[key] if with_figures.get(key, 0) > 1 else None))
+    return StatusReport(p, rows, dl.annual(p.year), dl.annual_text(p.year), registry.codes, months, dl.cutoff)
+
+
+def _short(name: str, width: int = NAME_WIDTH) -> str:
+    return name if len(name) <= width else name[:width - 1].rstrip() + "…"
+
+
+LEGEND = ("Ký hiệu: ✓ 03/02 = gửi đúng hạn, ngày gửi; ! 06/03 = gửi muộn, ngày gửi; "
+          "×2 = đã gửi 2 lần (có gửi lại, sửa số liệu);\n"
+          "         ∅ 03/02 = nộp biểu trống (không có số liệu nào); ✗ = chưa gửi, đã quá hạn; "
+          "· = chưa gửi, chưa đến hạn")
 
 
 def format_status(report: StatusReport, catalogue: Catalogue, registry: Registry, today: date | None = None) -> str:
-    """The units × months matrix, then what is late, missing or incomplete."""
+    """The units × months matrix (unit names), then what is late, missing,
+    sent blank, corrected or incomplete, with dates."""
     today = today or date.today()
     months = report.months
-    width = max([len(c) for c in report.units] + [8])
+    names = {u.code: u.name for u in registry}
+    width = max([len(_short(names.get(c, c))) for c in report.units] + [8])
     deadlines = {r.month: r.deadline for r in report.rows}
+    span = report.data_dates
     out = [f"Tình hình gửi số liệu CCHC — {report.period.label_vi}",
+           f"{span[:1].upper() + span[1:]} (ngày chốt số liệu: {report.cutoff.setting_vi})",
            "Hạn gửi số liệu tháng: " + ", ".join(f"T{m.index}: {format_date(deadlines[m])}" for m in months if m in deadlines),
-           f"Hạn báo cáo năm {report.period.year}: {format_date(report.annual_deadline)} — {report.annual_label}", ""]
+           f"Hạn báo cáo năm {report.period.year}: {format_date(report.annual_deadline)} — {report.annual_label}", "",
+           LEGEND, ""]
     cell = 12
-    out.append("Ký hiệu: ✓ ngày gửi đúng hạn; muộn ngày gửi; ×n: đã gửi n lần (có gửi lại); ✗ chưa gửi (quá hạn)")
-    out.append("")
-    out.append(f"{'Đơn vị':<{width}}  " + "  ".join(f"{'T' + str(m.index) + '/' + str(m.year % 100):<{cell}}"
-                                                     for m in months))
-    marks = {ON_TIME: "✓", LATE: "muộn"}
+    out.append((f"{'Đơn vị':<{width}}  " + "  ".join(f"{'T' + str(m.index) + '/' + str(m.year % 100):<{cell}}"
+                                                      for m in months)).rstrip())
+    marks = {ON_TIME: "✓", LATE: "!", EMPTY: "∅"}
     for unit in report.units:
         cells = []
         for m in months:
             r = report.row(unit, m)
             if r.state == NOT_SENT:
-                text = "· chưa hạn" if r.deadline >= today else "✗ chưa gửi"
+                text = "·" if r.deadline >= today else "✗"
             else:
                 text = f"{marks[r.state]} {r.submitted_at:%d/%m}"
                 if r.versions > 1:
                     text += f" ×{r.versions}"
             cells.append(f"{text:<{cell}}")
-        out.append(f"{unit:<{width}}  " + "  ".join(cells).rstrip())
+        out.append(f"{_short(names.get(unit, unit)):<{width}}  " + "  ".join(cells).rstrip())
     out.append("")
+    not_due = sum(r.state == NOT_SENT and r.deadline >= today for r in report.rows)
     out.append(f"Đúng hạn: {report.count(ON_TIME)}, muộn: {report.count(LATE)}, "
-               f"chưa gửi: {sum(r.state == NOT_SENT and r.deadline < today for r in report.rows)}"
-               + (f", chưa đến hạn: {sum(r.state == NOT_SENT and r.deadline >= today for r in report.rows)}"
-                  if any(r.state == NOT_SENT and r.deadline >= today for r in report.rows) else ""))
+               f"nộp biểu trống: {report.count(EMPTY)}, "
+               f"chưa gửi (quá hạn): {sum(r.state == NOT_SENT and r.deadline < today for r in report.rows)}"
+               + (f", chưa đến hạn: {not_due}" if not_due else "") + " (đơn vị × tháng)")
+
+    def who(r: StatusRow) -> str:
+        return f"{names.get(r.unit, r.unit)}, {r.month.label_vi_lower}"
+
     late = [r for r in report.rows if r.state == LATE]
     if late:
-        out.append("")
-        out.append("Gửi muộn:")
+        out += ["", "Gửi muộn:"]
         for r in late:
             days = (r.submitted_at.date() - r.deadline).days
-            out.append(f"  {r.unit} {r.month}: gửi {r.submitted_at:%d/%m/%Y %H:%M}, hạn {format_date(r.deadline)} "
+            out.append(f"  {who(r)}: gửi {r.submitted_at:%d/%m/%Y %H:%M}, hạn {format_date(r.deadline)} "
                        f"(muộn {days} ngày)")
+    blank = [r for r in report.rows if r.state == EMPTY]
+    if blank:
+        out += ["", "Cảnh báo — nộp biểu trống (biểu không có số liệu nào), cần đôn đốc gửi lại:"]
+        for r in blank:
+            out.append(f"  {who(r)}: nhận {r.submitted_at:%d/%m/%Y %H:%M}, hạn {format_date(r.deadline)}")
     missing = [r for r in report.rows if r.state == NOT_SENT and r.deadline < today]
     if missing:
-        out.append("")
-        out.append("Chưa gửi (quá hạn), cần đôn đốc:")
+        out += ["", "Chưa gửi (quá hạn), cần đôn đốc:"]
         for r in missing:
-            out.append(f"  {r.unit} — {registry.get(r.unit).name}: {r.month} (hạn {format_date(r.deadline)})")
-    gaps = [r for r in report.rows if r.state != NOT_SENT and r.missing_indicators]
+            out.append(f"  {who(r)} (hạn {format_date(r.deadline)})")
+    fixed = [r for r in report.rows if r.corrected_at is not None]
+    if fixed:
+        out += ["", "Đã gửi lại (sửa số liệu):"]
+        for r in fixed:
+            out.append(f"  {who(r)}: gửi lần đầu {r.submitted_at:%d/%m/%Y}, gửi lại gần nhất {r.corrected_at:%d/%m/%Y %H:%M} "
+                       f"({r.versions} lần gửi)")
+    gaps = [r for r in report.rows if r.state in (ON_TIME, LATE) and r.missing_indicators]
     if gaps:
-        out.append("")
-        out.append("Đã gửi nhưng còn thiếu số liệu:")
+        out += ["", "Đã gửi nhưng còn thiếu số liệu:"]
         for r in gaps:
             labels = [catalogue.indicators[i].short or catalogue.indicators[i].label for i in r.missing_indicators]
-            shown = "; ".join(f"{lab} ({i})" for lab, i in zip(labels[:6], r.missing_indicators))
+            shown = "; ".join(labels[:6])
             more = f"; và {len(labels) - 6} chỉ số khác" if len(labels) > 6 else ""
-            out.append(f"  {r.unit} {r.month}: thiếu {len(labels)} chỉ số: {shown}{more}")
+            out.append(f"  {who(r)}: thiếu {len(labels)} chỉ số: {shown}{more}")
     return "\n".join(out)
