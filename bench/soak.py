@@ -4,14 +4,14 @@ Not a test and not in CI (it runs for minutes; `make bench` does not run it):
 
     .venv/bin/python bench/soak.py [--minutes 10] [--seed N] [--keep]
 
-In a temporary project (the sample registry and batch `params/2023-Q3.yaml`,
-the sample database built through ingestion) it runs, for the given time:
+In a temporary project (the demo's registry and batch `demo/2023-Q3.yaml`,
+the demo database built through ingestion) it runs, for the given time:
 
 - two ingesters: each loop writes a random long table — a unit-month of the
   sample generator with another seed (every indicator), or a random part of
   one — and runs `cchc ingest` on it; one run in four is killed with SIGKILL
   at a random moment;
-- one renderer: `cchc render params/2023-Q3.yaml -j 2` (HTML, and PDF when a
+- one renderer: `cchc render demo/2023-Q3.yaml -j 2` (HTML, and PDF when a
   browser is found), killed with SIGKILL at a random moment in half the runs.
   After each kill, every process the render started (found by an
   environment tag they inherit) must be gone within 20 seconds.
@@ -86,8 +86,8 @@ class Soak:
         self.problems: list[str] = []
         self.ingested: list[tuple[Path, str, bool]] = []  # (file, sha256, killed)
         self.cat = load_catalogue()
-        self.reg = load_registry(ROOT / "params" / "units.yaml", self.cat.unit_kinds)
-        self.db = root / "data" / "cchc.sqlite"
+        self.reg = load_registry(ROOT / "demo" / "units.yaml", self.cat.unit_kinds)
+        self.db = root / "data" / "sample.sqlite"  # the demo batch's data
         self.pdf = False
 
     def problem(self, text: str) -> None:
@@ -97,12 +97,12 @@ class Soak:
 
     # -- set-up ----------------------------------------------------------------------
     def setup(self) -> None:
-        for part in ("params", "notebooks"):
+        for part in ("params", "demo", "notebooks"):
             shutil.copytree(ROOT / part, self.root / part)
         (self.root / "data").mkdir()
         (self.root / "forms").mkdir()
-        subprocess.run([CCHC, "sample-data", "--db", str(self.db)], cwd=self.root, check=True,
-                       stdout=subprocess.DEVNULL)
+        subprocess.run([CCHC, "sample-data", "--db", str(self.db), "--units", "demo/units.yaml"], cwd=self.root,
+                       check=True, stdout=subprocess.DEVNULL)
         from cchc_lib.render.pdf import find_browser
 
         try:
@@ -136,7 +136,8 @@ class Soak:
             path = self.random_table(who * 100000 + n)
             sha = hashlib.sha256(path.read_bytes()).hexdigest()
             kill = self.rnd.random() < 0.25
-            proc = subprocess.Popen([CCHC, "ingest", str(path), "--db", str(self.db), "--by", f"soak {who}"],
+            proc = subprocess.Popen([CCHC, "ingest", str(path), "--db", str(self.db), "--units", "demo/units.yaml",
+                                     "--by", f"soak {who}"],
                                     cwd=self.root, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
             if kill:
                 time.sleep(self.rnd.uniform(0.2, 2.5))
@@ -162,7 +163,7 @@ class Soak:
     def render(self, kill: bool) -> None:
         tag = uuid.uuid4().hex
         fmt = "html,pdf" if self.pdf else "html"
-        cmd = [CCHC, "render", "params/2023-Q3.yaml", "-j", "2", "--to", fmt, "--quiet"]
+        cmd = [CCHC, "render", "demo/2023-Q3.yaml", "-j", "2", "--to", fmt, "--quiet"]
         start = time.monotonic()
         proc = subprocess.Popen(cmd, cwd=self.root, env={**os.environ, TAG: tag},
                                 stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
@@ -249,7 +250,7 @@ class Soak:
         from cchc_lib.render.csp import POLICY
         from cchc_lib.render.index_page import collect
 
-        out = self.root / "output"
+        out = self.root / "output" / "demo"
         entries = collect(out)
         if len(entries) != len(self.reg) + 1:
             self.problem(f"mục lục có {len(entries)} báo cáo, cần {len(self.reg) + 1}")

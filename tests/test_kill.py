@@ -53,7 +53,7 @@ def _kill_all(tag: str) -> None:
 
 
 def _project(tmp_path: Path, formats: list[str]) -> Path:
-    units = (REPO / "params" / "units.yaml").read_text(encoding="utf-8")  # 13 units: a batch that lasts
+    units = (REPO / "demo" / "units.yaml").read_text(encoding="utf-8")  # 13 units: a batch that lasts
     proj = make_project(tmp_path, units)
     doc = batch_doc(proj, formats=formats)
     path = tmp_path / "params" / "batch.yaml"

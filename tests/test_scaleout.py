@@ -76,6 +76,22 @@ def test_a_snapshot_is_a_small_project_folder_with_a_consistent_copy(tmp_path):
     assert snapshot.localise(job, snap).cwd == local.cwd  # written once per batch
 
 
+def test_a_snapshot_carries_what_a_docx_job_reads(tmp_path):
+    proj = _project_with_db(tmp_path / "proj")
+    (proj["root"] / "params" / "organisation.yaml").write_text("agency: \"SỞ THỬ\"\n", encoding="utf-8")
+    plan = batch.plan(batch.parse_spec(_doc(proj, formats=["docx"]), "t"), proj["root"], tmp_path / "out")
+    job = next(j for j in plan.jobs if j.name == "VP")
+    docs = dict(job.documents)
+    assert docs["docx_template"] and docs["organisation"]
+    snap = snapshot.take(plan.jobs)
+    files = dict(snap.files)
+    assert not any(r.startswith("notebooks/") for r in files)  # a DOCX needs no notebook
+    local = dict(snapshot.localise(job, snap).documents)
+    for key in ("docx_template", "organisation"):
+        assert Path(local[key]).read_bytes() == Path(docs[key]).read_bytes()
+        assert local[key].startswith(snapshot.localise(job, snap).cwd)
+
+
 @pytest.mark.slow
 def test_dask_workers_in_another_folder_without_the_project_render_the_same_reports(tmp_path, monkeypatch):
     from cchc_lib.render.dask import DaskExecutor

@@ -10,12 +10,14 @@ the reports read, as a small project folder of bytes:
     params/units.yaml        the unit registry the batch uses
     params/deadlines.yaml    the reporting deadlines, if the project has them
     params/<catalogue>       a catalogue given by path (the bundled one ships with the package)
+    params/<name>            the Word template and organisation file of DOCX jobs
     notebooks/<name>.ipynb   the report notebooks
 
 The Dask executor scatters it to every worker once.  A worker writes it
 once into a private temporary folder (`materialise`) and runs each report
 there (`localise`): the notebook's `data`, `units` and `catalogue`
-parameters point at the local copies, and the kernel's working directory is
+parameters (and a DOCX job's template and organisation file) point at the
+local copies, and the kernel's working directory is
 the folder, so the project's other files (deadlines) are found as usual.
 The report's own files come back to the client as bytes and the client
 writes them.  Workers need this package installed, nothing else.
@@ -82,7 +84,10 @@ def take(jobs: Sequence[Job]) -> Snapshot:
             value = params.get(key)
             if isinstance(value, str) and value:
                 add(value, folder, "units.yaml" if key == "units" else None)
-        add(job.notebook, "notebooks")
+        for _, value in job.documents:
+            add(value, "params")
+        if job.needs_notebook:
+            add(job.notebook, "notebooks")
     roots = {job.cwd for job in jobs}
     for root in sorted(roots):
         deadlines = Path(root) / "params" / "deadlines.yaml"
@@ -134,4 +139,5 @@ def localise(job: Job, snapshot: Snapshot) -> Job:
         return value
 
     params = tuple((k, local(v) if k in PATH_PARAMETERS else v) for k, v in job.parameters)
-    return replace(job, parameters=params, notebook=str(local(job.notebook)), cwd=str(root))
+    documents = tuple((k, local(v)) for k, v in job.documents)
+    return replace(job, parameters=params, notebook=str(local(job.notebook)), documents=documents, cwd=str(root))
