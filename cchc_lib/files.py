@@ -5,7 +5,7 @@ import os
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
+from typing import Any, Iterator
 
 
 
@@ -43,3 +43,33 @@ def write_bytes(path: str | Path, data: bytes) -> Path:
 
 def write_text(path: str | Path, text: str, encoding: str = "utf-8") -> Path:
     return write_bytes(path, text.encode(encoding))
+
+
+#: What makes a spreadsheet program read a cell as a formula (the OWASP
+#: CSV-injection list: = + - @, tab and carriage return).
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_text(value: object) -> object:
+    """A CSV cell that Excel or LibreOffice will not evaluate: a string
+    starting with a formula character (after any single quotes) gets a
+    single quote in front (OWASP); `csv_untext` undoes it exactly."""
+    if isinstance(value, str) and value.lstrip("'").startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
+def csv_untext(value: str) -> str:
+    """The string `csv_text` was given."""
+    if value.startswith("'") and value.lstrip("'").startswith(FORMULA_START):
+        return value[1:]
+    return value
+
+
+def text_cell(cell: Any, value: object) -> Any:
+    """Put `value` in an openpyxl cell; a string is kept as text, never a
+    formula (openpyxl would store '=…' as one)."""
+    cell.value = value
+    if isinstance(value, str):
+        cell.data_type = "s"
+    return cell

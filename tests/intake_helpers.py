@@ -74,9 +74,20 @@ def cli(*args: str, env: Mapping[str, str] | None = None, cwd: Path | None = Non
                           env={**os.environ, "PYTHONUTF8": "1", **(env or {})}, cwd=cwd or ROOT, timeout=120)
 
 
-def popen(*args: str, env: Mapping[str, str] | None = None) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "cchc_lib", *args], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, env={**os.environ, **(env or {})}, cwd=ROOT)
+def popen(*args: str, env: Mapping[str, str] | None = None, hold: Path | None = None,
+          release: Path | None = None, seconds: float = 60) -> subprocess.Popen:
+    """`cchc ARGS` in a subprocess; with `hold`, its database write pauses
+    before COMMIT (tests/hold_ingest.py): `hold` appears when it does, and the
+    pause ends when `release` appears or after `seconds`."""
+    cmd = [sys.executable, "-m", "cchc_lib"]
+    extra = dict(env or {})
+    if hold is not None:
+        cmd = [sys.executable, str(ROOT / "tests" / "hold_ingest.py")]
+        extra |= {"CCHC_HOLD_SIGNAL": str(hold), "CCHC_HOLD_SECONDS": str(seconds)}
+        if release is not None:
+            extra["CCHC_HOLD_RELEASE"] = str(release)
+    return subprocess.Popen([*cmd, *args], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, env={**os.environ, **extra}, cwd=ROOT)
 
 
 def db_bytes(db: Path) -> dict[str, bytes]:
@@ -86,3 +97,29 @@ def db_bytes(db: Path) -> dict[str, bytes]:
 
 def month(text: str) -> Period:
     return parse_month(text)
+
+
+def rewrite_part(path: Path, part: str, edit, out: Path | None = None) -> Path:
+    """A copy of an XLSX with one XML part rewritten by `edit(text) -> text`
+    (a crafted file, as a hostile sender would make it)."""
+    import zipfile
+
+    target = out or path.with_name(path.stem + "_x.xlsx")
+    with zipfile.ZipFile(path) as zin, zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as zout:
+        for item in zin.infolist():
+            data = zin.read(item.filename)
+            if item.filename == part:
+                data = edit(data.decode("utf-8")).encode("utf-8")
+            zout.writestr(item, data)
+    return target
+
+
+def replace_cell(ref: str, xml: str):
+    """An `edit` for `rewrite_part` that puts `xml` in place of cell `ref`."""
+    import re
+
+    def edit(text: str) -> str:
+        new, n = re.subn(rf'<c r="{ref}"(?:\s[^>]*?)?(?:/>|>.*?</c>)', xml, text, count=1, flags=re.S)
+        assert n == 1, f"no cell {ref}"
+        return new
+    return edit

@@ -42,7 +42,8 @@ def test_template_layout(tmp_path):
         r = rows[f"#criterion:{crit.code}"]
         assert ws[f"A{r}"].value == crit.code and ws[f"B{r}"].value.startswith(crit.title)
     r = rows["procedures_total"]
-    assert ws[f"B{r}"].value == "Số TTHC thuộc thẩm quyền giải quyết" and ws[f"C{r}"].value == "TTHC"
+    assert ws[f"B{r}"].value == "Số TTHC thuộc thẩm quyền giải quyết\ntính đến ngày chốt số liệu"
+    assert ws[f"C{r}"].value == "TTHC"
     # protection: sheet protected, only value and evidence cells of indicator rows open
     assert ws.protection.sheet
     assert not ws[f"D{r}"].protection.locked and not ws[f"E{r}"].protection.locked
@@ -72,7 +73,8 @@ def test_template_prints_and_reads_well(tmp_path):
     long_crit = rows["#criterion:3.4.1"]
     assert text_lines(ws[f"B{long_crit}"].value, WIDTHS["B"], bold=True) >= 2
     assert ws.row_dimensions[long_crit].height >= 30
-    assert ws.row_dimensions[rows["procedures_total"]].height is None
+    assert ws.row_dimensions[rows["#domain:3"]].height is None
+    assert ws.row_dimensions[rows["procedures_total"]].height >= 30  # the label, and its hint under it
     assert ws.row_dimensions[HEADING_ROW].height >= 30  # the evidence heading is two lines
     # the cells to fill are marked: headings and cells of D and E shaded apart from the rest
     r = rows["procedures_total"]
@@ -227,3 +229,133 @@ def test_template_output_folder_or_xlsx_file(tmp_path):
         commands.template("2023-04", unit="VP", out=f"{tmp_path}/a_file/")
     commands.template("2023-04", unit="VP", out=tmp_path / "VP.XLSX")
     assert (tmp_path / "VP.XLSX").is_file()
+
+
+# -- contract v2 on the form, and no formula in it (issues 9 and 10) ---------------
+
+import zipfile
+
+from cchc_lib.core.dataset import NOT_DUE
+from cchc_lib.core.deadlines import Deadlines
+from cchc_lib.core.periods import parse_month
+from cchc_lib.core.units import Unit
+from cchc_lib.intake.forms import NOT_DUE_CHOICE, indicator_hint, write_form
+
+
+def _hint(ws, rows, ind):
+    label, _, hint = ws[f"B{rows[ind]}"].value.partition("\n")
+    assert label == CAT.indicators[ind].label
+    return hint
+
+
+def test_form_says_what_kind_of_figure_each_is(tmp_path):
+    ws = openpyxl.load_workbook(template(tmp_path / "g.xlsx", "GDTRH", "2023-03"))[SHEET]  # a phòng: every figure
+    rows = rows_by_key(ws)
+    number = {k: ws[f"A{r}"].value for k, r in rows.items()}
+    assert _hint(ws, rows, "dossiers_resolved") == "trong tháng"
+    assert _hint(ws, rows, "procedures_total") == "tính đến ngày chốt số liệu"
+    assert _hint(ws, rows, "procedures_with_dossiers") == "lũy kế từ đầu năm"
+    assert _hint(ws, rows, "iso_training_done") == "đã thực hiện trong năm chưa"
+    assert "không phát sinh" in _hint(ws, rows, "catalog_on_time")
+    # a part is defined as part of its whole in the same month, by the whole's item number
+    assert _hint(ws, rows, "dossiers_returned_bcci") == (
+        f"trong số hồ sơ TTHC đã giải quyết trong tháng (mục {number['dossiers_resolved']})")
+    assert _hint(ws, rows, "procedures_iso") == (
+        f"trong số TTHC thuộc thẩm quyền giải quyết tại ngày chốt số liệu (mục {number['procedures_total']})")
+    assert _hint(ws, rows, "docs_out_electronic_and_paper") == (
+        f"trong tháng; cộng với mục {number['docs_out_electronic_only']} không vượt quá tổng số văn bản đi "
+        f"(trừ văn bản mật) trong tháng (mục {number['docs_out_total']})")
+    # 3.2: a review without a report is answered «Không»
+    assert ws[f"B{rows['#criterion:3.2']}"].value.endswith(
+        f"\nĐã rà soát nhưng không có báo cáo kết quả rà soát: trả lời «Không» ở mục {number['tthc_review_done']}")
+
+
+def test_every_part_names_its_whole():
+    for kind in CAT.unit_kinds:
+        rows = {r.key: r for r in form_rows(CAT, kind)}
+        for lim in CAT.limits:
+            for part in lim.parts:
+                if part in rows and lim.whole in rows:
+                    hint = rows[part].hint
+                    assert "không vượt quá" in hint or hint.startswith("trong số"), (part, hint)
+                    assert f"mục {rows[lim.whole].code}" in hint or len(
+                        [lm for lm in CAT.limits if part in lm.parts]) > 1, (part, hint)
+
+
+def test_city_tasks_on_time_is_part_of_the_tasks_done():
+    numbers = {"city_tasks_done": "7", "city_tasks_assigned": "6"}
+    hint = indicator_hint(CAT, CAT.indicators["city_tasks_done_on_time"], numbers)
+    assert hint == "trong số nhiệm vụ đã hoàn thành tại ngày chốt số liệu (mục 7)"
+
+
+def test_compliance_figures_offer_not_due_and_read_it_back(tmp_path):
+    path = template(tmp_path / "vp.xlsx", "VP", "2023-03")
+    ws = openpyxl.load_workbook(path)[SHEET]
+    rows = rows_by_key(ws)
+    lists = {dv.formula1: str(dv.sqref) for dv in ws.data_validations.dataValidation if dv.type == "list"}
+    with_not_due = lists[f'"Có,Không,{NOT_DUE_CHOICE}"'].split()
+    assert f"D{rows['catalog_on_time']}" in with_not_due and f"D{rows['hotline_posted']}" not in with_not_due
+    fill(path, {}, cells={f"D{rows['catalog_on_time']}": NOT_DUE_CHOICE, f"D{rows['catalog_complete']}": "Có"})
+    assert _read(path).values == {"catalog_on_time": NOT_DUE, "catalog_complete": True}
+    # pre-filled (a correction form) it shows the same words
+    again = write_form(tmp_path / "again.xlsx", CAT, REG.get("VP"), parse_month("2023-03"), Deadlines(),
+                       {"catalog_on_time": NOT_DUE})
+    assert openpyxl.load_workbook(again)[SHEET][f"D{rows['catalog_on_time']}"].value == NOT_DUE_CHOICE
+
+
+def test_not_due_is_refused_where_nothing_can_be_not_due(tmp_path):
+    path = template(tmp_path / "vp.xlsx", "VP", "2023-03")
+    rows = rows_by_key(openpyxl.load_workbook(path)[SHEET])
+    fill(path, {}, cells={f"D{rows['hotline_posted']}": "Không phát sinh"})
+    [p] = _problems(path)
+    assert p.cell == f"D{rows['hotline_posted']}" and "không nhận «không phát sinh»" in p.message
+
+
+def test_an_old_form_without_hints_is_still_read(tmp_path):
+    """Forms sent out by the previous release have the label alone."""
+    path = filled_form(tmp_path, "GDTRH", "2023-05")
+    wb = openpyxl.load_workbook(path)
+    ws = wb[SHEET]
+    for key, r in rows_by_key(ws).items():
+        if key in CAT.indicators:
+            ws[f"B{r}"] = CAT.indicators[key].label
+    wb.save(path)
+    assert _read(path).values == figures("GDTRH", "2023-05")
+
+
+def test_every_string_of_the_form_is_text_never_a_formula(tmp_path):
+    unit = Unit("X1", '=HYPERLINK("http://example.invalid","Bấm")', "phong")
+    path = write_form(tmp_path / "x.xlsx", CAT, unit, parse_month("2023-03"), Deadlines(),
+                      evidence={"procedures_total": "=1+1"})
+    with zipfile.ZipFile(path) as z:
+        assert "<f>" not in z.read("xl/worksheets/sheet1.xml").decode()
+    ws = openpyxl.load_workbook(path)[SHEET]
+    assert ws["B5"].value == unit.name and ws["B5"].data_type == "s"
+    r = rows_by_key(ws)["procedures_total"]
+    assert ws[f"E{r}"].value == "=1+1" and ws[f"E{r}"].data_type == "s"
+
+
+@pytest.mark.slow
+def test_the_form_prints_on_a4(tmp_path):
+    """Through LibreOffice, as a unit prints it: A4 portrait pages, every row on one of them."""
+    import shutil
+    import subprocess
+
+    soffice = shutil.which("soffice") or shutil.which("libreoffice")
+    if not soffice:
+        pytest.skip("LibreOffice is not installed")
+    from pypdf import PdfReader
+
+    for unit in ("VP", "GDTRH"):
+        path = template(tmp_path / f"{unit}.xlsx", unit, "2023-03")
+        subprocess.run([soffice, "--headless", f"-env:UserInstallation=file://{tmp_path}/lo", "--convert-to", "pdf",
+                        "--outdir", str(tmp_path), str(path)], check=True, capture_output=True, timeout=180)
+        pdf = PdfReader(tmp_path / f"{unit}.pdf")
+        text = "".join(page.extract_text() for page in pdf.pages)
+        assert 1 <= len(pdf.pages) <= 6
+        for page in pdf.pages:
+            w, h = float(page.mediabox.width), float(page.mediabox.height)
+            assert abs(w - 595) < 3 and abs(h - 842) < 3  # A4 portrait, in points
+        last = [r for r in form_rows(CAT, REG.get(unit).kind) if r.indicator is not None][-1]
+        assert " ".join(last.label.split()[:3]) in " ".join(text.split())
+        assert "trong tháng" in text and "tính đến ngày chốt số liệu" in text

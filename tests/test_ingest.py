@@ -13,8 +13,6 @@ import openpyxl
 import pytest
 
 from cchc_lib.cli import commands
-
-from cchc_lib.cli import commands
 from cchc_lib.intake.long_table import write_long_table
 from cchc_lib.intake.forms import SHEET
 from cchc_lib.store.history import history
@@ -187,8 +185,7 @@ def test_killed_ingest_leaves_database_consistent(tmp_path):
     before = db_bytes(db)
     big = _big_table(tmp_path / "big.csv", {**figures("VP", "2023-03"), "docs_out_total": 12345})
     sig = tmp_path / "in-transaction"
-    proc = popen("ingest", str(big), "--db", str(db),
-                 env={"CCHC_TEST_TXN_SIGNAL": str(sig), "CCHC_TEST_TXN_SLEEP": "60"})
+    proc = popen("ingest", str(big), "--db", str(db), hold=sig, seconds=60)
     deadline = time.monotonic() + 60
     while not sig.exists():
         assert proc.poll() is None, proc.communicate()
@@ -207,22 +204,28 @@ def test_killed_ingest_leaves_database_consistent(tmp_path):
 
 @pytest.mark.slow
 def test_two_concurrent_ingests_both_land(tmp_path):
+    """A holds the write transaction; B, started meanwhile, waits for it (it
+    is still running and has stored nothing while A holds), then lands after A."""
     db = tmp_path / "cchc.sqlite"
     run_ingest([filled_form(tmp_path, "TTR", "2023-01")], db)
     a = filled_form(tmp_path, "VP", "2023-05")
     b = filled_form(tmp_path, "GDMN", "2023-05")
-    sig = tmp_path / "a-holds"
-    pa = popen("ingest", str(a), "--db", str(db), "--by", "A",
-               env={"CCHC_TEST_TXN_SIGNAL": str(sig), "CCHC_TEST_TXN_SLEEP": "1.5"})
+    sig, release = tmp_path / "a-holds", tmp_path / "a-may-commit"
+    pa = popen("ingest", str(a), "--db", str(db), "--by", "A", hold=sig, release=release)
     while not sig.exists():
         assert pa.poll() is None, pa.communicate()
         time.sleep(0.02)
-    pb = popen("ingest", str(b), "--db", str(db), "--by", "B")  # waits for A's transaction
+    pb = popen("ingest", str(b), "--db", str(db), "--by", "B")
+    time.sleep(1.0)  # time enough for B to finish if it did not wait for A
+    assert pb.poll() is None, pb.communicate()  # B is waiting for A's transaction
+    with Store(db, create=False) as s:
+        assert [f.submitted_by for f in s.files()] == ["test"]  # neither has landed yet
+    release.write_text("go", encoding="utf-8")
     outs = [p.communicate(timeout=60) for p in (pa, pb)]
     assert [pa.returncode, pb.returncode] == [0, 0], outs
     with Store(db, create=False) as s:
         assert s.integrity_ok()
-        assert sorted(f.submitted_by for f in s.files()) == ["A", "B", "test"]
+        assert [f.submitted_by for f in s.files()] == ["test", "A", "B"]  # B committed after A
     assert _values(db, "VP", "2023-05") and _values(db, "GDMN", "2023-05")
 
 
@@ -291,8 +294,9 @@ def test_correction_that_breaks_a_limit_with_stored_values_is_refused(tmp_path):
     [p] = report.results[0].problems
     assert report.results[0].state == REFUSED and p.file == "f.xlsx"
     assert p.cell == f"D{rows['docs_out_electronic_and_paper']}" and p.sheet == SHEET
-    assert p.message == ("GDTRH 2023-03: docs_out_electronic_only (5, đã lưu) + docs_out_electronic_and_paper (6) "
-                         "lớn hơn docs_out_total (10, đã lưu); số đã lưu từ tệp 'l1.csv'")
+    assert p.message == ("Số văn bản đi gửi hoàn toàn dưới dạng điện tử (5, đã lưu) + Số văn bản đi gửi điện tử "
+                         "song song với giấy (6) lớn hơn Tổng số văn bản đi (trừ văn bản mật) (10, đã lưu); "
+                         "số đã lưu từ tệp 'l1.csv'")
     # an XLSX long table names the value's cell
     x = write_long_table(tmp_path / "l3.xlsx", CAT, [Observation("GDTRH", month("2023-03"), "dossiers_resolved", 9)])
     [p] = run_ingest([x], db).results[0].problems
@@ -361,3 +365,167 @@ def test_reading_commands_refuse_a_missing_database(tmp_path):
         errors.add(r.stderr)
     assert errors == {f"lỗi: không tìm thấy cơ sở dữ liệu {typo}\n"}
     assert not typo.exists()
+
+
+# -- issue 10: what is stored is always scorable; exports run no formula ----------
+
+import csv as csv_module
+import random
+import zipfile
+
+from cchc_lib.core.dataset import check_limits
+
+
+
+def _month_values(db, unit, m):
+    with Store(db, create=False) as s:
+        return {k[2]: v.value for k, v in s.current(unit, [month(m)]).items()}
+
+
+@pytest.mark.slow
+def test_two_ingests_at_once_cannot_store_an_impossible_month(tmp_path):
+    """The 12-of-30 race: A and B are each valid; together they break
+    dossiers_returned_bcci ≤ dossiers_resolved.  B starts while A holds the
+    write lock, so B's check must see A's value: B is refused."""
+    db = tmp_path / "cchc.sqlite"
+    run_ingest([filled_form(tmp_path, "TTR", "2023-01")], db)
+    a = _csv(tmp_path / "a.csv", [("GDTRH", "2023-03", "dossiers_resolved", 6)])
+    b = _csv(tmp_path / "b.csv", [("GDTRH", "2023-03", "dossiers_returned_bcci", 8)])
+    sig = tmp_path / "a-holds"
+    pa = popen("ingest", str(a), "--db", str(db), hold=sig, seconds=2)
+    while not sig.exists():
+        assert pa.poll() is None, pa.communicate()
+        time.sleep(0.02)
+    pb = popen("ingest", str(b), "--db", str(db))
+    (_, _), (_, err_b) = [p.communicate(timeout=60) for p in (pa, pb)]
+    assert [pa.returncode, pb.returncode] == [0, 2], err_b
+    assert err_b.strip() == ("lỗi: b.csv, dòng 2, cột value: GDTRH 2023-03: dossiers_returned_bcci (8) lớn hơn "
+                             "dossiers_resolved (6, đã lưu); số đã lưu từ tệp 'a.csv'")
+    values = _month_values(db, "GDTRH", "2023-03")
+    assert values == {"dossiers_resolved": 6} and check_limits(values, CAT) == []
+
+
+_RANDOM_FIGURES = ["dossiers_resolved", "dossiers_resolved_on_time", "dossiers_returned_bcci",
+                   "dossiers_results_digitized", "docs_out_total", "docs_out_electronic_only",
+                   "docs_out_electronic_and_paper", "procedures_total", "procedures_iso", "procedures_via_one_stop"]
+
+
+def _random_files(folder: Path, rng: random.Random, n: int) -> list[Path]:
+    files = []
+    while len(files) < n:
+        rows = []
+        for unit in rng.sample(["GDTRH", "GDTH"], rng.randint(1, 2)):
+            m = f"2023-0{rng.randint(1, 3)}"
+            values = {ind: rng.randint(0, 12) for ind in rng.sample(_RANDOM_FIGURES, rng.randint(1, 4))}
+            if check_limits(values, CAT):
+                continue  # each file is valid on its own
+            rows += [(unit, m, ind, v) for ind, v in values.items()]
+        if rows:
+            files.append(_csv(folder / f"r{len(files):03d}.csv", rows))
+    return files
+
+
+@pytest.mark.slow
+def test_random_submissions_at_once_keep_every_stored_month_within_its_limits(tmp_path):
+    rng = random.Random(20231)
+    db = tmp_path / "cchc.sqlite"
+    run_ingest([filled_form(tmp_path, "TTR", "2023-01")], db)
+    files = _random_files(tmp_path, rng, 48)
+    rng.shuffle(files)
+    procs = [popen("ingest", *map(str, files[i::4]), "--db", str(db)) for i in range(4)]
+    outs = [p.communicate(timeout=300) for p in procs]
+    for (out, err), p in zip(outs, procs):
+        assert p.returncode in (0, 2), err
+        for line in err.strip().splitlines():  # the only refusals: limits against stored values
+            assert "lớn hơn" in line and "đã lưu" in line, line
+    with Store(db, create=False) as s:
+        assert s.integrity_ok()
+        by_month: dict = {}
+        for (u, m, ind), sv in s.current().items():
+            by_month.setdefault((u, m), {})[ind] = sv.value
+        assert len({f.name for f in s.files()}) == s.counts()["files"]  # none stored twice
+    assert len(by_month) >= 4
+    for key, values in by_month.items():
+        assert check_limits(values, CAT) == [], key
+
+
+def _score_every_period(db) -> None:
+    from cchc_lib.core.periods import Period
+    from cchc_lib.core.scoring import score_department, score_unit
+
+    with Store(db, create=False) as s:
+        data = s.dataset(CAT, REG)
+    for text in ("2023-01", "2023-02", "2023-03", "2023-Q1", "2023-H1", "2023"):
+        period = Period.parse(text)
+        for unit in ("GDTRH", "GDTH"):
+            score_unit(data, CAT, REG.get(unit), period)
+        score_department(data, CAT, period, REG)
+
+
+@pytest.mark.slow
+def test_random_submissions_in_random_order_are_scorable_after_each(tmp_path):
+    """Whatever intake accepts, one file after another, every period scores."""
+    rng = random.Random(77)
+    db = tmp_path / "cchc.sqlite"
+    files = _random_files(tmp_path, rng, 30)
+    rng.shuffle(files)
+    states = []
+    for f in files:
+        states.append(run_ingest([f], db).results[0].state)
+        if db.exists():
+            _score_every_period(db)  # never refused: a DataError here fails the test
+    assert states.count(STORED) >= 10 and set(states) <= {STORED, REFUSED, UNCHANGED}
+
+
+_FORMULAS = ["=1+1", "+84 912 345", "-3 ngày", "@SUM(A1:A9)", "=cmd|' /C calc'!A0"]
+
+
+def test_export_writes_no_formula_a_spreadsheet_would_run(tmp_path):
+    db = tmp_path / "cchc.sqlite"
+    table = tmp_path / "t.csv"
+    with table.open("w", encoding="utf-8", newline="") as f:
+        w = csv_module.writer(f)
+        w.writerow(["unit", "period", "indicator", "value", "evidence", "ghi_chu"])
+        for i, text in enumerate(_FORMULAS):
+            w.writerow(["GDTRH", f"2023-0{i + 1}", "portal_news_posts", 3, text, "\t" + text])
+    assert run_ingest([table], db).results[0].state == STORED
+    with Store(db, create=False) as s:
+        stored = s.current()
+    for suffix in ("csv", "xlsx"):
+        out = tmp_path / f"export.{suffix}"
+        commands.export("2023", out, db)
+        if suffix == "csv":
+            with out.open(encoding="utf-8-sig", newline="") as f:
+                cells = [c for row in csv_module.reader(f) for c in row]
+            texts = set(_FORMULAS) | {"\t" + t for t in _FORMULAS}
+            assert texts <= {c[1:] for c in cells if c.startswith("'")}
+            assert not [c for c in cells if c[:1] in ("=", "+", "-", "@", "\t", "\r")]
+        else:
+            with zipfile.ZipFile(out) as z:
+                sheet = z.read("xl/worksheets/sheet1.xml").decode()
+            assert "<f>" not in sheet and "<f " not in sheet
+            ws = openpyxl.load_workbook(out)["data"]
+            strings = [c for row in ws.iter_rows() for c in row if isinstance(c.value, str)]
+            assert all(c.data_type == "s" for c in strings)
+            assert set(_FORMULAS) <= {c.value for c in strings}
+        before = db_bytes(db)
+        assert run_ingest([out], db).results[0].state == UNCHANGED  # read back exactly
+        assert db_bytes(db) == before
+        db2 = tmp_path / f"again_{suffix}.sqlite"
+        run_ingest([out], db2)
+        with Store(db2, create=False) as s:
+            assert s.current() == stored
+
+
+def test_a_csv_cell_with_a_carriage_return_is_quoted_and_read_back(tmp_path):
+    db = tmp_path / "cchc.sqlite"
+    table = tmp_path / "t.csv"
+    with table.open("w", encoding="utf-8", newline="") as f:
+        csv_module.writer(f).writerows([["unit", "period", "indicator", "value", "ghi_chu"],
+                                        ["GDTRH", "2023-09", "portal_news_posts", 3, "\rx"],
+                                        ["GDTRH", "2023-10", "portal_news_posts", 3, "a\r\nb"]])
+    run_ingest([table], db)
+    out = tmp_path / "export.csv"
+    commands.export("2023", out, db)
+    assert b"\"'\rx\"" in out.read_bytes()  # guarded, and quoted so that the CR stays in its cell
+    assert run_ingest([out], db).results[0].state == UNCHANGED

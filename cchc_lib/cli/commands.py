@@ -309,10 +309,12 @@ def _received(at: str | None) -> datetime | None:
 
 
 def ingest(files: Sequence[str | Path], db: str | Path | None = None, by: str | None = None, at: str | None = None,
-           catalogue: str | Path | None = None, units: str | Path | None = None) -> str:
-    """`cchc ingest`: per-file report; IngestError (exit 2) if any file was refused."""
+           catalogue: str | Path | None = None, units: str | Path | None = None, force: bool = False) -> str:
+    """`cchc ingest`: per-file report; IngestError (exit 2) if any file was refused.
+    Months after the one being gathered (by the project's cut-off) need `force`."""
     cat, reg = load_setup(catalogue, units)
-    report = ingest_files(files, _db(db), by, catalogue=cat, registry=reg, received_at=_received(at))
+    report = ingest_files(files, _db(db), by, catalogue=cat, registry=reg, received_at=_received(at), force=force,
+                          cutoff_day=load_cutoff().day)
     if not report.ok:
         raise IngestError(report)
     return report.summary()

@@ -8,6 +8,7 @@ written with the command as the user can type it (`cchc`, or
 from __future__ import annotations
 
 import argparse
+import errno
 import difflib
 import os
 import re
@@ -165,8 +166,9 @@ def build_parser() -> argparse.ArgumentParser:
     _db(p)
     p.add_argument("--by", metavar="TÊN", help="người nạp (ghi vào lịch sử)")
     p.add_argument("--at", metavar="THỜI_ĐIỂM", help="thời điểm Sở nhận tệp, vd. 2023-04-03T09:30 (mặc định: bây giờ)")
+    p.add_argument("--force", action="store_true", help="nạp cả số liệu của tháng chưa tới (sau tháng đang tổng hợp)")
     _common(p)
-    p.set_defaults(run=lambda a: commands.ingest(a.files, a.db, a.by, a.at, a.catalogue, a.units))
+    p.set_defaults(run=lambda a: commands.ingest(a.files, a.db, a.by, a.at, a.catalogue, a.units, force=a.force))
 
     p = command("history", "các lần gửi số liệu của một đơn vị, ngày gửi lại và số liệu đã thay đổi",
                 ["history --unit VP --month T6/2023", "history --unit gdtrh"])
@@ -250,6 +252,26 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         return build_parser().parse_args(argv)
 
 
+_OS_ERRORS = {
+    errno.ENOSPC: "đĩa đầy, không ghi được; giải phóng chỗ trống rồi chạy lại",
+    errno.EDQUOT: "hết hạn mức dung lượng đĩa, không ghi được",
+    errno.EROFS: "ổ đĩa chỉ đọc, không ghi được",
+    errno.EACCES: "không có quyền truy cập",
+    errno.EPERM: "không được phép (tệp chỉ đọc hoặc bất biến?)",
+    errno.EMFILE: "không mở thêm được tệp nào: giới hạn số tệp mở quá thấp (ulimit -n); tăng giới hạn rồi chạy lại",
+    errno.ENFILE: "hệ thống hết chỗ mở tệp; chạy lại sau",
+    errno.ENOENT: "không tìm thấy",
+    errno.EISDIR: "là thư mục, không phải tệp",
+    errno.ENOTDIR: "một phần của đường dẫn không phải thư mục",
+}
+
+
+def os_error_line(e: OSError) -> str:
+    """An OS error as one line in Vietnamese: the file, then what is wrong."""
+    what = _OS_ERRORS.get(e.errno or 0, f"lỗi hệ thống ({e.strerror or e})")
+    return f"{e.filename}: {what}" if e.filename else what
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     try:
@@ -262,6 +284,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except CchcError as e:
         print(f"lỗi: {e}", file=sys.stderr)
+        return 2
+    except OSError as e:  # the machine's, not the data's: a full disk, a read-only folder, no descriptors left
+        print(f"lỗi: {os_error_line(e)}", file=sys.stderr)
         return 2
     if text:
         try:

@@ -39,6 +39,10 @@ DEPARTMENT_RULES: dict[str, tuple[str, ...]] = {
     "sum": ("count",),
 }
 WHEN_NONE = ("full", "n/a")
+#: Upper bound of a count when the catalogue sets none (`count_max`, or an
+#: indicator's `max`): a monthly figure above it is refused as an input error.
+DEFAULT_COUNT_MAX = 1_000_000
+COUNT_MAX_LIMIT = 10**15  # what a catalogue may set at most (SQLite integers end at 2**63)
 DATA_DIR = PACKAGE_DIR / "data"
 
 
@@ -66,6 +70,7 @@ class Indicator:
     levels: tuple[Level, ...] = ()
     behaviour: str = "flow"
     department: str = "sum"
+    max_value: int | None = None  # counts: the largest monthly value accepted
 
     @property
     def form_hint(self) -> str:
@@ -231,7 +236,15 @@ def _problem(path: str, message: str) -> Problem:
     return Problem(message, file=path)
 
 
-def _parse_indicators(raw: Any, path: str, errors: list[Problem]) -> dict[str, Indicator]:
+def _count_bound(raw: Any, where: str, path: str, errors: list[Problem]) -> int | None:
+    if isinstance(raw, bool) or not isinstance(raw, int) or not 1 <= raw <= COUNT_MAX_LIMIT:
+        errors.append(_problem(path, f"{where} phải là số nguyên từ 1 đến 10^15, không phải {raw!r}"))
+        return None
+    return raw
+
+
+def _parse_indicators(raw: Any, path: str, errors: list[Problem], count_max: int = DEFAULT_COUNT_MAX
+                      ) -> dict[str, Indicator]:
     out: dict[str, Indicator] = {}
     if not isinstance(raw, Mapping) or not raw:
         errors.append(_problem(path, "thiếu mục 'indicators'"))
@@ -270,8 +283,16 @@ def _parse_indicators(raw: Any, path: str, errors: list[Problem]) -> dict[str, I
             fits = [d for d, kinds in DEPARTMENT_RULES.items() if kind in kinds]
             errors.append(_problem(path, where + f"department '{department}' không dùng cho kiểu {kind} "
                                    f"(kiểu {kind} dùng: {', '.join(fits)})"))
+        bound = None
+        if "max" in spec:
+            if kind != "count":
+                errors.append(_problem(path, where + f"'max' chỉ dùng cho chỉ số kiểu count (kiểu: {kind})"))
+            else:
+                bound = _count_bound(spec["max"], where + "max", path, errors)
+        if kind == "count" and bound is None:
+            bound = count_max
         out[str(iid)] = Indicator(str(iid), kind, str(spec.get("label", iid)), spec.get("unit"), spec.get("short"),
-                                  levels, str(behaviour), str(department))
+                                  levels, str(behaviour), str(department), bound)
     return out
 
 
@@ -362,7 +383,9 @@ def parse_catalogue(doc: Any, path: str = "<catalogue>") -> Catalogue:
         unit_kinds = {}
     cat: dict[str, Any] = {
         "unit_kinds": {str(k): str(v) for k, v in unit_kinds.items()},
-        "indicators": _parse_indicators(doc.get("indicators"), path, errors),
+        "indicators": _parse_indicators(doc.get("indicators"), path, errors,
+                                        _count_bound(doc.get("count_max", DEFAULT_COUNT_MAX), "count_max", path, errors)
+                                        or DEFAULT_COUNT_MAX),
         "domains": _parse_domains(doc.get("domains"), path, errors),
     }
     criteria: list[Criterion] = []

@@ -6,10 +6,10 @@ from typing import Any, Iterable, Mapping
 
 # NOT_DUE: a `compliance` figure's third answer (contract v2, 2), "không phát
 # sinh", nothing was due that month; stored as 2 beside 0/1.
-from cchc_lib.core.catalogue import NOT_DUE, Catalogue
+from cchc_lib.core.catalogue import NOT_DUE, Catalogue, Limit
 from cchc_lib.core.periods import Period
 
-__all__ = ["NOT_DUE", "Observation", "Dataset", "check_limits"]
+__all__ = ["NOT_DUE", "Observation", "Dataset", "LimitBreach", "check_limits"]
 
 
 @dataclass(frozen=True)
@@ -58,17 +58,40 @@ class Dataset:
         return len(self.observations)
 
 
-def check_limits(values: Mapping[str, Any], catalogue: Catalogue, limits: Iterable[Any] | None = None) -> list[str]:
-    """Messages for every part-of-whole limit (contract v2, 3.3) broken by
-    these values of one unit and month (or of combined counts); `limits`:
-    only these of the catalogue's."""
+class LimitBreach(str):
+    """A part-of-whole limit broken by some values: the one-line message
+    (``a (3) lớn hơn b (2)``, a str, as scoring joins them), and which limit
+    and values, for intake to say where they are."""
+
+    limit: Limit
+    parts: tuple[int, ...]
+    whole: int
+
+    def __new__(cls, limit: Limit, parts: tuple[int, ...], whole: int) -> "LimitBreach":
+        lhs = " + ".join(f"{p} ({v})" for p, v in zip(limit.parts, parts))
+        self = super().__new__(cls, f"{lhs} lớn hơn {limit.whole} ({whole})")
+        self.limit, self.parts, self.whole = limit, parts, whole
+        return self
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """The limit's indicators: its parts, then its whole."""
+        return (*self.limit.parts, self.limit.whole)
+
+
+def check_limits(values: Mapping[str, Any], catalogue: Catalogue,
+                 limits: Iterable[Limit] | None = None) -> list[LimitBreach]:
+    """Every part-of-whole limit (contract v2, 3.3) broken by these values of
+    one unit and month (or of combined counts); `limits`: only these of the
+    catalogue's.  The project's one check of them: intake calls it per unit
+    and month with the stored values included, scoring on combined counts.
+    A limit with a side not given (or not a count) is not checked."""
     out = []
     for lim in catalogue.limits if limits is None else limits:
         whole = values.get(lim.whole)
         parts = [values.get(p) for p in lim.parts]
-        if whole is None or any(p is None for p in parts):
+        if not isinstance(whole, int) or not all(isinstance(p, int) for p in parts):
             continue
         if sum(parts) > whole:
-            lhs = " + ".join(f"{p} ({v})" for p, v in zip(lim.parts, parts))
-            out.append(f"{lhs} lớn hơn {lim.whole} ({whole})")
+            out.append(LimitBreach(lim, tuple(parts), whole))
     return out

@@ -26,17 +26,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Mapping, Sequence
 
-from cchc_lib.core.catalogue import NOT_DUE, Catalogue, Indicator
+from cchc_lib.core.catalogue import NOT_DUE, Catalogue, Indicator, fold
 from cchc_lib.core.deadlines import Deadlines, format_date
 from cchc_lib.core.organisation import Organisation, load_organisation
 from cchc_lib.errors import DataError, PeriodError, Problem
-from cchc_lib.files import atomic_path
+from cchc_lib.files import atomic_path, text_cell
+from cchc_lib.intake.limits import Where, limit_problems
 from cchc_lib.intake.long_table import is_blank, parse_value
 from cchc_lib.core.periods import Period, parse_month
 from cchc_lib.core.units import Registry, Unit, is_valid_code
-from cchc_lib.intake.xlsx import Workbook
+from cchc_lib.intake.xlsx import Unreadable, Workbook
 
 SHEET = "Biểu mẫu"
 MARKER = "CCHC-BIEU-MAU/1"
@@ -49,10 +50,17 @@ FONT = "Times New Roman"  # named on every cell: an unnamed font falls back diff
 LINE_HEIGHT = 15.0  # points per line of 11-point text
 TITLE = "BIỂU SỐ LIỆU CẢI CÁCH HÀNH CHÍNH HẰNG THÁNG"
 INSTRUCTIONS = ("Hướng dẫn: nhập số liệu của tháng vào cột D (số nguyên ≥ 0; Có/Không; hoặc chọn mức trong danh sách), "
-                "ghi số, ngày văn bản hoặc đường link tài liệu kiểm chứng vào cột E. Ô để trống là chưa có số liệu "
-                "(không phải 0 hay Không). Chỉ nhập vào các ô nền vàng; không sửa các ô khác của biểu.")
+                "ghi số, ngày văn bản hoặc đường link tài liệu kiểm chứng vào cột E. Dòng chữ nghiêng dưới mỗi chỉ số "
+                "cho biết đó là số liệu gì: trong tháng, tính đến ngày chốt số liệu, lũy kế từ đầu năm; một số là phần "
+                "của số khác (mục nào, cùng tháng). Ô để trống là chưa có số liệu (không phải 0 hay Không). "
+                "Chỉ nhập vào các ô nền vàng; không sửa các ô khác của biểu.")
 BOOL_CHOICES = ("Có", "Không")
 NOT_DUE_CHOICE = "Không phát sinh"  # compliance figures only (contract v2, 2)
+MAX_FORM_ROWS = 2000  # a form has about a hundred rows; data further down is not a form's
+# The template's own merged ranges (title rows, the month and deadline notes,
+# the instructions); any other merge hides cells and is refused.
+TEMPLATE_MERGES = frozenset({"A1:E1", "A2:E2", "A3:E3", "C6:E6", "C7:E7", "A8:E8"})
+HINT_SIZE = 10
 HEADINGS = ("Mã / STT", "Tiêu chí, chỉ số", "Đơn vị tính", "Số liệu (nhập)",
             "Tài liệu kiểm chứng (số, ngày văn bản hoặc đường link)")
 
@@ -87,6 +95,7 @@ class FormRow:
     label: str
     measure: str = ""
     indicator: Indicator | None = None
+    hint: str = ""  # what kind of figure, in a unit's words (printed under the label)
 
 
 @dataclass
@@ -112,12 +121,51 @@ def criterion_label(title: str, repeated_only: bool) -> str:
     return title + (" (dùng số liệu đã nhập ở mục trên)" if repeated_only else "")
 
 
+def _as_part_of(label: str) -> str:
+    """'Số hồ sơ TTHC đã giải quyết' → 'hồ sơ TTHC đã giải quyết' (to follow 'trong số')."""
+    if label.startswith("Số "):
+        return label[3:]
+    return label[:1].lower() + label[1:]
+
+
+_AT_SAME_TIME = {"flow": " trong tháng", "stock": " tại ngày chốt số liệu", "ytd": " lũy kế từ đầu năm"}
+
+
+def indicator_hint(catalogue: Catalogue, ind: Indicator, numbers: Mapping[str, str]) -> str:
+    """What kind of figure `ind` is, in a unit's words: its behaviour over
+    time (contract 3.1), and for a part, the whole it belongs to in the same
+    month (3.3), by its item number on the form (`numbers`)."""
+    limits = [lim for lim in catalogue.limits if ind.id in lim.parts]
+    if not limits:
+        return ind.form_hint
+    wholes = [lim.whole for lim in limits]
+    # the narrowest whole: one that is itself a part of another candidate's whole
+    narrow = [w for w in wholes if any(w in lim.parts and lim.whole in wholes for lim in catalogue.limits)]
+    lim = limits[wholes.index(narrow[0])] if narrow else limits[0]
+    whole = catalogue.indicators[lim.whole]
+    at = f" (mục {numbers[whole.id]})" if whole.id in numbers else ""
+    within = f"{_as_part_of(whole.label)}{_AT_SAME_TIME.get(whole.behaviour, '')}{at}"
+    others = [p for p in lim.parts if p != ind.id]
+    if others:
+        with_ = ", ".join(f"mục {numbers[o]}" if o in numbers else _as_part_of(catalogue.indicators[o].label)
+                          for o in others)
+        return f"{ind.form_hint}; cộng với {with_} không vượt quá {within}"
+    return f"trong số {within}"
+
+
+def review_note(number: str | None) -> str:
+    """The 3.2 line: a review without a report is answered «Không»."""
+    where = f" ở mục {number}" if number else ""
+    return f"Đã rà soát nhưng không có báo cáo kết quả rà soát: trả lời «Không»{where}"
+
+
 def form_rows(catalogue: Catalogue, kind: str) -> list[FormRow]:
     """The body of a form for this kind of unit, in catalogue order."""
     rows: list[FormRow] = []
     asked: set[str] = set()
     criteria = catalogue.criteria_on_form(kind)
     number = 0
+    numbers: dict[str, str] = {}
     for domain in catalogue.domains:
         crits = [c for c in criteria if c.domain == domain.code]
         if not crits:
@@ -129,9 +177,21 @@ def form_rows(catalogue: Catalogue, kind: str) -> list[FormRow]:
             for ind_id in new:
                 asked.add(ind_id)
                 number += 1
+                numbers[ind_id] = str(number)
                 ind = catalogue.indicators[ind_id]
                 rows.append(FormRow(ind_id, str(number), ind.label, measure_of(ind), ind))
-    return rows
+    out = []
+    for row in rows:
+        if row.indicator is not None:
+            row = FormRow(row.key, row.code, row.label, row.measure, row.indicator,
+                          indicator_hint(catalogue, row.indicator, numbers))
+        elif row.key.startswith("#criterion:"):
+            crit = catalogue.criterion(row.code)
+            if crit.rule_name == "review_handling":
+                done = crit.params.get("done")
+                row = FormRow(row.key, row.code, row.label, hint=review_note(numbers.get(str(done))))
+        out.append(row)
+    return out
 
 
 def _expected_text(catalogue: Catalogue, key: str, kind_rows: Mapping[str, FormRow]) -> FormRow | None:
@@ -158,6 +218,8 @@ def build_form(catalogue: Catalogue, unit: Unit, month: Period, deadlines: Deadl
     The header names the organisation (default: `params/organisation.yaml`)
     and the dates the month's figures cover (the deadlines' cut-off)."""
     import openpyxl
+    from openpyxl.cell.rich_text import CellRichText, TextBlock
+    from openpyxl.cell.text import InlineFont
     from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
     from openpyxl.worksheet.datavalidation import DataValidation
 
@@ -187,8 +249,8 @@ def build_form(catalogue: Catalogue, unit: Unit, month: Period, deadlines: Deadl
     for r, text, font in ((1, header, bold), (2, TITLE, Font(name=FONT, bold=True, size=14)),
                           (3, catalogue.title, Font(name=FONT, italic=True, size=10))):
         ws.merge_cells(f"A{r}:E{r}")
-        c = ws[f"A{r}"]
-        c.value, c.font = text, font
+        c = text_cell(ws[f"A{r}"], text)
+        c.font = font
         c.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
         fit(r, (text, merged_width, font.sz, bool(font.b)))
     ws.row_dimensions[2].height = 24
@@ -197,29 +259,29 @@ def build_form(catalogue: Catalogue, unit: Unit, month: Period, deadlines: Deadl
               ("A6", "Tháng báo cáo:", MONTH_CELL, str(month)),
               ("A7", "Hạn gửi:", DEADLINE_CELL, format_date(deadlines.monthly(month))))
     for label_cell, label, value_cell, value in header:
-        ws[label_cell] = label
+        text_cell(ws[label_cell], label)
         ws[label_cell].font = bold
-        ws[value_cell] = value
+        text_cell(ws[value_cell], value)  # a unit's name is text, whatever it starts with
         ws[value_cell].number_format = "@"
         ws[value_cell].font = Font(name=FONT, size=11, bold=True, color="1F3864")
         ws[value_cell].alignment = Alignment(horizontal="left")
     ws.merge_cells("C6:E6")
-    ws["C6"] = f"({month.label_vi}: {deadlines.cutoff.label(month)})"
+    text_cell(ws["C6"], f"({month.label_vi}: {deadlines.cutoff.label(month)})")
     ws["C6"].font = plain
     ws["C6"].alignment = wrap
     fit(6, (ws["C6"].value, WIDTHS[MEASURE] + WIDTHS[VALUE] + WIDTHS[EVIDENCE], 11, False))
     ws.merge_cells("C7:E7")
-    ws["C7"] = "(gửi Văn phòng Sở trong ngày hạn là đúng hạn)"
+    text_cell(ws["C7"], "(gửi Văn phòng Sở trong ngày hạn là đúng hạn)")
     ws["C7"].font = Font(name=FONT, italic=True, size=10)
     ws.merge_cells("A8:E8")
-    ws["A8"] = INSTRUCTIONS
+    text_cell(ws["A8"], INSTRUCTIONS)
     ws["A8"].alignment = wrap
     ws["A8"].font = Font(name=FONT, italic=True, size=10)
     fit(8, (INSTRUCTIONS, merged_width, 10, False))
 
     for col, text in zip("ABCDE", HEADINGS):
-        c = ws[f"{col}{HEADING_ROW}"]
-        c.value, c.font, c.alignment, c.border = text, bold, center, box
+        c = text_cell(ws[f"{col}{HEADING_ROW}"], text)
+        c.font, c.alignment, c.border = bold, center, box
         c.fill = PatternFill("solid", fgColor="FFD966" if col in (VALUE, EVIDENCE) else "D9E1F2")
     fit(HEADING_ROW, *((t, WIDTHS[col], 11, True) for col, t in zip("ABCDE", HEADINGS)))
 
@@ -240,6 +302,9 @@ def build_form(catalogue: Catalogue, unit: Unit, month: Period, deadlines: Deadl
                                    promptTitle="Số liệu", prompt="Chọn Có, Không, hoặc Không phát sinh nếu trong "
                                    "tháng không có việc phải làm. Để trống nếu chưa có số liệu.")
     ws.add_data_validation(dv_compliance)
+    hint_font = InlineFont(rFont=FONT, sz=HINT_SIZE, i=True, color="595959")
+    label_font = InlineFont(rFont=FONT, sz=11)
+    bold_inline = InlineFont(rFont=FONT, sz=11, b=True)
     level_dvs: dict[str, Any] = {}
 
     values = values or {}
@@ -252,10 +317,20 @@ def build_form(catalogue: Catalogue, unit: Unit, month: Period, deadlines: Deadl
             c.alignment = wrap
             c.font = plain
         cells["A"].alignment = center
-        cells["A"].value = row.code
-        cells["B"].value = row.label
-        ws[f"{KEY}{r}"] = row.key
-        fit(r, (row.label, WIDTHS[LABEL], 11, row.indicator is None), (row.code, WIDTHS[CODE], 11, row.indicator is None))
+        text_cell(cells["A"], row.code)
+        if row.hint:  # the label, and under it in small italics what kind of figure it is
+            text_cell(cells["B"], CellRichText(TextBlock(bold_inline if row.indicator is None else label_font,
+                                                         row.label), TextBlock(hint_font, f"\n{row.hint}")))
+        else:
+            text_cell(cells["B"], row.label)
+        text_cell(ws[f"{KEY}{r}"], row.key)
+        label_lines = text_lines(row.label, WIDTHS[LABEL], 11, row.indicator is None)
+        if row.hint:
+            # italics run narrower than upright text: estimated one point smaller
+            label_lines += text_lines(row.hint, WIDTHS[LABEL], HINT_SIZE - 1) * HINT_SIZE / 11
+        ws.row_dimensions[r].height = None
+        if max(label_lines, text_lines(row.code, WIDTHS[CODE], 11, row.indicator is None)) > 1.05:
+            ws.row_dimensions[r].height = round(max(label_lines, 1) * LINE_HEIGHT + 2, 1)
         if row.indicator is None:
             fill = PatternFill("solid", fgColor="BDD7EE" if row.key.startswith("#domain") else "EDEDED")
             for c in cells.values():
@@ -263,7 +338,7 @@ def build_form(catalogue: Catalogue, unit: Unit, month: Period, deadlines: Deadl
             cells["A"].font = cells["B"].font = bold
         else:
             ind = row.indicator
-            cells["C"].value = row.measure
+            text_cell(cells["C"], row.measure)
             cells["C"].alignment = center
             for col in (VALUE, EVIDENCE):
                 cells[col].protection = open_cell
@@ -287,10 +362,12 @@ def build_form(catalogue: Catalogue, unit: Unit, month: Period, deadlines: Deadl
                     level_dvs[ind.id] = dv
                 level_dvs[ind.id].add(ref)
             if ind.id in values:
-                cells[VALUE].value = display(ind, values[ind.id])
+                text_cell(cells[VALUE], display(ind, values[ind.id]))
             if evidence.get(ind.id):
-                cells[EVIDENCE].value = evidence[ind.id]
-                fit(r, (row.label, WIDTHS[LABEL], 11, False), (evidence[ind.id], WIDTHS[EVIDENCE], 11, False))
+                text_cell(cells[EVIDENCE], evidence[ind.id])
+                lines = max(label_lines, text_lines(evidence[ind.id], WIDTHS[EVIDENCE], 11))
+                if lines > 1.05:
+                    ws.row_dimensions[r].height = round(lines * LINE_HEIGHT + 2, 1)
         r += 1
 
     ws.freeze_panes = f"A{FIRST_ROW}"
@@ -344,23 +421,67 @@ def form_cells(book: Workbook) -> dict[int, dict[str, Any]] | None:
     (its sheet and marker), else None."""
     if SHEET not in book.sheetnames:
         return None
-    cells = book.cells(SHEET)
+    cells = book.cells(SHEET, max_rows=MAX_FORM_ROWS)
     return cells if cells.get(1, {}).get(KEY) == MARKER else None
+
+
+def renamed_form_sheet(book: Workbook) -> str | None:
+    """The name of a sheet that carries the form's marker under another name
+    (the form's sheet was renamed), else None."""
+    for name in book.sheetnames:
+        if name == SHEET:
+            continue
+        rows = book.rows(name)
+        try:
+            first = next(rows, None)
+        finally:
+            rows.close()
+        if first is not None and first[0] == 1 and first[1].get(KEY) == MARKER:
+            return name
+    return None
+
+
+def not_a_form(book: Workbook) -> str:
+    """Why this workbook is not one of the cchc forms, in a user's words."""
+    if SHEET in book.sheetnames:
+        return f"sheet '{SHEET}' thiếu mã nhận dạng biểu mẫu ở ô {KEY}1"
+    return f"không có sheet '{SHEET}' (đã bị xóa hoặc đổi tên?)"
 
 
 def _text(v: Any) -> str:
     return "" if v is None else str(v).strip()
 
 
+def _same_name(a: str, b: str) -> bool:
+    return " ".join(fold(a).split()) == " ".join(fold(b).split())
+
+
 def read_form(cells: Mapping[int, Mapping[str, Any]], file: str, catalogue: Catalogue,
-              registry: Registry) -> FilledForm:
-    """Validate every cell of a filled form (`form_cells`); the typed values, or DataError."""
+              registry: Registry, merged: Sequence[str] = ()) -> FilledForm:
+    """Validate every cell of a filled form (`form_cells`; `merged`: the
+    sheet's merged ranges); the typed values, or DataError."""
     problems: list[Problem] = []
 
     def bad(cell: str, message: str) -> None:
         problems.append(Problem(message, file=file, sheet=SHEET, cell=cell))
 
-    head = {ref: cells.get(int(ref[1:]), {}).get(ref[0]) for ref in (UNIT_CELL, MONTH_CELL)}
+    # Cells that hold no value (a formula never computed, a broken number):
+    # each is named; a figure's own cell is reported with its label below.
+    readable: dict[int, dict[str, Any]] = {}
+    for n in sorted(cells):
+        readable[n] = {}
+        for col, v in cells[n].items():
+            if isinstance(v, Unreadable) and not (col == VALUE and n >= FIRST_ROW):
+                bad(f"{col}{n}", str(v))
+                continue
+            readable[n][col] = v
+    cells = readable
+    for ref in merged:
+        if ref not in TEMPLATE_MERGES:
+            bad(ref.split(":")[0], f"các ô {ref} bị gộp: biểu mẫu đã bị sửa (chỉ ô đầu giữ giá trị, số liệu ở các ô "
+                                   "còn lại bị mất); hãy bỏ gộp ô hoặc dùng biểu mẫu mới")
+
+    head = {ref: cells.get(int(ref[1:]), {}).get(ref[0]) for ref in (UNIT_CELL, NAME_CELL, MONTH_CELL)}
     unit_code = _text(head[UNIT_CELL])
     unit: Unit | None = None
     if not unit_code:
@@ -369,13 +490,18 @@ def read_form(cells: Mapping[int, Mapping[str, Any]], file: str, catalogue: Cata
         bad(UNIT_CELL, f"đơn vị không có trong danh mục: '{unit_code}'")
     else:
         unit = registry.get(unit_code)
+        name = _text(head[NAME_CELL])
+        if not _same_name(name, unit.name):
+            bad(NAME_CELL, f"tên đơn vị '{name}' không khớp mã {unit.code} ở ô {UNIT_CELL} (mã {unit.code} là "
+                           f"'{unit.name}'): biểu mẫu của đơn vị khác, hoặc mã/tên đã bị sửa")
     month: Period | None = None
     raw_month = head[MONTH_CELL]
     if isinstance(raw_month, (int, float)) and not isinstance(raw_month, bool) and 1 <= raw_month < 2958466:
         from openpyxl.utils.datetime import from_excel  # Excel made the text a date (a serial number)
 
-        day = from_excel(raw_month)
-        raw_month = f"{day.year:04d}-{day.month:02d}"
+        raw_month = from_excel(raw_month)
+    if hasattr(raw_month, "year") and hasattr(raw_month, "month") and not isinstance(raw_month, str):
+        raw_month = f"{raw_month.year:04d}-{raw_month.month:02d}"
     try:
         month = parse_month(_text(raw_month))
     except PeriodError as e:
@@ -405,8 +531,9 @@ def read_form(cells: Mapping[int, Mapping[str, Any]], file: str, catalogue: Cata
                     bad(ref, f"ô thuộc dòng bị khóa, không được nhập số liệu ('{_text(v)}')")
             continue
         ind = expected.indicator
-        if _text(b) != ind.label:
-            bad(f"{LABEL}{n}", f"nhãn chỉ số đã bị sửa: '{_text(b)}' (đúng: '{ind.label}')")
+        label = _text(b).split("\n", 1)[0].strip()  # the label, without the hint printed under it
+        if label != ind.label:
+            bad(f"{LABEL}{n}", f"nhãn chỉ số đã bị sửa: '{label}' (đúng: '{ind.label}')")
         if key in seen:
             bad(value_ref, f"chỉ số {key} xuất hiện hai lần (dòng {seen[key]} và {n}): biểu mẫu đã bị sửa")
             continue
@@ -423,18 +550,16 @@ def read_form(cells: Mapping[int, Mapping[str, Any]], file: str, catalogue: Cata
             bad(value_ref, f"{ind.label}: {err}")
             continue
         out.cells[key] = value_ref
-    for lim in catalogue.limits:
-        if lim.whole not in out.values or any(p not in out.values for p in lim.parts):
-            continue
-        total = sum(out.values[p] for p in lim.parts)
-        if total > out.values[lim.whole]:
-            lhs = " + ".join(f"{catalogue.indicators[p].label} ({out.values[p]})" for p in lim.parts)
-            whole = catalogue.indicators[lim.whole].label
-            bad(out.cells[lim.parts[0]],
-                f"{lhs} lớn hơn {whole} ({out.values[lim.whole]}, ô {out.cells[lim.whole]})")
+    problems.extend(limit_problems(out.unit, out.month, out.values, catalogue, file, form_where(out),
+                                   name=lambda i: catalogue.indicators[i].label, prefix=False))
     if problems:
         raise DataError(problems)
     return out
+
+
+def form_where(form: FilledForm) -> dict[str, Where]:
+    """Where each value of a read form is (its cell)."""
+    return {ind: Where(SHEET, cell=ref) for ind, ref in form.cells.items()}
 
 
 def _criterion_title(catalogue: Catalogue, key: str) -> str:

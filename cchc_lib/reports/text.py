@@ -11,6 +11,7 @@ from typing import Iterable, Sequence
 from cchc_lib.core.catalogue import Catalogue, Criterion, load_catalogue
 from cchc_lib.core.periods import parse_month
 from cchc_lib.errors import CatalogueError, CchcError
+from cchc_lib.files import csv_text
 from cchc_lib.fmt import count_vi, percent_vi, points_vi
 from cchc_lib.core.rules import STATUS_VI
 from cchc_lib.core.scoring import CriterionScore, Scorecard
@@ -142,9 +143,9 @@ def to_csv(cards: Iterable[Scorecard]) -> str:
     for card in cards:
         for c in card.criteria:
             d = c.to_dict()
-            w.writerow([card.unit_code or "", str(card.period), c.code, c.criterion.title, c.status,
-                        d["points"], d["max_points"], "" if d["rate"] is None else d["rate"], c.outcome.detail,
-                        d["gap"] or ""])
+            w.writerow([csv_text(v) for v in (  # no cell a spreadsheet would run as a formula
+                card.unit_code or "", str(card.period), c.code, c.criterion.title, c.status,
+                d["points"], d["max_points"], "" if d["rate"] is None else d["rate"], c.outcome.detail, d["gap"] or "")])
     return buf.getvalue()
 
 
