@@ -13,7 +13,7 @@ import tempfile
 from pathlib import Path
 
 from cchc_lib.errors import DataError, Problem
-from cchc_lib.store.db import BUSY_TIMEOUT_MS
+from cchc_lib.store.db import _wait_s, store_error
 
 
 def database_bytes(path: str | Path) -> bytes:
@@ -21,9 +21,9 @@ def database_bytes(path: str | Path) -> bytes:
     if not src_path.is_file():
         raise DataError([Problem("không tìm thấy cơ sở dữ liệu", file=str(src_path))])
     try:
-        src = sqlite3.connect(f"{src_path.resolve().as_uri()}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_MS / 1000)
+        src = sqlite3.connect(f"{src_path.resolve().as_uri()}?mode=ro", uri=True, timeout=_wait_s())
     except sqlite3.Error as e:
-        raise DataError([Problem(f"không mở được cơ sở dữ liệu: {e}", file=str(src_path))]) from None
+        raise store_error(e, src_path, "không mở được cơ sở dữ liệu") from None
     try:
         with tempfile.TemporaryDirectory(prefix="cchc-copy-") as tmp:
             copy = Path(tmp) / src_path.name
@@ -34,7 +34,7 @@ def database_bytes(path: str | Path) -> bytes:
             finally:
                 dst.close()
             return copy.read_bytes()
-    except sqlite3.DatabaseError as e:
-        raise DataError([Problem(f"tệp không phải cơ sở dữ liệu SQLite hợp lệ ({e})", file=str(src_path))]) from None
+    except (sqlite3.Error, OSError) as e:
+        raise store_error(e, src_path, "không sao được cơ sở dữ liệu") from None
     finally:
         src.close()
