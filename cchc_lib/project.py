@@ -37,8 +37,13 @@ def project_root(start: str | Path | None = None) -> Path:
     return find_project(start) or find_project() or PACKAGE_DIR.parent
 
 
+def params_dir(root: Path | None = None) -> Path:
+    """The project's editable settings: units, deadlines, organisation, reports."""
+    return (root or project_root()) / "params"
+
+
 def units_path(root: Path | None = None) -> Path:
-    return (root or project_root()) / "params" / "units.yaml"
+    return params_dir(root) / "units.yaml"
 
 
 def sample_path(root: Path | None = None) -> Path:

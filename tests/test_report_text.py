@@ -89,13 +89,15 @@ def test_period_labels_lowered_mid_sentence(scored):
 def test_change_tile_names_the_previous_period_once():
     h = {"change": None, "change_text": "chưa có số liệu Tháng 12/2022", "previous_period": "2022-12",
          "previous_label": "Tháng 12/2022"}
-    label, value, hint = change_tile(h)
-    assert (value + hint).lower().count("tháng 12/2022") == 1
-    assert hint == "chưa có số liệu tháng 12/2022"
+    tile = change_tile(h)
+    assert (tile["value"] + tile["hint"]).lower().count("tháng 12/2022") == 1
+    assert tile["hint"] == "chưa có số liệu tháng 12/2022"
     h = {"change": 0.45, "change_text": "+0,45 điểm so với Tháng 11/2023 (80,1%)", "previous_period": "2023-11",
          "previous_label": "Tháng 11/2023", "previous_percent": 80.1}
-    label, value, hint = change_tile(h)
-    assert "+0,45 điểm" in value and hint == "so với tháng 11/2023 (80,1%)"
+    tile = change_tile(h)
+    assert "+0,45 điểm" in tile["value"] and tile["hint"] == "so với tháng 11/2023 (80,1%)" and tile["cls"] == "up"
+    same = change_tile({**h, "change": 0.0, "change_text": "giữ nguyên so với tháng 11/2023 (80,1%)"})
+    assert same["value"] == "giữ nguyên" and "±" not in same["value"] and same["cls"] == ""
 
 
 def test_short_trend_window_is_a_sentence_not_charts():

@@ -95,7 +95,7 @@ def test_unit_name_is_escaped(rendered):
     dept = (rendered["out"] / "department.html").read_text(encoding="utf-8")
     assert "<script" not in dept
     index = (rendered["root"] / "output" / "index.html").read_text(encoding="utf-8")
-    assert "<script" not in index and "&lt;script&gt;" in index
+    assert index.count("<script") == 1 and '<script>alert' not in index and "&lt;script&gt;" in index  # only its own
 
 
 def test_analyst_commentary_is_markdown_with_html_escaped(rendered):
@@ -111,7 +111,8 @@ def test_index_lists_every_report(rendered):
         assert f'href="2023-Q3/{name}.html"' in index
     dept = _score_json(rendered)
     assert points_vi(dept["points"]) in index
-    assert "<script" not in index and "http:" not in index and "https:" not in index  # nothing remote
+    assert index.count("<script") == 1 and "<link" not in index  # self-contained: its own script only
+    assert "http:" not in index and "https:" not in index  # nothing remote
 
 
 def test_executed_notebooks_are_kept(rendered):
@@ -139,12 +140,12 @@ def _flat(text: str) -> str:
 def test_pdf_text_has_every_diacritic(rendered):
     expected = _score_json(rendered, "GDTRH")
     text = _flat(_pdf_text(rendered["out"] / "GDTRH.pdf"))
-    assert "Phòng Giáo dục Trung học (GDTRH)" in text
+    assert "Phòng Giáo dục Trung học" in text and "(GDTRH)" not in text  # a name, not a code
     assert "Báo cáo kết quả chỉ số CCHC — Quý III/2023" in text
     assert f"{points_vi(expected['points'])} / {points_vi(expected['max_points'])}" in text
     assert percent_vi(expected["points"] / expected["max_points"]) in text
-    # the provenance line is printed in monospace: its letters must survive too
-    assert f"Mã đơn vị: GDTRH · Kỳ: 2023-Q3 · Nguồn số liệu: sample.csv · Số liệu đến: Tháng 9/2023" in text
+    # provenance in plain words at the end: no file name, no period code
+    assert "(đã có đến tháng 9/2023)" in text and "sample.csv" not in text and "2023-Q3" not in text
     assert "Điểm bị mất và lý do" in text and "Nhận xét của chuyên viên" in text
     for broken in ("ô`", "ê´", "ê~", "o^"):
         assert broken not in text
@@ -158,10 +159,10 @@ def test_pdf_uses_fonts_with_vietnamese_coverage(rendered):
     for page in PdfReader(str(rendered["out"] / "GDTRH.pdf")).pages:
         for f in (page.get("/Resources") or {}).get("/Font", {}).values():
             fonts.add(str(f.get_object().get("/BaseFont")))
-    assert any("Mono" in f and ("Noto" in f or "DejaVu" in f) for f in fonts), fonts
     assert any(("NotoSans" in f or "DejaVuSans" in f) and "Mono" not in f for f in fonts), fonts
+    assert all("Noto" in f or "DejaVu" in f for f in fonts if "Mono" in f), fonts  # never a monospace without ồ, ế
     text = _pdf_text(rendered["out"] / "department.pdf")
-    assert "Toàn Sở Giáo dục và Đào tạo Hải Phòng" in _flat(text)
+    assert "Toàn Sở GD&ĐT" in _flat(text) and "Sở Giáo dục và Đào tạo Hải Phòng" in _flat(text)
     assert "Đề xuất các biện pháp khắc phục" in _flat(text)
 
 
@@ -188,3 +189,35 @@ def test_unit_notebook_runs_under_plain_papermill(tmp_path):
     expected = json.loads(commands.score(proj["data"], "2023-Q1", "VP", "json", None, proj["units"]))
     assert figures["points"] == pytest.approx(expected["points"])
     assert figures["unit"] == "VP" and figures["period"] == "2023-Q1"
+
+
+def test_executed_notebook_is_readable_and_styled_for_jupyterlab(rendered):
+    raw = (rendered["out"] / "GDTRH.ipynb").read_text(encoding="utf-8")
+    assert not re.search(r"\\u[0-9a-fA-F]{4}", raw), "text kept as \\u escapes"
+    nb = nbformat.read(rendered["out"] / "GDTRH.ipynb", as_version=4)
+    injected = next(c for c in nb.cells if "injected-parameters" in c.metadata.get("tags", []))
+    assert "Đánh giá chung" in injected.source  # the commentary parameter, as the analyst wrote it
+    outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])]
+    styles = [o for o in outputs if o.get("metadata", {}).get("cchc") == "stylesheet"]
+    assert len(styles) == 1 and "<style" in styles[0]["data"]["text/html"] and ".cchc.cchc" in styles[0]["data"]["text/html"]
+    views = [o for o in outputs if "text/html" in o.get("data", {}) and o not in styles
+             and "application/vnd.cchc.figures+json" not in o["data"]]
+    assert views and all(o["data"]["text/html"].startswith('<div class="cchc">') for o in views)
+    assert all(o["output_type"] == "display_data" for o in views)  # no "Out[n]" prompts
+    html = (rendered["out"] / "GDTRH.html").read_text(encoding="utf-8")
+    assert html.count("<style") == 1  # the page's own; the notebook's injected copy is left out
+
+
+def test_report_sections_and_legends_in_the_page(rendered):
+    html = (rendered["out"] / "department.html").read_text(encoding="utf-8")
+    assert "Nhận xét của chuyên viên" not in html  # none for the department in this batch: no empty section
+    for words in ("Văn phòng và Thanh tra Sở", "Các phòng Sở", "Màu theo tỷ lệ điểm đạt",
+                  "Toàn Sở GD&amp;ĐT so với các đơn vị", 'id="tinh-hinh-nop-so-lieu"', "Màu dòng:", "Nguồn số liệu"):
+        assert words in html, words
+    unit = (rendered["out"] / "GDTRH.html").read_text(encoding="utf-8")
+    assert unit.index("Nhận xét của chuyên viên") < unit.index("Điểm theo lĩnh vực")  # near the top
+    assert "trong nhóm các phòng Sở" in unit
+    index = (rendered["root"] / "output" / "index.html").read_text(encoding="utf-8")
+    assert 'href="2023-Q3/department.html#tinh-hinh-nop-so-lieu"' in index
+    assert "<h3>Các phòng Sở</h3>" in index and "<h3>Văn phòng và Thanh tra Sở</h3>" in index
+    assert 'class="sortable"' in index and 'id="loc"' in index and 'hidden' in index

@@ -403,4 +403,6 @@ def test_a_unit_that_sent_a_blank_form_reads_so_in_its_report(tmp_path):
     assert other.headline["percent_text"] == "chưa gửi số liệu" and other.figures["blank_form"] is False
     dept = reports.department_report(ctx, "2023-03")
     panel = views.status_panel(dept)
-    assert "Nộp biểu trống: 1" in panel and "<td>Phòng Giáo dục Trung học</td><td>Tháng 3/2023</td><td>Nộp biểu trống</td>" in panel
+    # one row per unit: not sent, blank form, late (the months in each column)
+    assert "Nộp biểu trống: 1" in panel and "<th>Nộp biểu trống</th>" in panel
+    assert "<tr><td>Phòng Giáo dục Trung học</td><td>–</td><td>tháng 3</td>" in panel

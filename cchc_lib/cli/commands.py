@@ -18,6 +18,7 @@ from cchc_lib.core.deadlines import Deadlines, load_cutoff, load_deadlines
 from cchc_lib.core.organisation import load_organisation
 from cchc_lib.core.periods import Period, parse_month_spoken, parse_period
 from cchc_lib.core.scoring import ranking, score_all, score_department, score_unit
+from cchc_lib.core.settings import load_settings, settings_dir
 from cchc_lib.core.units import Registry, Unit, load_registry
 from cchc_lib.errors import CchcError, UsageError
 from cchc_lib.files import write_bytes, write_text
@@ -30,6 +31,7 @@ from cchc_lib.intake.sample_db import build_sample_db
 from cchc_lib.intake.sources import open_dataset
 from cchc_lib.render.batch import ExitText, load_spec, parse_spec, run_batch, spec_from_options
 from cchc_lib.render.pdf import INSTALL_HINT, find_browser
+from cchc_lib.render.preview import commentary_page, preview as run_preview
 from cchc_lib.render.worker import DEPARTMENT, SUFFIXES
 from cchc_lib.reports.data import has_data, open_context
 from cchc_lib.reports.text import format_catalogue, format_ranking, format_table, to_csv, to_json
@@ -47,6 +49,11 @@ def load_setup(catalogue: str | Path | None = None, units: str | Path | None = N
     """The catalogue and the unit registry (defaults: shipped 2023, params/units.yaml)."""
     cat = load_catalogue(catalogue)
     return cat, load_registry(units or project.units_path(), cat.unit_kinds)
+
+
+def _whole(units: str | Path | None) -> str:
+    """The department's one name (`whole` of params/organisation.yaml, the registry's settings)."""
+    return load_settings(settings_dir(units)).organisation.whole
 
 
 def criteria(catalogue: str | Path | None = None) -> str:
@@ -85,10 +92,10 @@ def score(data: str | Path | None, period: str, unit: str | None = None, fmt: st
             sent = [x for x in reg if has_data(ds, x.code, p)]
             ranked = ranking(score_unit(ds, cat, x, p) for x in sent)
             unsent = [x for x in reg if x not in sent]
-        written = write_bytes(output, scorecard_workbook(card, cat, ranked, unsent or ()))
+        written = write_bytes(output, scorecard_workbook(card, cat, ranked, unsent or (), _whole(units)))
         what = f"phiếu điểm {card.unit.code if card.unit else 'toàn Sở'}" + ("" if u else " và xếp hạng đơn vị")
         return f"Đã ghi {what} {p.label_vi_lower} (Excel) vào {written}"
-    text = to_json(card) if fmt == "json" else to_csv([card]) if fmt == "csv" else format_table(card, cat)
+    text = to_json(card) if fmt == "json" else to_csv([card]) if fmt == "csv" else format_table(card, cat, _whole(units))
     if output is not None:
         # byte for byte what stdout gets: CSV and JSON are the machine formats
         written = write_text(output, text if text.endswith("\n") else text + "\n")
@@ -130,7 +137,7 @@ def demo(period: str = DEMO_PERIOD, root: Path | None = None, progress: bool = T
         # The demo's own deadlines (the defaults): its late and on-time cases must not move with the department's.
         out.append(build_sample_db(db, cat, reg, Deadlines(), 2023))
     dept, cards = score_all(open_dataset(db, cat, reg), cat, reg, p)
-    out.append(format_table(dept, cat))
+    out.append(format_table(dept, cat, _whole(units)))
     out.append(format_ranking(ranking(cards)))
     try:
         has_browser = bool(find_browser())
@@ -140,7 +147,8 @@ def demo(period: str = DEMO_PERIOD, root: Path | None = None, progress: bool = T
     if not has_browser:
         out.append(f"PDF: {INSTALL_HINT}; chỉ tạo báo cáo HTML.")
     spec = spec_from_options(str(folder / "2023-Q3.yaml"), [str(p)], (), formats, str(db))
-    spec = dataclasses.replace(spec, registry=str(units.resolve()), output=str(output.resolve()))
+    spec = dataclasses.replace(spec, registry=str(units.resolve()), output=str(output.resolve()),
+                               commentary_dir=str((folder / "commentary").resolve()))
     report = run_batch(spec, root=root, progress=progress)
     out.append(report.text())
     # The documents the department signs and sends: the year's báo cáo (Word)
@@ -157,6 +165,7 @@ def demo(period: str = DEMO_PERIOD, root: Path | None = None, progress: bool = T
                           f"Bảng tự đánh giá năm {year} (Excel): "
                           f"{project.shown_path(docs_dir / (DEPARTMENT + SUFFIXES['self-assessment']))}"]))
     cmd, shown_db, shown_units = project.command_name(), project.shown_path(db), project.shown_path(units)
+    shown_batch = project.shown_path(folder / "2023-Q3.yaml")
     demo_args = f"--db {shown_db} --units {shown_units}"
     out.append("\n".join([
         f"Đây là số liệu bịa để chạy thử ({shown_db}, danh mục {shown_units}), tách khỏi số liệu của Sở.",
@@ -164,6 +173,8 @@ def demo(period: str = DEMO_PERIOD, root: Path | None = None, progress: bool = T
         f"  {cmd} status --period {p} {demo_args}",
         f"  {cmd} history --unit VP --month 2023-06 {demo_args}",
         f"  {cmd} score --period {p} --unit GDTRH {demo_args}",
+        f"  {cmd} commentary {shown_batch} --period {p} --unit GDTRH   # nhận xét lấy từ demo/commentary/",
+        f"  {cmd} preview {shown_batch} --period {p} --unit GDTRH      # tạo lại báo cáo mỗi khi sửa (Ctrl+C dừng)",
         f"Bắt đầu với số liệu thật của Sở: {cmd} init (xem README, mục \"Bắt đầu với số liệu thật\").",
     ]))
     return ExitText("\n\n".join(out), max(report.exit_code, signed.exit_code))
@@ -390,3 +401,15 @@ def self_assessment(period: str, output: str | Path | None = None, data: str | P
         text += (f"\n{count_vi(len(flagged))} tiêu chí có điểm nhưng chưa có tài liệu kiểm chứng (tô màu trong bảng): "
                  f"{', '.join(flagged)}.")
     return text
+
+
+def preview(batch: str | None, period: str, unit: str, data: str | None = None, interval: float = 0.5) -> str:
+    """`cchc preview`: one report, rendered again whenever one of its files changes (until Ctrl+C)."""
+    run = run_preview(period, unit, batch=batch, data=data, poll=interval)
+    return "" if run.renders else "Không tạo được báo cáo nào."
+
+
+def commentary(batch: str | None, period: str, unit: str) -> str:
+    """`cchc commentary`: the analyst's commentary of one report, alone, as an HTML page."""
+    _path, line = commentary_page(period, unit, batch=batch)
+    return line

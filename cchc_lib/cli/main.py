@@ -232,6 +232,24 @@ def build_parser() -> argparse.ArgumentParser:
                                                  a.chromium, a.executor, not a.quiet, a.scheduler, a.kernel,
                                                  a.template))
 
+    p = command("preview", "xem trước một báo cáo khi đang sửa: tạo lại mỗi khi notebook, nhận xét, danh mục, "
+                           "cài đặt hoặc số liệu thay đổi (một kernel giữ sẵn; Ctrl+C để dừng)",
+                ["preview --period 2023-Q3 --unit GDTRH", "preview --period Q3/2023 --unit department"])
+    p.add_argument("batch", nargs="?", metavar="TỆP_LÔ.yaml", help="tệp lô (tùy chọn): số liệu, nhận xét lấy từ đó")
+    p.add_argument("--period", required=True, metavar="KỲ", help="kỳ báo cáo, ví dụ 2023-Q3")
+    p.add_argument("--unit", required=True, metavar="MÃ", help="mã đơn vị, hoặc department cho báo cáo toàn Sở")
+    p.add_argument("--data", "--db", dest="data", metavar="PATH",
+                   help="cơ sở dữ liệu hoặc bảng số liệu (mặc định: data/cchc.sqlite của dự án)")
+    p.add_argument("--interval", type=float, default=0.5, metavar="GIÂY", help="kiểm tra thay đổi mỗi bao nhiêu giây")
+    p.set_defaults(run=lambda a: commands.preview(a.batch, a.period, a.unit, a.data, a.interval))
+
+    p = command("commentary", "xem trước riêng phần nhận xét của chuyên viên (tệp commentary/<kỳ>/<mã>.md)",
+                ["commentary --period 2023-Q3 --unit GDTRH", "commentary --period 2023-Q3 --unit department"])
+    p.add_argument("batch", nargs="?", metavar="TỆP_LÔ.yaml", help="tệp lô (tùy chọn): nhận xét viết trong tệp lô")
+    p.add_argument("--period", required=True, metavar="KỲ", help="kỳ báo cáo, ví dụ 2023-Q3")
+    p.add_argument("--unit", required=True, metavar="MÃ", help="mã đơn vị, hoặc department cho báo cáo toàn Sở")
+    p.set_defaults(run=lambda a: commands.commentary(a.batch, a.period, a.unit))
+
     p = command("demo", "chạy thử trên số liệu mẫu, riêng khỏi số liệu của Sở (data/sample.sqlite, output/demo/)",
                 ["demo", "demo --period 2023-Q2"])
     p.add_argument("--period", default=commands.DEMO_PERIOD, metavar="KỲ", help="kỳ báo cáo (mặc định: 2023-Q3)")

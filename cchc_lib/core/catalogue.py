@@ -18,6 +18,7 @@ import yaml
 from cchc_lib.errors import CatalogueError, Problem
 from cchc_lib.project import PACKAGE_DIR
 from cchc_lib.core.rules import Rule, RuleContext, SpecError, get_rule, to_fraction
+from cchc_lib.core.yamltext import yaml_problem  # noqa: F401  (units and others import it from here)
 
 KINDS = ("count", "bool", "level")
 NOT_DUE = "kps"  # the same value as dataset.NOT_DUE (dataset imports this module)
@@ -477,14 +478,6 @@ def _load_cached(path: str, mtime: float) -> Catalogue:
     except yaml.YAMLError as e:
         raise CatalogueError([yaml_problem(e, path)]) from None
     return parse_catalogue(doc, Path(path).name)
-
-
-def yaml_problem(e: yaml.YAMLError, file: str) -> Problem:
-    """A YAML syntax error (or a refused `!!python` tag) as one line, with
-    the line number where the parser stopped."""
-    mark = getattr(e, "problem_mark", None)
-    what = " ".join(str(getattr(e, "problem", None) or e).split())
-    return Problem(f"YAML không hợp lệ: {what}", file=file, row=mark.line + 1 if mark else None)
 
 
 def load_catalogue(path: str | Path | None = None) -> Catalogue:

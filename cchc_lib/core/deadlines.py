@@ -17,9 +17,9 @@ from typing import Any, Mapping
 import yaml
 
 from cchc_lib import project
-from cchc_lib.core.catalogue import yaml_problem
 from cchc_lib.errors import CatalogueError, PeriodError, Problem
 from cchc_lib.core.periods import Period, parse_month
+from cchc_lib.core.yamltext import yaml_problem
 
 DEFAULT_ANNUAL_LABEL = "Báo cáo kết quả năm gửi Văn phòng Sở"
 #: Nghị định 09/2019/NĐ-CP, Điều 12: a month's figures run from the 15th of

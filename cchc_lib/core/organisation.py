@@ -1,6 +1,9 @@
 """The department's own identity: `params/organisation.yaml`.
 
-Its name heads the monthly form (in capitals) and the reports' titles; the
+Its name heads the monthly form (in capitals) and the reports' titles;
+`whole` is the one name of the department as one body (all its units
+together) in every report, table, sentence and the index; `short_name` and
+`topic` (the reports' header line) go with it; the
 agency block (cơ quan chủ quản, cơ quan ban hành, ký hiệu), the place
 of the date line, the signer and the "Nơi nhận" list of a Word report
 (Nghị định 30/2020/NĐ-CP, Phụ lục I).  A missing file, or a missing key,
@@ -17,6 +20,7 @@ from typing import Any
 import yaml
 
 from cchc_lib import project
+from cchc_lib.core.yamltext import yaml_problem
 from cchc_lib.errors import UsageError
 
 FILE_NAME = "organisation.yaml"
@@ -35,6 +39,9 @@ class Organisation:
     parent: str = "UBND THÀNH PHỐ HẢI PHÒNG"
     agency: str = "SỞ GIÁO DỤC VÀ ĐÀO TẠO"
     name: str = DEFAULT_NAME  # the agency inside a sentence
+    short_name: str = "Sở GD&ĐT"
+    whole: str = "Toàn Sở GD&ĐT"  # the department as one body, everywhere a report names it
+    topic: str = "Chỉ số cải cách hành chính"  # the HTML/PDF report's header line, after the name
     plan: str = "Kế hoạch nâng cao ứng dụng CNTT trong thực hiện TTHC năm {year}"  # {year}: the period's year
     symbol: str = "SGDĐT"
     place: str = "Hải Phòng"
@@ -69,7 +76,7 @@ def load_organisation(root: str | Path | None = None, *, path: str | Path | None
     try:
         doc = yaml.safe_load(p.read_text(encoding="utf-8"))
     except yaml.YAMLError as e:
-        raise UsageError(f"{p.name}: YAML không hợp lệ ({' '.join(str(e).split())})") from None
+        raise UsageError(str(yaml_problem(e, p.name))) from None
     return parse_organisation(doc, p.name)
 
 
@@ -86,14 +93,19 @@ def parse_organisation(doc: Any, source: str = FILE_NAME) -> Organisation:
     if doc is None:
         return Organisation(source=source)
     if not isinstance(doc, dict):
-        raise UsageError(f"{source}: phải là một bảng YAML (parent, agency, name, plan, symbol, place, signer, "
-                         f"recipients)")
-    known = {"parent", "agency", "name", "plan", "symbol", "place", "signer", "recipients"}
+        raise UsageError(f"{source}: phải là một bảng YAML (parent, agency, name, short_name, whole, topic, plan, "
+                         f"symbol, place, signer, recipients)")
+    known = {"parent", "agency", "name", "short_name", "whole", "topic", "plan", "symbol", "place", "signer",
+             "recipients"}
     unknown = sorted(set(map(str, doc)) - known)
     if unknown:
         raise UsageError(f"{source}: khóa không hỗ trợ: {', '.join(unknown)} (các khóa: {', '.join(sorted(known))})")
     org = Organisation(source=source)
-    changes = {k: v for k in ("parent", "agency", "name", "plan", "symbol", "place") if (v := _text(doc, k, source)) is not None}
+    changes = {k: v for k in ("parent", "agency", "name", "short_name", "whole", "topic", "plan", "symbol", "place")
+               if (v := _text(doc, k, source)) is not None}
+    empty = sorted(k for k, v in changes.items() if not v and k in ("name", "short_name", "whole", "topic"))
+    if empty:
+        raise UsageError(f"{source}: khóa {', '.join(empty)} không được để trống")
     signer = doc.get("signer")
     if signer is not None:
         if not isinstance(signer, dict):

@@ -12,9 +12,6 @@ import yaml
 from cchc_lib.core.catalogue import yaml_problem
 from cchc_lib.errors import CatalogueError, Problem, UsageError
 
-#: How the department itself (all units together) is named to a reader.
-DEPARTMENT_NAME = "Toàn Sở GD&ĐT"
-
 # Codes become file names (output/<period>/<code>.html): keep them tame.
 CODE_RE = re.compile(r"^[A-Z][A-Z0-9_]{0,31}$")
 

@@ -9,11 +9,16 @@ formats to render, and may carry the analyst's commentary per unit:
     formats: [html, pdf]          # also docx (the báo cáo), self-assessment (department's workbook)
     docx_template: my_report.docx # optional: another Word template (default: the package's)
     data: data/cchc.sqlite        # optional (default: the project database, else the sample)
-    commentary:
+    commentary:                   # optional: the files commentary/<period>/<unit>.md are the usual place
       department: |
         Markdown …
       GDTRH: |
         Markdown …
+
+The analyst's commentary is read from `commentary/<period>/<unit>.md` and
+`commentary/<period>/department.md` under the project root (`commentary_files`)
+or from the batch file; one report's text in both places is refused, as is a
+file or key that names no unit.
 
 `plan()` turns a `BatchSpec` into `render.Job`s with their input
 fingerprints, `run_batch()` skips the fresh ones, renders the rest with an
@@ -37,9 +42,11 @@ import yaml
 from cchc_lib.render import freeze
 
 from cchc_lib import project
+from cchc_lib.core.periods import Period, parse_period
+from cchc_lib.core.settings import settings_dir
+from cchc_lib.core.yamltext import key_lines, line_of, yaml_problem
 from cchc_lib.errors import CchcError, UsageError
 from cchc_lib.progress import progress
-from cchc_lib.core.periods import Period, parse_period
 from cchc_lib.render.index_page import FAILED
 from cchc_lib.render.worker import (DEPARTMENT, DEPARTMENT_ONLY, FORMATS, NOTEBOOK_FORMATS, SUFFIXES, Job, Result,
                                     WorkerOptions)
@@ -66,10 +73,19 @@ class BatchSpec:
     output: str = ""
     source: str = ""
     docx_template: str = ""  # a Word template for the docx format ("" = the package's)
+    commentary_dir: str = ""  # the analyst's Markdown files, <dir>/<period>/<unit>.md ("" = commentary/)
+    lines: tuple[tuple[tuple, int], ...] = ()  # key path → line in the batch file, for located errors
+
+    def line(self, *path: Any) -> int | None:
+        return line_of(dict(self.lines), *path)
 
 
-def _err(source: str, message: str) -> BatchError:
-    return BatchError(f"{source}: {message}" if source else message)
+COMMENTARY_DIR = "commentary"
+
+
+def _err(source: str, message: str, row: int | None = None) -> BatchError:
+    where = f"{source}, dòng {row}" if source and row else source
+    return BatchError(f"{where}: {message}" if where else message)
 
 
 def parse_formats(value: Any, source: str = "") -> tuple[str, ...]:
@@ -88,12 +104,13 @@ def parse_formats(value: Any, source: str = "") -> tuple[str, ...]:
     return tuple(out)
 
 
-def parse_spec(doc: Any, source: str = "") -> BatchSpec:
-    """Validate a parsed batch file."""
+def parse_spec(doc: Any, source: str = "", lines: Mapping[tuple, int] | None = None) -> BatchSpec:
+    """Validate a parsed batch file (`lines`: where each key is, to name the line of a problem)."""
+    lines = dict(lines or {})
     if not isinstance(doc, Mapping):
-        raise _err(source, "tệp lô phải là một bảng YAML")
-    known = {"period", "periods", "units", "notebooks", "formats", "commentary", "data", "catalogue", "registry",
-             "output", "docx_template"}
+        raise _err(source, "tệp lô phải là một bảng khóa: giá trị (period: 2023-Q3, units: all, …)")
+    known = {"period", "periods", "units", "notebooks", "formats", "commentary", "commentary_dir", "data", "catalogue",
+             "registry", "output", "docx_template"}
     unknown = sorted(set(map(str, doc)) - known)
     if unknown:
         raise _err(source, f"khóa không hỗ trợ: {', '.join(unknown)} (các khóa: {', '.join(sorted(known))})")
@@ -136,25 +153,41 @@ def parse_spec(doc: Any, source: str = "") -> BatchSpec:
     pairs.sort(key=lambda kv: KINDS_ORDER.index(kv[0]))
     comm = doc.get("commentary") or {}
     if not isinstance(comm, Mapping):
-        raise _err(source, "commentary phải là bảng mã đơn vị: nhận xét (Markdown)")
+        raise _err(source, "commentary phải là bảng mã đơn vị: nhận xét (Markdown)", line_of(lines, "commentary"))
     flat: list[tuple[str, str]] = []
+    where: dict[tuple, int] = {}
     for k, v in comm.items():
         if isinstance(v, Mapping):  # per period: {2023-Q1: {VP: "..."}}
             try:
                 key_period = parse_period(str(k))
             except CchcError as e:
-                raise _err(source, f"commentary: {e}") from None
+                raise _err(source, f"commentary: {e}", line_of(lines, "commentary", str(k))) from None
             for k2, v2 in v.items():
-                flat.append((f"{key_period}/{k2}", str(v2 or "")))
+                row = line_of(lines, "commentary", str(k), str(k2))
+                flat.append((f"{key_period}/{k2}", _text(v2, f"commentary → {k} → {k2}", source, row)))
+                where[("commentary", f"{key_period}/{k2}")] = row or 0
         else:
-            flat.append((str(k), str(v or "")))
+            row = line_of(lines, "commentary", str(k))
+            flat.append((str(k), _text(v, f"commentary → {k}", source, row)))
+            where[("commentary", str(k))] = row or 0
     periods = list(dict.fromkeys(periods))  # the same report twice is once
     if isinstance(units, tuple):
         units = tuple(dict.fromkeys(units))
     return BatchSpec(tuple(periods), units, tuple(pairs), parse_formats(doc.get("formats", ["html"]), source),
                      tuple(flat), str(doc.get("data") or ""), str(doc.get("catalogue") or ""),
                      str(doc.get("registry") or ""), str(doc.get("output") or ""), source,
-                     str(doc.get("docx_template") or ""))
+                     str(doc.get("docx_template") or ""), str(doc.get("commentary_dir") or ""),
+                     tuple((k, v) for k, v in where.items() if v))
+
+
+def _text(value: Any, key: str, source: str, row: int | None) -> str:
+    """A commentary value: Markdown text (empty when left blank)."""
+    if value is None:
+        return ""
+    if isinstance(value, (list, Mapping)) or isinstance(value, bool):
+        raise _err(source, f"{key}: nhận xét phải là một đoạn văn bản (Markdown), không phải danh sách hay bảng — "
+                           f"viết `{key.rpartition(' → ')[2]}: |`, xuống dòng rồi thụt lề đoạn văn", row)
+    return str(value)
 
 
 def load_spec(path: str | Path) -> BatchSpec:
@@ -162,10 +195,14 @@ def load_spec(path: str | Path) -> BatchSpec:
     if not p.is_file():
         raise BatchError(f"không tìm thấy tệp lô: {p}")
     try:
-        doc = yaml.safe_load(p.read_text(encoding="utf-8"))
+        text = p.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError:
+        raise BatchError(f"{p.name}: tệp lô phải lưu dạng UTF-8") from None
+    try:
+        doc = yaml.safe_load(text)
     except yaml.YAMLError as e:
-        raise BatchError(f"{p.name}: YAML không hợp lệ: {e}") from None
-    return parse_spec(doc, p.name)
+        raise BatchError(str(yaml_problem(e, p.name))) from None
+    return parse_spec(doc, p.name, key_lines(text))
 
 
 # --- plan ----------------------------------------------------------------------------
@@ -175,6 +212,7 @@ class Plan:
     jobs: list[Job]
     output: Path
     root: Path
+    settings: Any = None  # core.settings.Settings of the registry's params/ folder
 
 
 def _resolve(root: Path, value: str) -> Path:
@@ -182,9 +220,15 @@ def _resolve(root: Path, value: str) -> Path:
     return p if p.is_absolute() else (root / p)
 
 
-def commentary_for(spec: BatchSpec, period: Period, name: str) -> str:
+def commentary_for(spec: BatchSpec, period: Period | str, name: str) -> str:
+    """The batch file's commentary for one report (by period, else for every period)."""
     c = dict(spec.commentary)
     return c.get(f"{period}/{name}", c.get(name, ""))
+
+
+def _commentary_key(spec: BatchSpec, period: str, name: str) -> str | None:
+    c = dict(spec.commentary)
+    return f"{period}/{name}" if f"{period}/{name}" in c else name if name in c else None
 
 
 def check_commentary(spec: BatchSpec, registry) -> None:
@@ -195,7 +239,78 @@ def check_commentary(spec: BatchSpec, registry) -> None:
         name = key.rpartition("/")[2]
         if name != DEPARTMENT and name not in registry:
             raise _err(spec.source, f"commentary: {name!r} không phải mã đơn vị trong danh mục "
-                                    f"hoặc '{DEPARTMENT}'")
+                                    f"hoặc '{DEPARTMENT}'", spec.line("commentary", key))
+
+
+def _shown_path(path: Path, root: Path) -> str:
+    try:
+        return str(path.relative_to(root))
+    except ValueError:
+        return str(path)
+
+
+def commentary_folder(spec: BatchSpec, root: Path, period: Period | str) -> Path:
+    """`commentary/<period>/` under the project root (or the batch file's `commentary_dir`)."""
+    return (_resolve(root, spec.commentary_dir) if spec.commentary_dir else root / COMMENTARY_DIR) / str(period)
+
+
+def commentary_files(root: Path, period: str, registry, folder: Path | None = None) -> dict[str, Path]:
+    """The analyst's Markdown files of one period: `commentary/<period>/<UNIT>.md`
+    and `commentary/<period>/department.md` (name → file; a unit's code in any
+    case; `folder`: another `<dir>/<period>/`).  A file that names no unit, or
+    is not Markdown, is refused: a typo must not drop a text.  Editors'
+    backups (`VP.md~`) and hidden files are skipped."""
+    folder = folder or root / COMMENTARY_DIR / period
+    if not folder.is_dir():
+        return {}
+    codes = {c.upper(): c for c in registry.codes}
+    out: dict[str, Path] = {}
+    for f in sorted(folder.iterdir()):
+        if not f.is_file() or f.name.startswith((".", "#", "~")) or f.name.endswith("~"):
+            continue
+        shown = _shown_path(f, root)
+        if f.suffix.lower() != ".md":
+            raise BatchError(f"{shown}: nhận xét phải là tệp Markdown .md, tên tệp là mã đơn vị "
+                             f"(ví dụ VP.md) hoặc {DEPARTMENT}.md")
+        name = DEPARTMENT if f.stem.lower() == DEPARTMENT else codes.get(f.stem.upper())
+        if name is None:
+            raise BatchError(f"{shown}: {f.stem!r} không phải mã đơn vị trong danh mục hoặc '{DEPARTMENT}' — "
+                             f"đổi tên tệp thành mã đơn vị, ví dụ {next(iter(codes.values()), 'VP')}.md")
+        if name in out:
+            raise BatchError(f"{shown}: trùng với {_shown_path(out[name], root)} (cùng một báo cáo): giữ một tệp")
+        out[name] = f
+    return out
+
+
+def read_commentary(path: Path, root: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as e:
+        text = path.read_bytes()[:e.start].decode("utf-8", "replace")
+        raise BatchError(f"{_shown_path(path, root)}, dòng {text.count(chr(10)) + 1}: tệp phải lưu dạng UTF-8 "
+                         f"(trong trình soạn thảo: Lưu với mã hóa UTF-8)") from None
+
+
+def commentary_of(spec: BatchSpec, root: Path, period: str, name: str,
+                  files: dict[str, Path] | None = None) -> tuple[str, str]:
+    """(text, where it comes from) of one report's commentary: its Markdown
+    file, or the batch file.  Both for the same report is refused."""
+    path = (files or {}).get(name)
+    key = _commentary_key(spec, period, name)
+    in_batch = commentary_for(spec, period, name)
+    if path is not None:
+        text = read_commentary(path, root)
+        if in_batch.strip() and text.strip():
+            row = spec.line("commentary", key) if key else None
+            where = f"{spec.source}" + (f", dòng {row}" if row else "")
+            raise BatchError(f"{_shown_path(path, root)}: nhận xét của báo cáo này cũng có trong tệp lô ({where}) — "
+                             f"giữ một nơi (xóa khóa trong tệp lô hoặc tệp .md)")
+        if text.strip():
+            return text, _shown_path(path, root)
+    if in_batch.strip():
+        row = spec.line("commentary", key) if key else None
+        return in_batch, spec.source + (f", dòng {row}" if row else "") if spec.source else "tệp lô"
+    return "", ""
 
 
 def select_units(spec: BatchSpec, registry) -> list:
@@ -244,10 +359,13 @@ def plan(spec: BatchSpec, root: Path | None = None, output: str | Path | None = 
     # Word template that cannot be used before any report is made.
     load_organisation(root)
     org_file = organisation_path(root)
+    # The settings beside the registry (names, trend criteria, colours, groups) shape every report.
+    params = settings_dir(registry)
     common = {"library": freeze.library_digest(),
               "catalogue": freeze.file_digest(catalogue or default_catalogue_path()),
-              "cutoff": str(load_cutoff(root)),  # the reports show the dates a period's figures cover
-              "organisation": freeze.file_digest(org_file)}
+              "cutoff": str(load_cutoff(params.parent)),  # the reports show the dates a period's figures cover
+              "organisation": freeze.file_digest(org_file),
+              "settings": [freeze.file_digest(params / n) for n in ("organisation.yaml", "reports.yaml")]}
     documents: tuple[tuple[str, str], ...] = ()
     if any(f not in NOTEBOOK_FORMATS for f in spec.formats):
         from cchc_lib.reports.word import DEFAULT_TEMPLATE, check_template
@@ -263,6 +381,7 @@ def plan(spec: BatchSpec, root: Path | None = None, output: str | Path | None = 
     jobs: list[Job] = []
     for period in spec.periods:
         ranks = None
+        files = commentary_files(root, str(period), ctx.registry, commentary_folder(spec, root, period))
         window = months_read(period)
         # The department report also shows who reported late or not at all.
         all_data = freeze.digest([freeze.data_digest(ctx.dataset, None, window),
@@ -279,7 +398,7 @@ def plan(spec: BatchSpec, root: Path | None = None, output: str | Path | None = 
                 ranks = {c.unit_code: (r, n) for r, c in ranked}
             for u in targets:
                 name = DEPARTMENT if u is None else u.code
-                text = commentary_for(spec, period, name)
+                text, _ = commentary_of(spec, root, str(period), name, files)
                 # strings only here, at the papermill boundary
                 params = ({"unit": u.code} if u else {}) | {"period": str(period)} | base_params | {"commentary": text}
                 parts = {**common, "notebook": nb_digest, "params": params,
@@ -293,7 +412,7 @@ def plan(spec: BatchSpec, root: Path | None = None, output: str | Path | None = 
                 fp = freeze.fingerprint(parts)
                 jobs.append(Job(name, kind, period, str(nb), tuple(params.items()), formats,
                                 str(out / str(period)), str(root), fp, f"{name} {period}", documents))
-    return Plan(jobs, out, root)
+    return Plan(jobs, out, root, ctx.settings)
 
 
 # --- run -----------------------------------------------------------------------------
@@ -490,11 +609,14 @@ class ExitText(str):
         return s
 
 
-def write_index(output: Path) -> Path:
+def write_index(output: Path, settings: Any = None, problems: list[str] | None = None) -> Path:
+    """output/index.html from every report's published figures (those that
+    do not match the figures contract are left out and described in `problems`)."""
+    from cchc_lib.core.settings import DEFAULTS
     from cchc_lib.files import write_text
     from cchc_lib.render.index_page import collect, index_html
 
-    return write_text(output / "index.html", index_html(collect(output)))
+    return write_text(output / "index.html", index_html(collect(output, problems), settings=settings or DEFAULTS))
 
 
 def run_batch(spec: BatchSpec, *, root: Path | None = None, output: str | Path | None = None, workers: int | None = None,
@@ -540,7 +662,9 @@ def run_batch(spec: BatchSpec, *, root: Path | None = None, output: str | Path |
                         bar.set_postfix_str(result.job.label, refresh=False)
             finally:
                 bar.close()
-        report.index = write_index(p.output)
+        left_out: list[str] = []
+        report.index = write_index(p.output, p.settings, left_out)
+        report.notes.extend(f"Mục lục bỏ qua: {x}" for x in left_out)
     report.seconds = time.perf_counter() - start
     return report
 

@@ -43,7 +43,7 @@ def library_digest() -> str:
     from cchc_lib.project import VERSION as __version__
 
     h = hashlib.sha256(__version__.encode())
-    files = sorted(p for p in PACKAGE.rglob("*") if p.is_file() and p.suffix in (".py", ".j2", ".css", ".json", ".yaml")
+    files = sorted(p for p in PACKAGE.rglob("*") if p.is_file() and p.suffix in (".py", ".j2", ".css", ".js", ".json", ".yaml")
                    and "__pycache__" not in p.parts)
     for p in files:
         h.update(str(p.relative_to(PACKAGE)).encode())

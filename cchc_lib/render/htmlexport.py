@@ -3,19 +3,20 @@ a Content-Security-Policy that allows only what the page embeds: `csp`).
 
 `to_html(nb)` returns `(html, resources)` and writes nothing.  The page
 layout and CSS are data: the nbconvert template `templates/cchc_report`.
-`figures_of(nb)` reads the key numbers a notebook published under
-`report_data.FIGURES_MIME`.
+`figures_of(nb)` reads the key numbers a notebook published, validated
+against the contract of `reports.figures`.
 """
 from __future__ import annotations
 
 import re
 from functools import lru_cache
-from html import escape, unescape
+from html import unescape
 from typing import Any
 
 from cchc_lib.project import PACKAGE_DIR
 from cchc_lib.render import csp
-from cchc_lib.reports.data import FIGURES_MIME
+from cchc_lib.reports import figures
+from cchc_lib.reports.templating import render
 
 TEMPLATES = PACKAGE_DIR / "templates"
 TEMPLATE_NAME = "cchc_report"
@@ -38,18 +39,9 @@ def exporter():
 
 
 def figures_of(nb: Any) -> dict | None:
-    """The figures the notebook published, or None."""
-    for cell in nb.get("cells", []):
-        for out in cell.get("outputs", []) if cell.get("cell_type") == "code" else []:
-            data = out.get("data") or {}
-            if FIGURES_MIME in data:
-                value = data[FIGURES_MIME]
-                if isinstance(value, str):  # nbformat may keep JSON mimetypes as text
-                    import json
-
-                    value = json.loads(value)
-                return dict(value)
-    return None
+    """The figures the notebook published (validated: `figures.FiguresError`
+    if they do not match the contract), or None if it published none."""
+    return figures.from_notebook(nb)
 
 
 def add_toc(html: str) -> str:
@@ -62,10 +54,10 @@ def add_toc(html: str) -> str:
         if not m:
             continue
         text = _TAG.sub("", inner).replace("¶", "").strip()
-        items.append(f'<li><a href="#{escape(m.group(1), quote=True)}">{escape(unescape(text))}</a></li>')
+        items.append((unescape(m.group(1)), unescape(text)))
     if not items:
         return html.replace(TOC_MARK, "")
-    return html.replace(TOC_MARK, "<p>Mục lục</p><ol>" + "".join(items) + "</ol>", 1)
+    return html.replace(TOC_MARK, render("sections/toc.html.j2", items=items), 1)
 
 
 def to_html(nb: Any, title: str = "", version: str = "") -> tuple[str, dict]:

@@ -2,11 +2,20 @@
 
 `index_html(entries)` is a pure function of the published figures (one
 dict per report, as in `<name>.json`, plus `period_dir` and the files that
-exist); `collect(output_dir)` reads them, and the record of a failed run
-(`<name>.failed.json`, written by the batch): a report whose last run failed
-is listed with its last good files marked out of date and the reason, or as
-not made yet.  `mark_stale(html, record)` puts the same note at the top of
-the kept HTML report.  Everything shown is escaped.
+exist); `collect(output_dir)` reads them, each validated against the
+contract of `reports.figures` (a file that does not match is left out and
+named).  The page is the template `templates/index_page/`: per period the
+department, the submission status with a link to its details, then each
+group of unit kinds ranked on its own; a few lines of script sort and filter,
+and the page is complete without them.  Everything shown is escaped; the
+page's Content-Security-Policy (`csp.with_policy`) allows its own CSS and,
+by hash, exactly its own script.
+
+`collect` also reads the record of a failed run (`<name>.failed.json`,
+written by the batch): a report whose last run failed is listed with its
+last good files marked out of date and the reason, or as not made yet.
+`mark_stale(html, record)` puts the same note at the top of the kept HTML
+report.
 """
 from __future__ import annotations
 
@@ -14,30 +23,21 @@ import datetime as _dt
 import json
 from html import escape
 from pathlib import Path
-from typing import Iterable
+from typing import Any, Iterable
 
+from cchc_lib.core.periods import parse_period
+from cchc_lib.core.settings import DEFAULTS, Settings
+from cchc_lib.errors import PeriodError
 from cchc_lib.fmt import percent_vi, points_vi
+from cchc_lib.reports import figures
+from cchc_lib.reports.templating import render
 from cchc_lib.render import csp
-from cchc_lib.core.periods import Period, parse_period
-from cchc_lib.core.organisation import load_organisation
-from cchc_lib.core.units import DEPARTMENT_NAME
 from cchc_lib.render.worker import SUFFIXES
 
-CSS = """
-body{font-family:"Noto Sans","DejaVu Sans","Segoe UI",Arial,sans-serif;color:#1d2733;margin:0;background:#fff}
-main{max-width:980px;margin:0 auto;padding:24px}
-h1{color:#1f5fa8;margin:0 0 4px}h2{border-bottom:2px solid #1f5fa8;padding-bottom:3px;margin-top:28px}
-p.meta{color:#5b6673;margin:0 0 12px}
-table{border-collapse:collapse;width:100%;font-size:14px}
-th,td{border-bottom:1px solid #d5dbe3;padding:5px 7px;text-align:left}
-thead th{background:#eef2f7}td.num,th.num{text-align:right;white-space:nowrap}
-tr.dept td{font-weight:bold;background:#f4f7fb}a{color:#1f5fa8}
-tr.stale td{background:#fff4d6}tr.failed td{background:#fbe3e1}
-div.note{font-weight:normal;font-size:12px;color:#8a4b00;margin-top:2px}tr.failed div.note{color:#a3221b}
-@page{size:A4;margin:14mm}
-"""
-
-
+#: Where the department report shows who sent their figures on time (`sections/status.html.j2`).
+STATUS_ANCHOR = "tinh-hinh-nop-so-lieu"
+#: The group of a report that names none (figures written by hand, for tests).
+OTHERS = "Các đơn vị"
 #: The files a report may have, and the link text the index gives them.
 LINKS = tuple((fmt, suffix) for fmt, suffix in SUFFIXES.items())
 LINK_TEXT = {"self-assessment": "Tự đánh giá (XLSX)"}
@@ -47,25 +47,26 @@ def _period_key(name: str):
     try:
         p = parse_period(name)
         return (-p.year, -p.months[-1].index, p.length)
-    except Exception:
+    except PeriodError:
         return (0, 0, 0)
 
 
 FAILED = ".failed"  # <name>.failed.json: why the last run failed; <name>.failed.ipynb: its partial notebook
 
 
-def collect(output_dir: Path) -> list[dict]:
-    """Published figures of every report under output_dir/<period>/, with
-    the record of its last run's failure if it failed."""
-    entries = {}
+def collect(output_dir: Path, problems: list[str] | None = None) -> list[dict]:
+    """Published figures of every report under output_dir/<period>/, with the
+    record of its last run's failure if it failed; a file that does not match
+    the contract is left out (and described in `problems`)."""
+    entries: dict[tuple[str, str], dict] = {}
     for j in sorted(Path(output_dir).glob("*/*.json")):
         if j.stem.endswith(FAILED):
             continue
         try:
-            doc = json.loads(j.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            continue
-        if not isinstance(doc, dict) or "points" not in doc or "period" not in doc:
+            doc = figures.read(j)
+        except figures.FiguresError as e:
+            if problems is not None:
+                problems.append(str(e))
             continue
         doc["period_dir"] = j.parent.name
         doc["name"] = doc.get("name") or j.stem
@@ -117,6 +118,13 @@ def stale_note(record: dict) -> str:
             f"số liệu có thể chưa được cập nhật.")
 
 
+def failed_note(record: dict) -> str:
+    """A report that was never made: when its run failed, and why."""
+    when = _when(record)
+    reason = " ".join(str(record.get("reason", "")).split())[:300]
+    return f"Chưa tạo được: lần chạy{' lúc ' + when if when else ''} bị lỗi ({reason})."
+
+
 STALE_START, STALE_END = "<!-- cchc:stale -->", "<!-- /cchc:stale -->"
 
 
@@ -135,65 +143,71 @@ def mark_stale(html: str, record: dict) -> str:
     return banner + html
 
 
-def index_html(entries: Iterable[dict], made: _dt.datetime | None = None) -> str:
+def _shown(e: dict, settings: Settings) -> dict[str, Any]:
+    failure = e.get("failure")
+    if "points" not in e:  # never made: only the failure
+        return {"name": e.get("unit") or settings.organisation.whole, "kind": e.get("kind"), "rank": None,
+                "ranked": None, "rank_in_group": None, "ranked_in_group": None, "percent": None, "status": None,
+                "ranking": None, "points": None, "max_points": None, "points_text": "–", "max_text": "–",
+                "percent_text": "–", "colour": "", "band": "", "html": "", "no_data": True,
+                "no_data_text": "–", "links": _shown_links(e), "note": failed_note(failure or {}), "failed": True}
+    band = settings.reports.band(e.get("percent")) if not e.get("no_data") else None
+    optional = dict.fromkeys(("rank", "ranked", "rank_in_group", "ranked_in_group", "percent", "status", "ranking"))
+    return {**optional, **e, "name": e.get("unit_name") or e.get("unit") or settings.organisation.whole,
+            "points_text": "–" if e.get("no_data") else points_vi(e["points"]),
+            "max_text": points_vi(e["max_points"]),
+            "percent_text": percent_vi(e["percent"] / 100) if e.get("percent") is not None else "–",
+            "colour": band.colour if band else "", "band": settings.reports.band_label(band) if band else "",
+            "links": _shown_links(e),
+            "html": e.get("links", {}).get("html", ""), "no_data": bool(e.get("no_data")),
+            "no_data_text": "nộp biểu trống" if e.get("blank_form") else "chưa gửi số liệu",
+            "note": stale_note(failure) if failure else "", "failed": False}
+
+
+def _shown_links(e: dict) -> list[tuple[str, str]]:
+    """(text, href) of the report's files; an out-of-date one says so, and a
+    failed run's partial notebook is linked."""
+    old = set((e.get("failure") or {}).get("formats", ()))
+    links = [(LINK_TEXT.get(fmt, fmt.upper()) + (" (cũ)" if fmt in old else ""), href)
+             for fmt, href in e.get("links", {}).items()]
+    if e.get("partial"):
+        links.append(("notebook lỗi", e["partial"]))
+    return links
+
+
+def _label(period: str) -> str:
+    try:
+        return parse_period(period).label_vi
+    except PeriodError:
+        return period
+
+
+def index_html(entries: Iterable[dict], made: _dt.datetime | None = None, settings: Settings = DEFAULTS) -> str:
     by_period: dict[str, list[dict]] = {}
     for e in entries:
         by_period.setdefault(e["period_dir"], []).append(e)
-    made = made or _dt.datetime.now()
-    parts = ['<!DOCTYPE html><html lang="vi"><head><meta charset="utf-8">', csp.META,
-             '<meta name="viewport" content="width=device-width, initial-scale=1">',
-             f"<title>Báo cáo chỉ số CCHC — mục lục</title><style>{CSS}</style></head><body><main>",
-             "<h1>Báo cáo chỉ số cải cách hành chính</h1>",
-             f'<p class="meta">{escape(load_organisation().name)} · cập nhật {made:%d/%m/%Y %H:%M}</p>']
-    if not by_period:
-        parts.append("<p>Chưa có báo cáo nào.</p>")
+    order = [g.name for g in settings.reports.rank_groups]
+    periods = []
     for period in sorted(by_period, key=_period_key):
-        rows = sorted(by_period[period], key=lambda e: (e.get("kind") != "department", e.get("rank") or 10**6,
-                                                          e.get("unit") or ""))
-        try:
-            label = parse_period(period).label_vi
-        except Exception:
-            label = period
-        parts.append(f'<h2 id="{escape(period, quote=True)}">{escape(label)}</h2><table><thead><tr><th>Báo cáo</th>'
-                     '<th class="num">Điểm</th><th class="num">Tối đa</th><th class="num">Tỷ lệ</th>'
-                     '<th class="num">Hạng</th><th>Tệp</th></tr></thead><tbody>')
-        for e in rows:
-            dept = e.get("kind") == "department"
-            name = DEPARTMENT_NAME if dept else (f'{e.get("unit_name") or e.get("unit")} ({e.get("unit")})'
-                                                 if e.get("unit_name") else str(e.get("unit") or e.get("name")))
-            failure = e.get("failure")
-            links = " · ".join(f'<a href="{escape(href, quote=True)}">{escape(LINK_TEXT.get(fmt, fmt.upper()))}'
-                               f'{" (cũ)" if failure and fmt in failure.get("formats", ()) else ""}</a>'
-                               for fmt, href in e.get("links", {}).items())
-            if e.get("partial"):
-                links += (" · " if links else "") + f'<a href="{escape(e["partial"], quote=True)}">notebook lỗi</a>'
-            links = links or "–"
-            if "points" not in e:  # never made: only the failure
-                parts.append(f'<tr class="failed{" dept" if dept else ""}"><td>{escape(name)}'
-                             f'<div class="note">Chưa tạo được: {escape(_failure_text(failure))}</div></td>'
-                             f'<td class="num">–</td><td class="num">–</td><td class="num">–</td>'
-                             f'<td class="num">–</td><td>{links}</td></tr>')
-                continue
-            pct = percent_vi(e["percent"] / 100) if e.get("percent") is not None else "–"
-            points = points_vi(e["points"])
-            if e.get("no_data"):  # a unit that sent nothing did not score 0
-                pct, points = "nộp biểu trống" if e.get("blank_form") else "chưa gửi số liệu", "–"
-            rank = "" if dept else (f'{e.get("rank")}/{e.get("ranked")}' if e.get("rank") else "–")
-            note = f'<div class="note">{escape(stale_note(failure))}</div>' if failure else ""
-            cls = " ".join(c for c in ("dept" if dept else "", "stale" if failure else "") if c)
-            parts.append(f'<tr class="{cls}"><td>{escape(name)}{note}</td>'
-                         f'<td class="num">{points}</td><td class="num">{points_vi(e["max_points"])}</td>'
-                         f'<td class="num">{pct}</td><td class="num">{escape(rank)}</td><td>{links}</td></tr>')
-        parts.append("</tbody></table>")
-    parts.append("</main></body></html>")
-    return "\n".join(parts)
+        docs = by_period[period]
+        dept = next((e for e in docs if e.get("kind") == "department"), None)
+        units = [_shown(e, settings) for e in docs if e.get("kind") == "unit"]
+        for u in units:
+            u.setdefault("rank_group", OTHERS)
+        names = sorted({u["rank_group"] for u in units}, key=lambda g: (order.index(g) if g in order else len(order), g))
+        groups = [{"name": g, "rows": sorted((u for u in units if u["rank_group"] == g),
+                                             key=lambda u: (u["no_data"], u.get("rank_in_group") or 10**6,
+                                                            u["name"]))}
+                  for g in names]
+        ranked = max([u.get("ranked") or 0 for u in units] + [len(dept.get("ranking") or []) if dept else 0])
+        has_dept_html = bool(dept and dept.get("links", {}).get("html"))
+        periods.append({"id": period, "label": _label(period), "department": _shown(dept, settings) if dept else None,
+                        "status": dept.get("status") if dept else None, "ranked": ranked, "groups": groups,
+                        "status_href": f"{dept['links']['html']}#{STATUS_ANCHOR}" if has_dept_html else ""})
+    made = made or _dt.datetime.now()
+    bands = [{"colour": b.colour, "label": settings.reports.band_label(b)} for b in settings.reports.bands]
+    return csp.with_policy(render("index_page/index.html.j2", periods=periods, org=settings.organisation,
+                                  bands=bands, made=f"{made:%d/%m/%Y %H:%M}")) + "\n"
 
 
-def _failure_text(record: dict | None) -> str:
-    record = record or {}
-    when = _when(record)
-    reason = " ".join(str(record.get("reason", "")).split())[:300]
-    return f"lần chạy{' lúc ' + when if when else ''} bị lỗi ({reason})"
-
-
-__all__ = ["collect", "index_html", "mark_stale", "stale_note", "Period"]
+__all__ = ["collect", "index_html", "mark_stale", "stale_note", "STATUS_ANCHOR", "FAILED"]

@@ -8,7 +8,8 @@ the reports read, as a small project folder of bytes:
 
     data/<name>              the database (SQLite online backup) or the CSV/XLSX table
     params/units.yaml        the unit registry the batch uses
-    params/deadlines.yaml    the reporting deadlines, if the project has them
+    params/*.yaml            the settings the reports read, if the project has them
+                             (deadlines, reporting cut-off, organisation, reports)
     params/<catalogue>       a catalogue given by path (the bundled one ships with the package)
     params/<name>            the Word template and organisation file of DOCX jobs
     notebooks/<name>.ipynb   the report notebooks
@@ -18,7 +19,7 @@ once into a private temporary folder (`materialise`) and runs each report
 there (`localise`): the notebook's `data`, `units` and `catalogue`
 parameters (and a DOCX job's template and organisation file) point at the
 local copies, and the kernel's working directory is
-the folder, so the project's other files (deadlines) are found as usual.
+the folder, so the project's settings are found as usual.
 The report's own files come back to the client as bytes and the client
 writes them.  Workers need this package installed, nothing else.
 """
@@ -38,6 +39,9 @@ from cchc_lib.render.worker import Job
 #: Job parameters that name an input file, and where it goes in the snapshot.
 PATH_PARAMETERS = {"data": "data", "units": "params", "catalogue": "params"}
 KEEP = 3  # snapshots a worker process keeps on disk (batches from several clients may overlap)
+#: The project's settings files a report reads (`params/`), and those a registry's folder may have of its own.
+SETTINGS = ("deadlines.yaml", "reporting.yaml", "organisation.yaml", "reports.yaml")
+OWN_SETTINGS = ("organisation.yaml", "reports.yaml")
 
 
 @dataclass(frozen=True)
@@ -88,11 +92,15 @@ def take(jobs: Sequence[Job]) -> Snapshot:
             add(value, "params")
         if job.needs_notebook:
             add(job.notebook, "notebooks")
-    roots = {job.cwd for job in jobs}
-    for root in sorted(roots):
-        deadlines = Path(root) / "params" / "deadlines.yaml"
-        if deadlines.is_file() and "params/deadlines.yaml" not in files:
-            files["params/deadlines.yaml"] = deadlines.read_bytes()
+    # The settings a report reads where its kernel runs: beside the registry when
+    # that folder has its own (`core.settings.settings_dir`), else the project's params/.
+    folders = [Path(str(job.params["units"])).parent for job in jobs if job.params.get("units")]
+    folders = [f for f in dict.fromkeys(folders) if any((f / n).is_file() for n in OWN_SETTINGS)]
+    folders += [Path(root) / "params" for root in sorted({job.cwd for job in jobs})]
+    for folder in folders:
+        for name in SETTINGS:
+            if (folder / name).is_file() and f"params/{name}" not in files:
+                files[f"params/{name}"] = (folder / name).read_bytes()
     h = hashlib.sha256()
     for rel in sorted(files):
         h.update(rel.encode("utf-8") + b"\0" + hashlib.sha256(files[rel]).digest())

@@ -108,6 +108,22 @@ class NotebookRunner(Protocol):
     def close(self) -> None: ...
 
 
+def readable_parameters() -> None:
+    """Have papermill write string parameters as Python literals that keep
+    their letters ('Quý III là mùa tuyển sinh'), not `\\u1ef7` escapes, so
+    the executed notebook kept for audit reads as the analyst wrote it."""
+    from papermill.translators import PythonTranslator, papermill_translators
+
+    class ReadablePythonTranslator(PythonTranslator):
+        @classmethod
+        def translate_escaped_str(cls, str_val):
+            return repr(str_val) if isinstance(str_val, str) else f'"{str_val}"'
+
+    if getattr(papermill_translators.find_translator("python3", "python"), "cchc", False) is not True:
+        ReadablePythonTranslator.cchc = True  # type: ignore[attr-defined]
+        papermill_translators.register("python", ReadablePythonTranslator)
+
+
 class PapermillRunner:
     """A fresh kernel per report, through papermill's own engine.  Subclasses
     change the engine (`engine_name`, `engine_kwargs`) and what happens when
@@ -117,6 +133,7 @@ class PapermillRunner:
 
     def __init__(self, options: WorkerOptions):
         self.options = options
+        readable_parameters()
 
     def engine_kwargs(self, job: Job) -> dict[str, Any]:
         return {}

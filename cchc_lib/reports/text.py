@@ -15,13 +15,14 @@ from cchc_lib.files import csv_text
 from cchc_lib.fmt import count_vi, percent_vi, points_vi
 from cchc_lib.core.rules import STATUS_VI
 from cchc_lib.core.scoring import CriterionScore, Scorecard
-from cchc_lib.core.units import DEPARTMENT_NAME
+from cchc_lib.core.settings import DEFAULTS
 
 CSV_COLUMNS = ("unit", "period", "code", "title", "status", "points", "max_points", "rate", "detail", "gap")
 
 
-def who(card: Scorecard) -> str:
-    return f"{card.unit.name} ({card.unit.code})" if card.unit else DEPARTMENT_NAME
+def who(card: Scorecard, whole: str = DEFAULTS.organisation.whole) -> str:
+    """The unit by name and code (a terminal is for the office), or the department's one name."""
+    return f"{card.unit.name} ({card.unit.code})" if card.unit else whole
 
 
 def indicator_names(ids: Iterable[str], catalogue: Catalogue | None = None) -> str:
@@ -94,10 +95,10 @@ def _cell(s: str, width: int) -> str:
     return s + " " * (width - _width(s))
 
 
-def format_table(card: Scorecard, catalogue: Catalogue) -> str:
-    """A scorecard as an aligned table, in Vietnamese."""
+def format_table(card: Scorecard, catalogue: Catalogue, whole: str = DEFAULTS.organisation.whole) -> str:
+    """A scorecard as an aligned table, in Vietnamese (`whole`: the department's name)."""
     lines = [
-        f"PHIẾU ĐIỂM CCHC — {who(card)} — {card.period.label_vi}",
+        f"PHIẾU ĐIỂM CCHC — {who(card, whole)} — {card.period.label_vi}",
         f"Tổng điểm: {points_vi(card.points)} / {points_vi(card.max_points)} điểm áp dụng "
         f"({percent_vi(card.percent / 100 if card.percent is not None else None)})",
         "",

@@ -1,98 +1,114 @@
-"""HTML fragments a report notebook displays: pure functions of report data.
+"""What a report notebook displays: each section of a report as HTML.
 
-Every string that comes from data (unit names, titles, commentary, the
-analyst's Markdown) is escaped here; the notebook only calls these and the
-HTML exporter passes the fragments through.  `Html` displays itself in
-JupyterLab too (inline colours), and the template's CSS styles it for print.
+Each function takes report data (`reports.data`) and fills one template of
+`cchc_lib/templates/sections/` (autoescaped: unit names, titles and
+commentary are escaped there; the analyst's Markdown is rendered with any
+HTML in it escaped).  The notebook calls these in the order of the report;
+the HTML exporter passes the fragments through.
+
+In JupyterLab the same fragments show as they will be shared: `styles()`
+displays the report's stylesheet once (scoped to `.cchc`), and every
+fragment displays inside a `<div class="cchc">`.
 """
 from __future__ import annotations
 
 import base64
-from html import escape
-from typing import Any, Iterable, Sequence
+import re
+from typing import Any, Sequence
 
-from cchc_lib.reports import charts
-from cchc_lib.reports.commentary import Commentary
+from markupsafe import Markup, escape
+
+from cchc_lib.core.periods import lower_first, parse_period
 from cchc_lib.errors import PeriodError
 from cchc_lib.fmt import count_vi, percent_vi
-from cchc_lib.core.periods import lower_first, parse_period
-from cchc_lib.reports.data import FIGURES_MIME, DepartmentReport, UnitReport
+from cchc_lib.reports import charts, figures
+from cchc_lib.reports.commentary import Commentary
+from cchc_lib.reports.data import DepartmentReport, UnitReport
+from cchc_lib.reports.templating import render, source
 
-ROW_COLOURS = {"full": "#e6f4ea", "partial": "#fff4d6", "zero": "#fbe3e1", "missing": "#f3e5f5",
-               "na": "#f2f2f2", "tracked": "#f2f2f2"}
+Report = UnitReport | DepartmentReport
+#: `views.styles()` repeats the scope class this many times: JupyterLab's own
+#: table rules (`.jp-RenderedHTMLCommon td`, zebra rows) must not win.
+_BOOST = 3
+_SCOPE = re.compile(r"\.cchc\b(?!-)")
 
 
 class Html(str):
-    """A fragment of HTML that Jupyter displays as HTML."""
+    """A fragment of report HTML.  In a notebook it displays as HTML inside
+    `<div class="cchc">` (so the report's styles apply), with a one-line
+    text for front ends without HTML; an empty fragment displays nothing."""
+
+    label = "Báo cáo CCHC (HTML)"
 
     def _repr_html_(self) -> str:
-        return str(self)
+        return f'<div class="cchc">{self}</div>'
+
+    def _ipython_display_(self) -> None:
+        if not self.strip():
+            return
+        from IPython.display import publish_display_data
+
+        publish_display_data({"text/html": self._repr_html_(), "text/plain": f"[{self.label}]"})
 
     def __add__(self, other: str) -> "Html":
         return Html(str(self) + str(other))
 
 
-def e(x: Any) -> str:
-    return escape("" if x is None else str(x), quote=True)
+def section(template: str, **context: Any) -> Html:
+    """A template of `templates/sections/` (`criteria` → criteria.html.j2)
+    filled with `context`: what each view below does, and what a new
+    section of an analyst's notebook can do."""
+    return Html(render(f"sections/{template}.html.j2", **context))
 
 
-def join(parts: Iterable[str]) -> Html:
-    return Html("\n".join(parts))
+# --- styles, title, headline, provenance ------------------------------------------
+
+def stylesheet_css(boost: int = _BOOST) -> str:
+    """report.css with its `.cchc` scope repeated `boost` times (more weight
+    than a host page's own rules, same meaning)."""
+    css = source("cchc_report/report.css")
+    return _SCOPE.sub(".cchc" * boost, str(css)) if boost > 1 else str(css)
 
 
-# --- title, headline, provenance ---------------------------------------------------
+def styles() -> None:
+    """Display the report's stylesheet once, at the top of a notebook, so
+    JupyterLab shows tiles, coloured rows and tables as the exported report
+    does.  The exported page has the stylesheet in its head: the template
+    leaves this output out (metadata `cchc: stylesheet`)."""
+    from IPython.display import publish_display_data
 
-def title(rep: UnitReport | DepartmentReport) -> Html:
-    org = rep.organisation
-    who = rep.unit.name if isinstance(rep, UnitReport) else f"Toàn {org}"
-    code = f" ({e(rep.unit.code)})" if isinstance(rep, UnitReport) else ""
-    n = rep.note
-    return Html(
-        f'<header class="report-title">'
-        f'<p class="kicker">{e(org)} · Chỉ số cải cách hành chính</p>'
-        f'<h1 id="tieu-de">{e(who)}{code}</h1>'
-        f'<p class="subtitle">Báo cáo kết quả chỉ số CCHC — {e(rep.period.label_vi)}</p>'
-        f'<p class="meta">Số liệu: {e(n["source"])}, cập nhật đến {e(lower_first(n["through"]))}'
-        f'{_dates(rep)} · Ngày lập báo cáo: {e(n["made"])}</p>'
-        f'<nav class="toc" aria-label="Mục lục"><!-- cchc:toc --></nav>'
-        f'</header>')
+    html = render("sections/stylesheet.html.j2", css=Markup(stylesheet_css()))
+    publish_display_data({"text/html": html, "text/plain": "[Kiểu trình bày của báo cáo]"},
+                         metadata={"cchc": "stylesheet"})
 
 
-def _dates(rep: UnitReport | DepartmentReport, e=e) -> str:
-    """' · số liệu từ 15/06/2023 đến 14/09/2023' (the cut-off), or nothing."""
-    return f" · {e(rep.data_dates)}" if getattr(rep, "data_dates", "") else ""
+def title(rep: Report) -> Html:
+    return section("title", org=rep.settings.organisation, who=rep.who, period_label=rep.period.label_vi,
+                   note=rep.note)
 
 
-def headline(rep: UnitReport | DepartmentReport) -> Html:
-    h = rep.headline
-    tiles = [("Tổng điểm", f'{h["points_text"]}<span class="of"> / {h["max_text"]}</span>', "điểm áp dụng"),
-             ("Tỷ lệ đạt", h["percent_text"], "so với điểm tối đa áp dụng")]
-    if isinstance(rep, UnitReport):
-        tiles.append(("Xếp hạng", e(h["rank_text"]), "trong số đơn vị có số liệu"))
-    else:
-        tiles.append(("Số đơn vị", str(h["ranked"]), "được chấm trong kỳ"))
-    tiles.append(change_tile(h))
-    body = "".join(f'<div class="tile"><div class="label">{label}</div><div class="value">{value}</div>'
-                   f'<div class="hint">{hint}</div></div>' for label, value, hint in tiles)
-    return Html(f'<section class="headline">{body}</section>'
-                f'<p class="summary">{e(rep.commentary.summary)}</p>')
+def headline(rep: Report) -> Html:
+    not_sent = sum(len(g["not_sent"]) for g in rep.groups) if isinstance(rep, DepartmentReport) else 0
+    return section("headline", h=rep.headline, kind="unit" if isinstance(rep, UnitReport) else "department",
+                   change=change_tile(rep.headline), summary=rep.commentary.summary, not_sent=not_sent)
 
 
-def change_tile(h: dict[str, Any]) -> tuple[str, str, str]:
-    """The "So với kỳ trước" tile: the change as its value, the previous period
-    once, in the hint ("so với tháng 12/2022", or "chưa có số liệu tháng 12/2022")."""
+def change_tile(h: dict[str, Any]) -> dict[str, str]:
+    """The "So với kỳ trước" tile: the change as its value ("+1,45 điểm",
+    "giữ nguyên"), the previous period once, in the hint ("so với tháng
+    12/2022 (77,9%)", or "chưa có số liệu tháng 12/2022")."""
     change = h.get("change")
     prev = _lower_label(h)
     if h.get("no_data"):
-        return "So với kỳ trước", "–", e(h.get("change_text") or "chưa gửi số liệu")
+        return {"value": "–", "hint": h.get("change_text") or "chưa gửi số liệu", "cls": ""}
     if change is None:
-        return "So với kỳ trước", "–", e(f"chưa có số liệu {prev}")
+        return {"value": "–", "hint": f"chưa có số liệu {prev}", "cls": ""}
     cls = "up" if change > 0 else "down" if change < 0 else ""
     value = h["change_text"].split(" so với ")[0]
     hint = f"so với {prev}"
     if h.get("previous_percent") is not None:
         hint += f" ({percent_vi(h['previous_percent'] / 100)})"
-    return "So với kỳ trước", f'<span class="{cls}">{e(value)}</span>', e(hint)
+    return {"value": value, "hint": hint, "cls": cls}
 
 
 def _lower_label(h: dict[str, Any]) -> str:
@@ -103,14 +119,9 @@ def _lower_label(h: dict[str, Any]) -> str:
         return lower_first(str(h.get("previous_label", "")))
 
 
-def provenance(rep: UnitReport | DepartmentReport) -> Html:
-    """One monospace line that says where the numbers come from."""
-    who = rep.unit.code if isinstance(rep, UnitReport) else "Toàn Sở"
-    n = rep.note
-    line = (f"Mã đơn vị: {who} · Kỳ: {rep.period} · Nguồn số liệu: {n['source']} · "
-            f"Số liệu đến: {n['through']}{_dates(rep, e=str)} · "
-            f"Tổng điểm: {rep.headline['points_text']}/{rep.headline['max_text']}")
-    return Html(f'<p class="mono provenance">{e(line)}</p>')
+def provenance(rep: Report) -> Html:
+    """Where the numbers come from, in plain words, at the end."""
+    return section("provenance", note=rep.note, who=rep.who)
 
 
 # --- charts ------------------------------------------------------------------
@@ -118,134 +129,86 @@ def provenance(rep: UnitReport | DepartmentReport) -> Html:
 def figure(fig, caption: str = "", alt: str = "") -> Html:
     """A matplotlib figure as an embedded SVG image (no external file)."""
     data = base64.b64encode(charts.svg(fig)).decode("ascii")
-    cap = f"<figcaption>{e(caption)}</figcaption>" if caption else ""
-    return Html(f'<figure class="chart"><img alt="{e(alt or caption)}" src="data:image/svg+xml;base64,{data}"/>{cap}</figure>')
+    return section("figure", data=data, caption=caption, alt=alt or caption)
 
 
-def domain_chart(rep: UnitReport | DepartmentReport) -> Html:
+def empty(text: str) -> Html:
+    """A sentence in place of a section that has nothing to show."""
+    return section("empty", text=text)
+
+
+def domain_chart(rep: Report) -> Html:
+    if rep.headline.get("no_data"):
+        return empty(f"Chưa có điểm theo lĩnh vực: đơn vị chưa gửi số liệu của {rep.period.label_vi_lower}.")
     return figure(charts.domain_bars(rep.domains), alt="Điểm theo lĩnh vực")
 
 
-#: Fewer months than this make a dot, not a trend.
-MIN_TREND_MONTHS = 3
-
-
-def trend_charts(rep: UnitReport | DepartmentReport) -> Html:
+def trend_charts(rep: Report) -> Html:
+    months_needed = rep.settings.reports.min_trend_months if hasattr(rep, "settings") else 3
     if not rep.trends:
-        return Html('<p class="empty">Không có tiêu chí theo dõi theo tháng cho đơn vị này.</p>')
+        if getattr(rep, "headline", {}).get("no_data"):
+            return empty("Chưa có số liệu để vẽ xu hướng theo tháng.")
+        return empty("Đơn vị không có tiêu chí nào được theo dõi theo tháng.")
     months = max(len(s["months"]) for s in rep.trends)
-    if months < MIN_TREND_MONTHS:
-        return Html(f'<p class="empty">Chưa đủ số tháng để vẽ xu hướng (mới có {count_vi(months)} tháng từ đầu năm, '
-                    f'cần từ {MIN_TREND_MONTHS} tháng); kết quả từng tiêu chí xem ở bảng tiêu chí.</p>')
-    intro = Html('<p>Tỷ lệ từng tháng của các tiêu chí nhiều điểm nhất; vùng nền đậm là các tháng của kỳ báo cáo, '
-                 'đường đứt nét là ngưỡng điểm của Kế hoạch.</p>')
-    return join([intro, *(figure(charts.trend(s), alt=f"Xu hướng {s['code']}") for s in rep.trends)])
+    if months < months_needed:
+        return empty(f"Chưa đủ số tháng để vẽ xu hướng (mới có {count_vi(months)} tháng từ đầu năm, "
+                     f"cần từ {months_needed} tháng); kết quả từng tiêu chí xem ở bảng tiêu chí.")
+    shown = [Markup(figure(charts.trend(s), alt=f"Xu hướng {s['code']}")) for s in rep.trends]
+    return section("trends", figures=shown)
 
 
 def ranking_chart(rep: DepartmentReport) -> Html:
-    return figure(charts.ranking(rep.ranking), alt="Xếp hạng đơn vị")
+    return figure(charts.ranking(rep.ranking), alt="Xếp hạng chung mọi đơn vị")
 
 
 def heatmap_chart(rep: DepartmentReport) -> Html:
     h = rep.heatmap
     if not h["units"]:
-        return Html('<p class="empty">Không có đơn vị nào có số liệu trong kỳ.</p>')
+        return empty("Không có đơn vị nào có số liệu trong kỳ.")
     return figure(charts.heatmap(h["units"], h["codes"], h["matrix"]), alt="Bản đồ nhiệt đơn vị × tiêu chí")
 
 
 # --- tables ------------------------------------------------------------------
 
-def criteria_table(rep: UnitReport | DepartmentReport) -> Html:
-    head = ("<thead><tr><th>Mã</th><th>Tiêu chí</th><th>Kết quả</th><th class='num'>Điểm</th>"
-            "<th class='num'>Tối đa</th><th>Trạng thái</th><th>Cần làm để đạt mức tiếp theo</th></tr></thead>")
-    body = []
-    for d in rep.domains:
-        pct = f"{d['percent']:.1f}".replace(".", ",") + "%" if d["percent"] is not None else "–"
-        body.append(f'<tr class="domain"><td colspan="7">Lĩnh vực {e(d["code"])}: {e(d["title"])} — '
-                    f'{_pts(d["points"])}/{_pts(d["max_points"])} điểm ({pct})</td></tr>')
-        for r in rep.rows:
-            if r["domain"] != d["code"]:
-                continue
-            body.append(f'<tr class="st-{r["css"]}" style="background:{ROW_COLOURS[r["css"]]}">'
-                        f'<td class="code">{e(r["code"])}</td><td>{e(r["title"])}</td><td>{e(r["value"])}</td>'
-                        f'<td class="num">{e(r["points"])}</td><td class="num">{e(r["max_points"])}</td>'
-                        f'<td class="status">{e(r["status_label"])}</td><td class="gap">{e(r["gap"])}</td></tr>')
-    legend = ('<p class="legend"><span class="sw st-full">đạt tối đa</span><span class="sw st-partial">đạt một phần</span>'
-              '<span class="sw st-zero">0 điểm</span><span class="sw st-missing">thiếu số liệu</span>'
-              '<span class="sw st-na">không áp dụng / theo dõi</span></p>')
-    return Html(f'<table class="criteria">{head}<tbody>{"".join(body)}</tbody></table>{legend}')
-
-
-def _pts(x: float) -> str:
-    from cchc_lib.fmt import points_vi
-
-    return points_vi(x)
+def criteria_table(rep: Report) -> Html:
+    return section("criteria", domains=rep.domains, rows=rep.rows, no_data=bool(rep.headline.get("no_data")))
 
 
 def ranking_table(rep: DepartmentReport) -> Html:
-    rows = "".join(f'<tr><td class="num">{r["rank"] or "–"}</td><td>{e(r["name"])}</td><td class="code">{e(r["code"])}</td>'
-                   f'<td class="num">{e(r["points_text"])}</td><td class="num">{e(r["max_text"])}</td>'
-                   f'<td class="num">{e(r["percent_text"])}</td></tr>' for r in rep.ranking)
-    return Html('<table class="ranking"><thead><tr><th class="num">Hạng</th><th>Đơn vị</th><th>Mã</th>'
-                '<th class="num">Điểm</th><th class="num">Tối đa</th><th class="num">Tỷ lệ</th></tr></thead>'
-                f'<tbody>{rows}</tbody></table>')
+    """Each group of unit kinds ranked on its own, the rank over all units
+    beside it, the colour bands, and the department next to its units."""
+    ranked = sum(1 for r in rep.ranking if r["rank"])
+    return section("ranking", groups=rep.groups, bands=rep.bands, ranked=ranked, explain=rep.explain,
+                   whole=rep.who, h=rep.headline)
 
 
 def status_panel(rep: DepartmentReport) -> Html:
-    s = rep.status
-    if not s["available"]:
-        return Html(f'<p class="empty">{e(s["message"][0].upper() + s["message"][1:])}.</p>')
-    c = s["counts"]
-    blank = f' · Nộp biểu trống: {count_vi(c["empty"])}' if c.get("empty") else ""
-    intro = (f'<p>Đúng hạn: {count_vi(c.get("on_time", 0))} · Nộp muộn: {count_vi(c.get("late", 0))}{blank} · '
-             f'Chưa nộp: {count_vi(c.get("missing", 0))} (đơn vị × tháng).</p>')
-    if not s["rows"]:
-        return Html(intro + '<p class="empty">Mọi đơn vị đã nộp báo cáo đúng hạn.</p>')
-    rows = "".join(f'<tr><td>{e(r["unit"])}</td><td>{e(r["month"])}</td><td>{e(r["state"])}</td>'
-                   f'<td>{e(r["deadline"])}</td><td>{e(r["submitted_at"])}</td><td class="num">{r["missing"]}</td></tr>'
-                   for r in s["rows"])
-    return Html(intro + '<table class="status"><thead><tr><th>Đơn vị</th><th>Tháng</th><th>Tình trạng</th>'
-                '<th>Hạn nộp</th><th>Ngày nộp</th><th class="num">Chỉ số thiếu</th></tr></thead>'
-                f'<tbody>{rows}</tbody></table>')
+    return section("status", s=rep.status)
 
 
 # --- commentary ----------------------------------------------------------------
 
 def commentary(c: Commentary, skip: Sequence[str] = ()) -> Html:
-    parts = []
-    for s in c.sections:
-        if s.key in skip:
-            continue
-        parts.append(f'<h3>{e(s.heading)}</h3>')
-        if not s.remarks:
-            parts.append(f'<p class="empty">{e(s.empty)}</p>')
-            continue
-        items = []
-        for r in s.remarks:
-            quote = (f'<blockquote class="plan"><span>Kế hoạch quy định:</span> {e(r.quote)}</blockquote>'
-                     if r.quote else "")
-            items.append(f"<li>{e(r.text)}{quote}</li>")
-        parts.append(f'<ul class="remarks {e(s.key)}">{"".join(items)}</ul>')
-    return Html(f'<div class="commentary">{"".join(parts)}</div>')
+    return section("commentary", sections=[s for s in c.sections if s.key not in skip])
 
 
 #: Images a report embeds (in the page itself); any other image is shown as a link.
 _EMBEDDED_IMAGE = ("data:image/png;", "data:image/jpeg;", "data:image/gif;", "data:image/webp;")
 
 
-def markdown_html(text: str) -> str:
+def markdown_html(text: str) -> Markup:
     """The analyst's Markdown as HTML, any HTML in it escaped (shown, never run).
     An image is kept only when it is in the text itself (a `data:` image); one
     at an address (`![sơ đồ](https://…)`) becomes a link to it: a report loads
     nothing from elsewhere (its Content-Security-Policy would block it anyway)."""
-    import mistune
+    import mistune  # nbconvert's Markdown parser; imported when there is commentary
 
     class Renderer(mistune.HTMLRenderer):
         def image(self, text: str, url: str, title: str | None = None) -> str:
             if url.strip().lower().startswith(_EMBEDDED_IMAGE):
                 return super().image(text, url, title)
             label = mistune.util.striptags(text).strip() or "hình ảnh"  # already escaped by mistune
-            shown = f"{label} (hình ảnh bên ngoài, không tải: {e(url)})"
+            shown = f"{label} (hình ảnh bên ngoài, không tải: {escape(url)})"
             href = self.safe_url(url)
             if href.startswith(("http:", "https:", "ftp:", "ftps:", "mailto:")):
                 return f'<a class="external-image" href="{href}">{shown}</a>'
@@ -254,21 +217,21 @@ def markdown_html(text: str) -> str:
     md = mistune.create_markdown(escape=True, renderer=Renderer(escape=True), plugins=["strikethrough", "table"])
     html = md(text or "")
     # Links may only point to the web or to anchors: no javascript: URLs.
-    return html.replace('href="javascript:', 'href="#blocked:')
+    return Markup(html.replace('href="javascript:', 'href="#blocked:'))
 
 
-def analyst(rep: UnitReport | DepartmentReport) -> Html:
-    if not rep.analyst.strip():
-        return Html('<p class="empty">Không có nhận xét bổ sung của chuyên viên trong tệp lô.</p>')
-    return Html(f'<div class="analyst">{markdown_html(rep.analyst)}</div>')
+def analyst(rep: Report) -> Html:
+    """The analyst's commentary with its heading, near the top of the report;
+    nothing at all when there is none."""
+    text = rep.analyst.strip()
+    return section("analyst", body=markdown_html(text) if text else "")
 
 
 # --- published figures -----------------------------------------------------------
 
-def publish(rep: UnitReport | DepartmentReport) -> None:
-    """Display the report's key numbers as data (extracted to `<name>.json`)."""
+def publish(rep: Report) -> None:
+    """Display the report's key numbers as data (extracted to `<name>.json`),
+    in the shape `reports.figures` defines and validates."""
     from IPython.display import display
 
-    display({FIGURES_MIME: rep.figures,
-             "text/plain": f"Số liệu công bố: {rep.figures.get('unit') or 'Toàn Sở'} {rep.figures['period']}"},
-            raw=True)
+    display(figures.bundle(rep.figures), raw=True)

@@ -39,7 +39,7 @@ from cchc_lib.core.catalogue import Catalogue
 from cchc_lib.core.periods import Period
 from cchc_lib.core.rules import MISSING, NOT_APPLICABLE, SCORED, STATUS_VI, TRACKED
 from cchc_lib.core.scoring import Scorecard, score_department
-from cchc_lib.core.units import DEPARTMENT_NAME, Registry
+from cchc_lib.core.units import Registry
 from cchc_lib.fmt import count_vi, percent_vi, points_vi
 from cchc_lib.intake.forms import text_lines
 from cchc_lib.reports.data import Context, last_month
@@ -228,14 +228,15 @@ RANK_COLUMNS = (("Hạng", 7), ("Mã đơn vị", 16), ("Đơn vị", 46), ("Đi
                 ("Tỷ lệ", 9), ("Ghi chú", 18))
 
 
-def _who(card: Scorecard) -> str:
-    return f"{card.unit.name} ({card.unit.code})" if card.unit else DEPARTMENT_NAME
+def _who(card: Scorecard, whole: str) -> str:
+    return f"{card.unit.name} ({card.unit.code})" if card.unit else whole
 
 
-def scorecard_sheet(wb: Any, card: Scorecard, catalogue: Catalogue) -> Sheet:
+def scorecard_sheet(wb: Any, card: Scorecard, catalogue: Catalogue, whole: str = Organisation().whole) -> Sheet:
+    """`whole`: the department's one name (`Organisation.whole`)."""
     s = Sheet(wb.create_sheet("Phiếu điểm"), SCORE_COLUMNS)
     pct = percent_vi(card.percent / 100) if card.percent is not None else "–"
-    s.title([(f"PHIẾU ĐIỂM CHỈ SỐ CẢI CÁCH HÀNH CHÍNH — {_who(card)} — {card.period.label_vi}", True, 13),
+    s.title([(f"PHIẾU ĐIỂM CHỈ SỐ CẢI CÁCH HÀNH CHÍNH — {_who(card, whole)} — {card.period.label_vi}", True, 13),
              (f"Tổng điểm: {points_vi(card.points)}/{points_vi(card.max_points)} điểm áp dụng ({pct})", False, 11)])
     s.heading()
     for d in card.domains:
@@ -277,10 +278,10 @@ def ranking_sheet(wb: Any, ranked: Sequence[tuple[int, Scorecard]], period: Peri
 
 
 def scorecard_workbook(card: Scorecard, catalogue: Catalogue, ranked: Sequence[tuple[int, Scorecard]] | None = None,
-                       unsent: Sequence[Any] = ()) -> bytes:
+                       unsent: Sequence[Any] = (), whole: str = Organisation().whole) -> bytes:
     """`cchc score --format xlsx`: the scorecard, and for the department the ranking."""
     wb = _new_workbook()
-    scorecard_sheet(wb, card, catalogue)
+    scorecard_sheet(wb, card, catalogue, whole)
     if ranked is not None:
         ranking_sheet(wb, ranked, card.period, unsent)
     return to_bytes(wb)
