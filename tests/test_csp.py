@@ -36,13 +36,14 @@ class _Head(HTMLParser):
 
 
 def _meta_first(html: str) -> None:
-    """The page's policy is ours, and comes before anything it governs."""
+    """The page's policy is ours (allowing exactly the page's own inline
+    scripts, if any), and comes before anything it governs."""
     head = _Head()
     head.feed(html[:html.index("</head>")])
     tags = [t for t, _ in head.seen]
     policies = [a.get("content") for t, a in head.seen
                 if t == "meta" and (a.get("http-equiv") or "").lower() == "content-security-policy"]
-    assert policies == [csp.POLICY]
+    assert policies == [csp.policy(re.findall(r"<script>(.*?)</script>", html, re.S))]
     where = next(i for i, (t, a) in enumerate(head.seen) if a.get("http-equiv"))
     assert all(t in ("html", "head", "meta") for t in tags[:where]) and "style" in tags[where:]
 
@@ -80,7 +81,14 @@ def test_report_html_carries_the_policy_and_shows_remote_images_as_links():
 
 
 def test_index_carries_the_policy():
-    _meta_first(index_html([]))
+    html = index_html([])
+    _meta_first(html)
+    scripts = re.findall(r"<script>(.*?)</script>", html, re.S)
+    assert len(scripts) == 1 and "script-src 'sha256-" in csp.policy(scripts)  # its own script, by hash, no other
+
+
+def test_a_page_without_script_allows_none():
+    assert csp.policy([]) == csp.POLICY and "script-src" not in csp.with_policy("<html><head></head></html>")
 
 
 # --- in a real browser ---------------------------------------------------------------------
@@ -109,13 +117,14 @@ def server():
     httpd.shutdown()
 
 
-def _open(path: Path) -> list[str]:
+def _open(path: Path, probe: str = "") -> list[str]:
     """Open a file in headless Chromium (online, scripts on); the requests that
-    went out (Chromium reports a request the policy blocked as failed "csp")."""
+    went out (Chromium reports a request the policy blocked as failed "csp"),
+    and the value of `probe` (a script evaluated by the test, not the page)."""
     from playwright.sync_api import sync_playwright
 
     exe = find_browser()
-    sent: list[str] = []
+    sent: list = []
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=exe, headless=True, args=["--no-sandbox"])
         try:
@@ -124,9 +133,11 @@ def _open(path: Path) -> list[str]:
             page.on("requestfailed", lambda r: r.failure == "csp" or sent.append(r.url))
             page.goto(path.as_uri(), wait_until="load")
             page.wait_for_timeout(300)
+            probed = page.evaluate(probe) if probe else None
         finally:
             browser.close()
-    return [u for u in sent if not u.startswith(("data:", "file:"))]
+    out = [u for u in sent if not u.startswith(("data:", "file:"))]
+    return out + ([("probe", probed)] if probe else [])
 
 
 def _hostile(url: str) -> str:
@@ -158,7 +169,8 @@ def test_a_report_loads_nothing_from_elsewhere(server, tmp_path):
     hostile_index = tmp_path / "hostile_index.html"
     hostile_index.write_text(index.read_text(encoding="utf-8").replace("</main>", _hostile(url) + "</main>"),
                              encoding="utf-8")
-    assert _open(hostile_index) == [] and hits == []
+    # the index's own script runs (it shows the filter box), the injected ones do not
+    assert _open(hostile_index, "document.getElementById('tools').hidden") == [("probe", False)] and hits == []
     # ... which is what stops it: the same page without the policy loads them
     bare = tmp_path / "bare.html"
     bare.write_text(_without_policy(hostile.read_text(encoding="utf-8")), encoding="utf-8")

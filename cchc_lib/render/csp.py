@@ -29,7 +29,8 @@ POLICY = ("default-src 'none'; img-src data:; style-src 'unsafe-inline'; font-sr
 META = f'<meta http-equiv="Content-Security-Policy" content="{escape(POLICY, quote=True)}">'
 
 _SCRIPT = re.compile(r"<script>(.*?)</script>", re.S)
-_HEAD_START = re.compile(r"<meta charset=[^>]*>|<head[^>]*>", re.I)
+_CHARSET = re.compile(r"<meta charset=[^>]*>", re.I)
+_HEAD = re.compile(r"<head(\s[^>]*)?>", re.I)
 _IMG = re.compile(r"<img\b[^>]*>", re.I)
 _SRC = re.compile(r"""\bsrc\s*=\s*("([^"]*)"|'([^']*)'|([^\s>]+))""", re.I)
 _ALT = re.compile(r"""\balt\s*=\s*("([^"]*)"|'([^']*)')""", re.I)
@@ -49,7 +50,7 @@ def with_policy(html: str) -> str:
     """The page with its policy first in its head: what `POLICY` allows and the
     page's own inline scripts, as they are now."""
     meta = f'<meta http-equiv="Content-Security-Policy" content="{escape(policy(_SCRIPT.findall(html)), quote=True)}">'
-    m = _HEAD_START.search(html)
+    m = _CHARSET.search(html) or _HEAD.search(html)
     return html[:m.end()] + "\n" + meta + html[m.end():] if m else meta + html
 
 

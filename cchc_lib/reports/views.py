@@ -16,7 +16,7 @@ import base64
 import re
 from typing import Any, Sequence
 
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
 from cchc_lib.core.periods import lower_first, parse_period
 from cchc_lib.errors import PeriodError
@@ -194,6 +194,7 @@ def commentary(c: Commentary, skip: Sequence[str] = ()) -> Html:
 
 #: Images a report embeds (in the page itself); any other image is shown as a link.
 _EMBEDDED_IMAGE = ("data:image/png;", "data:image/jpeg;", "data:image/gif;", "data:image/webp;")
+_LINKABLE = re.compile(r"^\s*(https?|ftps?|mailto):", re.I)
 
 
 def markdown_html(text: str) -> Markup:
@@ -207,12 +208,9 @@ def markdown_html(text: str) -> Markup:
         def image(self, text: str, url: str, title: str | None = None) -> str:
             if url.strip().lower().startswith(_EMBEDDED_IMAGE):
                 return super().image(text, url, title)
-            label = mistune.util.striptags(text).strip() or "hình ảnh"  # already escaped by mistune
-            shown = f"{label} (hình ảnh bên ngoài, không tải: {escape(url)})"
-            href = self.safe_url(url)
-            if href.startswith(("http:", "https:", "ftp:", "ftps:", "mailto:")):
-                return f'<a class="external-image" href="{href}">{shown}</a>'
-            return f'<span class="external-image">{shown}</span>'
+            label = Markup(mistune.util.striptags(text).strip() or "hình ảnh")  # already escaped by mistune
+            href = url.strip() if _LINKABLE.match(url) else ""
+            return render("sections/external_image.html.j2", label=label, url=url, href=href)
 
     md = mistune.create_markdown(escape=True, renderer=Renderer(escape=True), plugins=["strikethrough", "table"])
     html = md(text or "")
