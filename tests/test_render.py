@@ -98,12 +98,11 @@ def test_a_report_that_fails_on_rerun_keeps_the_last_good_one_marked(tmp_path):
     assert record["scope"] == "report" and "AssertionError" in record["reason"] and "html" in record["formats"]
     assert not (period / "GDTRH.freeze").exists()  # redone next time
     index = (tmp_path / "output" / "index.html").read_text(encoding="utf-8")
-    row = index[index.index("Phòng Giáo dục Trung học (GDTRH)"):]
-    row = row[:row.index("</tr>")]
-    assert "Bản cũ" in row and "AssertionError" in row and "2023-Q3/GDTRH.html" in row and "(cũ)" in row
+    row = _index_row(index, "Phòng Giáo dục Trung học")
+    assert 'class="stale"' in row and "Bản cũ" in row and "AssertionError" in row
+    assert "2023-Q3/GDTRH.html" in row and "HTML (cũ)" in row
     assert "notebook lỗi" in row and "2023-Q3/GDTRH.failed.ipynb" in row
-    vp = index[index.index("Văn phòng Sở (VP)"):]
-    assert "Bản cũ" not in vp[:vp.index("</tr>")]
+    assert "Bản cũ" not in _index_row(index, "Văn phòng Sở")
     # a failing run again: one mark, the newest reason
     batch.run_batch(bad, root=tmp_path, workers=1, progress=False)
     assert (period / "GDTRH.html").read_text(encoding="utf-8").count("<!-- cchc:stale -->") == 1
@@ -113,6 +112,11 @@ def test_a_report_that_fails_on_rerun_keeps_the_last_good_one_marked(tmp_path):
     assert "cchc:stale" not in (period / "GDTRH.html").read_text(encoding="utf-8")
     index = (tmp_path / "output" / "index.html").read_text(encoding="utf-8")
     assert "Bản cũ" not in index and "notebook lỗi" not in index
+
+
+def _index_row(index: str, name: str) -> str:
+    row = index[index.index(f'<tr data-name="{name}"'):]
+    return row[:row.index("</tr>")]
 
 
 def test_a_report_that_never_succeeded_is_listed_as_failed(tmp_path):
@@ -127,7 +131,9 @@ def test_a_report_that_never_succeeded_is_listed_as_failed(tmp_path):
     assert not (period / "VP.html").exists() and not (period / "VP.ipynb").exists()
     assert (period / "VP.failed.ipynb").is_file()
     index = (tmp_path / "output" / "index.html").read_text(encoding="utf-8")
-    assert "Chưa tạo được" in index and "ValueError" in index and "2023-Q3/VP.failed.ipynb" in index
+    row = _index_row(index, "VP")
+    assert 'class="failed"' in row and "Chưa tạo được" in row and "ValueError" in row
+    assert "2023-Q3/VP.failed.ipynb" in row
 
 
 def test_a_format_not_asked_again_does_not_linger(tmp_path):
