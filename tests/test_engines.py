@@ -4,6 +4,8 @@ same files as the local pool."""
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import nbformat
@@ -13,6 +15,8 @@ from cchc_lib.core.periods import parse_period
 from cchc_lib.render.batch import parse_spec, run_batch
 from cchc_lib.render.engines import WarmKernelRunner
 from cchc_lib.render.executors import make_executor
+from cchc_lib.render.kernel import WarmKernel
+from cchc_lib.render.pdf import find_browser
 from cchc_lib.render.worker import Job, WorkerOptions
 
 from reports_helpers import batch_doc, make_project
@@ -132,3 +136,73 @@ def test_dask_reports_a_failing_report_like_the_local_pool(tmp_path):
     assert report.exit_code == 1
     assert [r.failure.ename for r in report.failed] == ["RuntimeError"]
     assert (tmp_path / "out" / "2023-Q3" / "VP.failed.ipynb").is_file()  # the partial notebook is kept
+
+
+def test_the_warm_engine_is_registered_through_papermills_entry_point():
+    """A process that imports nothing of cchc asks papermill for the engine by name."""
+    code = ("from papermill.engines import papermill_engines\n"
+            "e = papermill_engines.get_engine('cchc-warm')\n"
+            "print(e.__module__, e.__name__)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+    assert out == ["cchc_lib.render.warm_engine", "WarmKernelEngine"]
+    from cchc_lib.render.engines import ENGINE_NAME
+
+    assert ENGINE_NAME == "cchc-warm"
+
+
+def test_warm_kernel_starts_in_the_background_without_pandas_and_with_the_data(tmp_path):
+    """`launch` returns before the kernel is up; the warm-up imports no pandas and
+    loads the data of the reports to come; a report then finds it cached."""
+    project = make_project(tmp_path / "proj")
+    kernel = WarmKernel(start_timeout=60).launch(str(tmp_path), {"data": str(project["data"]), "units":
+                                                                 str(project["units"]), "period": "2023-Q3"})
+    runner = WarmKernelRunner(WorkerOptions(timeout=30), kernel)
+    try:
+        assert kernel._warming is not None  # queued, not awaited
+        check = notebook(tmp_path / "check.ipynb",
+                         "import sys\n"
+                         "assert 'pandas' not in sys.modules, 'pandas imported'\n"
+                         "assert 'matplotlib.pyplot' not in sys.modules, 'pyplot imported'\n"
+                         "from cchc_lib.reports import data\n"
+                         "assert data._OPENED and data._RANKINGS, 'data not loaded while the kernel started'")
+        nb, failure = runner.run(job(check, tmp_path))
+        assert failure is None, failure
+        assert kernel.timings["warmup"] > 0 and kernel.timings["start"] > 0
+    finally:
+        runner.close()
+
+
+def test_reset_leaves_the_garbage_collector_as_it_was(runner, tmp_path):
+    first = notebook(tmp_path / "a.ipynb", "import matplotlib.pyplot as plt\nplt.figure()\nx = [1]")
+    second = notebook(tmp_path / "b.ipynb",
+                      "import gc, sys\n"
+                      "assert type(gc.collect).__name__ == 'builtin_function_or_method', 'gc.collect not restored'\n"
+                      "assert not sys.modules['matplotlib.pyplot'].get_fignums(), 'figure survived'\n"
+                      "assert 'x' not in globals()")
+    assert runner.run(job(first, tmp_path))[1] is None
+    nb, failure = runner.run(job(second, tmp_path, "GDTRH"))
+    assert failure is None, failure
+
+
+def test_a_kernel_launched_for_a_pool_is_shut_down(tmp_path):
+    kernel = WarmKernel().launch(str(tmp_path))
+    with make_executor("local", 2, WorkerOptions(), kernel=kernel):
+        pass
+    assert kernel.km is None
+
+
+@pytest.mark.skipif(find_browser(include_playwright=False) is None, reason="không có Chromium: bỏ qua kiểm thử PDF")
+def test_pool_workers_close_their_browser_and_kernel_cleanly(tmp_path):
+    """A process-pool batch with PDFs: each worker closes its browser (from
+    its exit handler) and its kernel without an error on the way out."""
+    project = make_project(tmp_path / "proj")
+    doc = batch_doc(project, units=["VP", "GDTRH"], formats=["html", "pdf"])
+    code = ("import json, sys\nfrom cchc_lib.render.batch import parse_spec, run_batch\n"
+            "r = run_batch(parse_spec(json.loads(sys.argv[1]), 't'), root=sys.argv[2], output=sys.argv[3], workers=2,"
+            " progress=False)\nsys.exit(r.exit_code)")
+    done = subprocess.run([sys.executable, "-c", code, json.dumps(doc), str(project["root"]), str(tmp_path / "out")],
+                          capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "Traceback" not in done.stderr and "Exception ignored" not in done.stderr, done.stderr[-2000:]
+    assert sorted(p.name for p in (tmp_path / "out" / "2023-Q3").glob("*.pdf")) == ["GDTRH.pdf", "VP.pdf",
+                                                                                  "department.pdf"]

@@ -32,7 +32,7 @@ from cchc_lib.intake.sources import open_dataset
 from cchc_lib.render.batch import ExitText, load_spec, parse_spec, run_batch, spec_from_options
 from cchc_lib.render.pdf import INSTALL_HINT, find_browser
 from cchc_lib.render.preview import commentary_page, preview as run_preview
-from cchc_lib.render.worker import DEPARTMENT, SUFFIXES
+from cchc_lib.render.jobs import DEPARTMENT, SUFFIXES
 from cchc_lib.reports.data import has_data, open_context
 from cchc_lib.reports.text import format_catalogue, format_ranking, format_table, to_csv, to_json
 from cchc_lib.reports.workbooks import (scorecard_workbook, self_assessment as assess, self_assessment_workbook,
@@ -173,6 +173,9 @@ def demo(period: str = DEMO_PERIOD, root: Path | None = None, progress: bool = T
         f"  {cmd} status --period {p} {demo_args}",
         f"  {cmd} history --unit VP --month 2023-06 {demo_args}",
         f"  {cmd} score --period {p} --unit GDTRH {demo_args}",
+        f"  {cmd} tasks --period {p} --late --tasks {project.shown_path(folder / 'tasks.yaml')} --units {shown_units}",
+        f"  {cmd} project --year {p.year} --unit GDTRH {demo_args} "
+        f"--official {project.shown_path(folder / 'official.yaml')}",
         f"  {cmd} commentary {shown_batch} --period {p} --unit GDTRH   # nhận xét lấy từ demo/commentary/",
         f"  {cmd} preview {shown_batch} --period {p} --unit GDTRH      # tạo lại báo cáo mỗi khi sửa (Ctrl+C dừng)",
         f"Bắt đầu với số liệu thật của Sở: {cmd} init (xem README, mục \"Bắt đầu với số liệu thật\").",

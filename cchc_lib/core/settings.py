@@ -9,7 +9,8 @@ has a default, the Hai Phong Department of Education and Training's):
   one name of the department as one body in every report, table and
   sentence), the header line, the agency block and the signer.
 - `params/reports.yaml` — what the reports show: the criteria followed month
-  by month, the colour bands of the percentage, the groups of unit kinds
+  by month (by default each report's rate criteria that lose the most
+  points), the colour bands of the percentage, the groups of unit kinds
   ranked together, how many items the generated lists name, and the rate
   below which a criterion at its maximum is not called a strength.
 
@@ -73,14 +74,21 @@ DEFAULT_GROUPS = (RankGroup("Văn phòng và Thanh tra Sở", ("van_phong", "tha
                   RankGroup("Trường và trung tâm trực thuộc", ("truc_thuoc",)))
 
 
+#: `trend_criteria: tự động` (the default): the rate criteria that lose the most points.
+AUTOMATIC = ("tự động", "tu dong", "auto")
+
+
 @dataclass(frozen=True)
 class ReportSettings:
-    trend_criteria: tuple[str, ...] = ("3.4.2", "7.4.2", "3.5")
+    #: The criteria followed month by month; empty: each report's rate
+    #: criteria that lose the most points in its period (`trend_count` of them).
+    trend_criteria: tuple[str, ...] = ()
     min_trend_months: int = 3
     bands: tuple[Band, ...] = DEFAULT_BANDS
     rank_groups: tuple[RankGroup, ...] = DEFAULT_GROUPS
     lists: Lists = field(default_factory=Lists)
     strength_min_rate: float = 0.8  # rate (0–1) below which a criterion at its maximum is not a strength
+    trend_count: int = 3  # how many criteria a report follows when it picks them itself
 
     def band_label(self, band: Band) -> str:
         """"từ 75% đến dưới 90%" (or the band's own label)."""
@@ -213,8 +221,12 @@ class _Checker:
 
 def _reports(doc: dict, c: _Checker) -> ReportSettings:
     d = ReportSettings()
-    c.unknown(doc, ("trend_criteria", "min_trend_months", "bands", "rank_groups", "lists", "strength_min_rate"))
-    trend = _codes(doc.get("trend_criteria", list(d.trend_criteria)), ("trend_criteria",), c)
+    c.unknown(doc, ("trend_criteria", "trend_count", "min_trend_months", "bands", "rank_groups", "lists",
+                    "strength_min_rate"))
+    raw = doc.get("trend_criteria", AUTOMATIC[0])
+    automatic = isinstance(raw, str) and raw.strip().lower() in AUTOMATIC
+    trend = () if automatic else _codes(raw, ("trend_criteria",), c, 'hoặc "tự động"')
+    count = int(c.number(doc, "trend_count", d.trend_count, 1, 12, whole=True))
     months = int(c.number(doc, "min_trend_months", d.min_trend_months, 1, 12, whole=True))
     bands = _bands(doc["bands"], c) if "bands" in doc else d.bands
     groups = _groups(doc["rank_groups"], c) if "rank_groups" in doc else d.rank_groups
@@ -229,12 +241,12 @@ def _reports(doc: dict, c: _Checker) -> ReportSettings:
             lists = Lists(**{n: int(c.number(raw, n, getattr(d.lists, n), 1, 500, ("lists",), whole=True))
                              for n in names})
     rate = c.number(doc, "strength_min_rate", d.strength_min_rate * 100, 0, 100) / 100
-    return ReportSettings(trend, months, bands, groups, lists, rate)
+    return ReportSettings(trend, months, bands, groups, lists, rate, count)
 
 
-def _codes(raw: Any, path: tuple, c: _Checker) -> tuple[str, ...]:
+def _codes(raw: Any, path: tuple, c: _Checker, alternative: str = "") -> tuple[str, ...]:
     if not isinstance(raw, list):
-        c.bad(path, 'cần một danh sách mã tiêu chí, ví dụ ["3.4.2", "7.4.2"]')
+        c.bad(path, 'cần một danh sách mã tiêu chí, ví dụ ["3.4.2", "7.4.2"]' + (f" {alternative}" if alternative else ""))
         return ()
     out = []
     for i, code in enumerate(raw):

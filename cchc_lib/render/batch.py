@@ -32,8 +32,8 @@ import json
 import os
 import re
 import time
-from contextlib import contextmanager
-from dataclasses import dataclass, field
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Iterator, Mapping, Sequence
 
@@ -42,14 +42,22 @@ import yaml
 from cchc_lib.render import freeze
 
 from cchc_lib import project
+from cchc_lib.core.catalogue import default_catalogue_path
+from cchc_lib.core.deadlines import load_cutoff
+from cchc_lib.core.organisation import load_organisation, organisation_path
 from cchc_lib.core.periods import Period, parse_period
-from cchc_lib.core.settings import settings_dir
+from cchc_lib.core.settings import DEFAULTS, settings_dir
 from cchc_lib.core.yamltext import key_lines, line_of, yaml_problem
 from cchc_lib.errors import CchcError, UsageError
+from cchc_lib.files import write_bytes, write_text
 from cchc_lib.progress import progress
-from cchc_lib.render.index_page import FAILED
-from cchc_lib.render.worker import (DEPARTMENT, DEPARTMENT_ONLY, FORMATS, NOTEBOOK_FORMATS, SUFFIXES, Job, Result,
-                                    WorkerOptions)
+from cchc_lib.render.executors import make_executor, runs_here
+from cchc_lib.render.index_page import FAILED, collect, index_html, mark_stale
+from cchc_lib.render.jobs import (DEPARTMENT, DEPARTMENT_ONLY, FORMATS, NOTEBOOK_FORMATS, SUFFIXES, Job, Result,
+                                  WorkerOptions)
+from cchc_lib.render.kernel import WarmKernel
+from cchc_lib.render.pdf import INSTALL_HINT, find_browser
+from cchc_lib.reports.data import blank_months, default_data, months_read, open_context, rank_units, reporting_status
 
 NOTEBOOKS = {"unit": Path("notebooks") / "unit_report.ipynb",
              "department": Path("notebooks") / "department_report.ipynb"}
@@ -331,15 +339,18 @@ def select_units(spec: BatchSpec, registry) -> list:
     return chosen
 
 
-def plan(spec: BatchSpec, root: Path | None = None, output: str | Path | None = None) -> Plan:
-    """The jobs of a batch, each with the fingerprint of its inputs."""
-    from cchc_lib.reports.data import (blank_months, default_data, months_read, open_context, rank_units,
-                                       reporting_status)
-
-    root = Path(root or project.project_root()).resolve()
+def inputs(spec: BatchSpec, root: Path) -> tuple[Path, Path | None, Path]:
+    """The data, catalogue (None: the shipped one) and registry a batch reads."""
     data = _resolve(root, spec.data) if spec.data else default_data(root)
     catalogue = _resolve(root, spec.catalogue) if spec.catalogue else None
     registry = _resolve(root, spec.registry) if spec.registry else project.units_path(root)
+    return data, catalogue, registry
+
+
+def plan(spec: BatchSpec, root: Path | None = None, output: str | Path | None = None) -> Plan:
+    """The jobs of a batch, each with the fingerprint of its inputs."""
+    root = Path(root or project.project_root()).resolve()
+    data, catalogue, registry = inputs(spec, root)
     out = Path(output) if output else (_resolve(root, spec.output) if spec.output else project.output_dir(root))
     ctx = open_context(data, catalogue or "", registry)
     notebooks = {kind: (_resolve(root, path) if path else project.notebooks_dir(root) / NOTEBOOKS[kind].name)
@@ -349,12 +360,6 @@ def plan(spec: BatchSpec, root: Path | None = None, output: str | Path | None = 
             raise _err(spec.source, f"không tìm thấy notebook {kind}: {nb}")
     units = select_units(spec, ctx.registry)
     check_commentary(spec, ctx.registry)
-    from cchc_lib.core.catalogue import default_catalogue_path
-
-    from cchc_lib.core.deadlines import load_cutoff
-
-    from cchc_lib.core.organisation import load_organisation, organisation_path
-
     # Refuse an organisation file (every report shows the agency's name) or a
     # Word template that cannot be used before any report is made.
     load_organisation(root)
@@ -368,6 +373,7 @@ def plan(spec: BatchSpec, root: Path | None = None, output: str | Path | None = 
               "settings": [freeze.file_digest(params / n) for n in ("organisation.yaml", "reports.yaml")]}
     documents: tuple[tuple[str, str], ...] = ()
     if any(f not in NOTEBOOK_FORMATS for f in spec.formats):
+        # The Word writer (docxtpl) is heavy and needed only when a document is asked for.
         from cchc_lib.reports.word import DEFAULT_TEMPLATE, check_template
 
         template = _resolve(root, spec.docx_template) if spec.docx_template else DEFAULT_TEMPLATE
@@ -378,6 +384,11 @@ def plan(spec: BatchSpec, root: Path | None = None, output: str | Path | None = 
     unit_formats = tuple(f for f in spec.formats if f not in DEPARTMENT_ONLY)
     base_params = {"data": str(data.resolve()), "catalogue": str(catalogue.resolve()) if catalogue else "",
                    "units": str(registry.resolve())}
+    base_params.update(year_inputs(ctx))
+    from cchc_lib.core.tasks import as_of_day
+
+    # the year's tasks and official results show in every report (the cut-off is above)
+    common["year"] = [freeze.file_digest(base_params["tasks"]), freeze.file_digest(base_params["official"])]
     jobs: list[Job] = []
     for period in spec.periods:
         ranks = None
@@ -402,6 +413,7 @@ def plan(spec: BatchSpec, root: Path | None = None, output: str | Path | None = 
                 # strings only here, at the papermill boundary
                 params = ({"unit": u.code} if u else {}) | {"period": str(period)} | base_params | {"commentary": text}
                 parts = {**common, "notebook": nb_digest, "params": params,
+                         "tasks_day": str(as_of_day(period)),
                          "registry": freeze.registry_digest(ctx.registry, None if u is None else u.code),
                          "data": all_data if u is None else freeze.data_digest(ctx.dataset, u.code, window),
                          "rank": None if u is None else ranks.get(u.code),
@@ -413,6 +425,20 @@ def plan(spec: BatchSpec, root: Path | None = None, output: str | Path | None = 
                 jobs.append(Job(name, kind, period, str(nb), tuple(params.items()), formats,
                                 str(out / str(period)), str(root), fp, f"{name} {period}", documents))
     return Plan(jobs, out, root, ctx.settings)
+
+
+def year_inputs(ctx) -> dict[str, str]:
+    """The task register and the official results beside the unit registry
+    (paths, "" when absent), checked before anything renders: a bad row stops
+    the batch with its location, as bad data does."""
+    from cchc_lib.reports.data import year_paths
+    from cchc_lib.reports.year import read_official, read_register
+
+    tasks, official = year_paths(ctx)
+    read_register(tasks, ctx.catalogue, ctx.registry)
+    read_official(official, ctx.catalogue)
+    return {"tasks": str(tasks.resolve()) if tasks.is_file() else "",
+            "official": str(official.resolve()) if official.is_file() else ""}
 
 
 # --- run -----------------------------------------------------------------------------
@@ -445,8 +471,6 @@ def write_result(result: Result) -> list[Path]:
     index reads) and on top of the kept HTML; its partial notebook goes to
     `<name>.failed.ipynb`.  A format that failed (PDF) keeps its older file the
     same way.  The next successful run removes the marks."""
-    from cchc_lib.files import write_bytes
-
     job = result.job
     job.path(freeze.STAMP_SUFFIX).unlink(missing_ok=True)  # first: a run killed below is redone
     if result.failure is not None:
@@ -475,9 +499,6 @@ def write_result(result: Result) -> list[Path]:
 
 
 def _keep_last_good(result: Result) -> list[Path]:
-    from cchc_lib.files import write_bytes, write_text
-    from cchc_lib.render.index_page import mark_stale
-
     job = result.job
     written = []
     if ".ipynb" in result.files:
@@ -502,8 +523,6 @@ def _write_failure(job: Job, scope: str, reason: str, kept: list[str], failed: l
     """The record of a failed run: `scope` "report" (the notebook or its HTML
     failed) or "format" (only `failed` formats); `formats`: the older files
     kept, now out of date."""
-    from cchc_lib.files import write_text
-
     record = {"name": job.name, "kind": job.kind, "period": str(job.period), "label": job.label, "scope": scope,
               "at": _dt.datetime.now().isoformat(timespec="seconds"), "reason": reason, "formats": kept,
               "failed": failed, "fingerprint": job.fingerprint}
@@ -612,10 +631,6 @@ class ExitText(str):
 def write_index(output: Path, settings: Any = None, problems: list[str] | None = None) -> Path:
     """output/index.html from every report's published figures (those that
     do not match the figures contract are left out and described in `problems`)."""
-    from cchc_lib.core.settings import DEFAULTS
-    from cchc_lib.files import write_text
-    from cchc_lib.render.index_page import collect, index_html
-
     return write_text(output / "index.html", index_html(collect(output, problems), settings=settings or DEFAULTS))
 
 
@@ -623,36 +638,57 @@ def run_batch(spec: BatchSpec, *, root: Path | None = None, output: str | Path |
               force: bool = False, executor: str = "local", chromium: str | None = None, progress: bool = True,
               timeout: int = 600, scheduler: str | None = None, kernel: str = "warm") -> BatchReport:
     """Render a batch: skip fresh reports, never stop at a failure."""
-    from cchc_lib.render.executors import make_executor
-
     start = time.perf_counter()
-    p = plan(spec, root, output)
-    report = BatchReport(planned=len(p.jobs))
-    todo = [j for j in p.jobs if force or not is_fresh(j)]
-    report.skipped = len(p.jobs) - len(todo)
-    if "pdf" in spec.formats and todo:
-        from cchc_lib.render.pdf import find_browser
-
-        try:
-            found = find_browser(chromium)
-        except CchcError as e:
-            found, msg = None, str(e)
-        else:
-            from cchc_lib.render.pdf import INSTALL_HINT
-
-            msg = INSTALL_HINT
-        if not found:
-            # Fail that format only: HTML is still made when asked, each PDF is reported.
-            also = "; báo cáo HTML vẫn được tạo" if "html" in spec.formats else ""
-            report.notes.append(f"PDF: {msg}{also}")
-    with output_lock(p.output):
+    options = WorkerOptions(chromium=chromium, timeout=timeout, kernel=kernel)
+    warm: WarmKernel | None = None
+    if kernel == "warm" and _one_report(spec) and runs_here(executor, 1):
+        # One report, rendered here: its kernel starts now and loads the data
+        # while this process plans, builds its exporter and its PDF browser.
+        home = Path(root or project.project_root()).resolve()
+        data, catalogue, registry = inputs(spec, home)
+        warm = WarmKernel(options.kernel_name, options.start_timeout).launch(
+            str(home), {"data": str(data), "catalogue": str(catalogue or ""), "units": str(registry),
+                        "period": str(spec.periods[0])})
+    held = ExitStack()  # the output folder, once planned: one batch at a time writes it
+    try:
+        p = plan(spec, root, output)
+        held.enter_context(output_lock(p.output))
         sweep_partial_writes(p.output)
+        report = BatchReport(planned=len(p.jobs))
+        todo = [j for j in p.jobs if force or not is_fresh(j)]
+        report.skipped = len(p.jobs) - len(todo)
+        if "pdf" in spec.formats and todo:
+            try:
+                found = find_browser(chromium)
+            except CchcError as e:
+                found, msg = None, str(e)
+            else:
+                msg = INSTALL_HINT
+            if not found:
+                # Fail that format only: HTML is still made when asked, each PDF is reported.
+                also = "; báo cáo HTML vẫn được tạo" if "html" in spec.formats else ""
+                report.notes.append(f"PDF: {msg}{also}")
+        n = min(workers or os.cpu_count() or 1, len(todo) or 1)
+        here = kernel == "warm" and runs_here(executor, n) and any(j.needs_notebook for j in todo)
+        if warm is not None and not here:
+            warm.shutdown()
+            warm = None
+        if warm is None and here:
+            # Rendered here: the kernel starts now, while this process builds its
+            # exporter and its PDF browser, and loads the batch's data meanwhile.
+            first = next(j for j in todo if j.needs_notebook)
+            warm = WarmKernel(options.kernel_name, options.start_timeout).launch(
+                first.cwd, {**first.params, "period": str(first.period)})
+    except BaseException:
+        held.close()
+        if warm is not None:
+            warm.shutdown()
+        raise
+    with held:
         if todo:
-            n = workers or os.cpu_count() or 1
-            options = WorkerOptions(chromium=chromium, timeout=timeout, kernel=kernel)
             bar = _progress(len(todo), progress)
             try:
-                with make_executor(executor, min(n, len(todo)), options, scheduler) as ex:
+                with make_executor(executor, n, options, scheduler, warm) as ex:  # the executor owns the kernel now
                     for result in ex.run(todo):
                         write_result(result)
                         report.rendered.append(result)
@@ -667,6 +703,17 @@ def run_batch(spec: BatchSpec, *, root: Path | None = None, output: str | Path |
         report.notes.extend(f"Mục lục bỏ qua: {x}" for x in left_out)
     report.seconds = time.perf_counter() - start
     return report
+
+
+def _one_report(spec: BatchSpec) -> bool:
+    """Whether the batch is one notebook report, as known before planning
+    (one period, and the department's report or one named unit's)."""
+    if len(spec.periods) != 1 or not any(f in NOTEBOOK_FORMATS for f in spec.formats):
+        return False
+    kinds = [kind for kind, _ in spec.notebooks]
+    if kinds == ["department"]:
+        return True
+    return kinds == ["unit"] and isinstance(spec.units, tuple) and len(spec.units) == 1
 
 
 def _progress(total: int, enabled: bool):
@@ -701,8 +748,6 @@ def spec_from_options(batch: str | None, periods: Sequence[str] = (), units: Seq
     if template:
         changes["docx_template"] = str(Path(template).resolve())
     if changes:
-        from dataclasses import replace
-
         spec = replace(spec, **changes)
     return spec
 

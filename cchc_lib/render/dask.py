@@ -18,11 +18,15 @@ is started for the batch and closed afterwards.
 """
 from __future__ import annotations
 
+import os
 import threading
 import traceback
 from typing import Any, Iterator, Sequence
 
-from cchc_lib.render.executors import Executor, make_worker
+from distributed import Client, LocalCluster, as_completed
+
+from cchc_lib.render.executors import Executor
+from cchc_lib.render.local import make_worker
 from cchc_lib.render.snapshot import Snapshot, localise, take
 from cchc_lib.render.worker import Failure, Job, Result, Worker, WorkerOptions
 
@@ -33,12 +37,11 @@ def render_on_dask(job: Job, options: WorkerOptions, snapshot: Snapshot | None =
     """The task: render one job on this Dask worker's long-lived `Worker`,
     from the batch's snapshot when there is one (the result names the
     client's job, whose paths the client writes to)."""
-    import os
-
     worker: Worker | None = getattr(_LOCAL, "worker", None)
     if worker is None or getattr(_LOCAL, "options", None) != options:
         worker = _LOCAL.worker = make_worker(options)
         _LOCAL.options = options
+        worker.prepare()
     try:
         result = worker.render(localise(job, snapshot) if snapshot is not None else job)
     except Exception as e:  # never lose the batch to one report
@@ -55,8 +58,6 @@ class DaskExecutor(Executor):
 
     def __init__(self, workers: int | None = None, options: WorkerOptions | None = None,
                  scheduler: str | None = None):
-        import os
-
         super().__init__(workers or os.cpu_count() or 1, options)
         self.scheduler = scheduler
         self._client: Any = None
@@ -64,8 +65,6 @@ class DaskExecutor(Executor):
 
     def _ensure_client(self) -> Any:
         if self._client is None:
-            from distributed import Client, LocalCluster
-
             if self.scheduler:
                 self._client = Client(self.scheduler, timeout="30s")
             else:
@@ -77,8 +76,6 @@ class DaskExecutor(Executor):
     def run(self, jobs: Sequence[Job], snapshot: Snapshot | None = None) -> Iterator[Result]:
         """The jobs as tasks, with `snapshot` (default: taken here, from the
         files the jobs name) scattered to every worker once."""
-        from distributed import as_completed
-
         if not jobs:
             return
         client = self._ensure_client()

@@ -20,6 +20,8 @@ from cchc_lib.core.dataset import Dataset
 from cchc_lib.core.units import Registry
 
 from cchc_lib.project import PACKAGE_DIR as PACKAGE
+from cchc_lib.project import VERSION
+
 STAMP_SUFFIX = ".freeze"
 
 
@@ -40,9 +42,7 @@ def file_digest(path: str | Path | None) -> str:
 @lru_cache(maxsize=1)
 def library_digest() -> str:
     """The library's version plus its source and templates (what renders a report)."""
-    from cchc_lib.project import VERSION as __version__
-
-    h = hashlib.sha256(__version__.encode())
+    h = hashlib.sha256(VERSION.encode())
     files = sorted(p for p in PACKAGE.rglob("*") if p.is_file() and p.suffix in (".py", ".j2", ".css", ".js", ".json", ".yaml")
                    and "__pycache__" not in p.parts)
     for p in files:

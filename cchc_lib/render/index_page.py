@@ -32,7 +32,7 @@ from cchc_lib.fmt import percent_vi, points_vi
 from cchc_lib.reports import figures
 from cchc_lib.reports.templating import render
 from cchc_lib.render import csp
-from cchc_lib.render.worker import SUFFIXES
+from cchc_lib.render.jobs import SUFFIXES
 
 #: Where the department report shows who sent their figures on time (`sections/status.html.j2`).
 STATUS_ANCHOR = "tinh-hinh-nop-so-lieu"

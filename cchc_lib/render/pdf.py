@@ -5,12 +5,20 @@ One `PdfPrinter` holds one browser and prints any number of pages with it
 user's machine has it: an executable given explicitly or in `CCHC_CHROMIUM`,
 else Debian's `/usr/lib/chromium/chromium` or `/usr/bin/chromium`, else
 Playwright's own download.  `to_pdf` returns bytes and writes nothing.
+
+The printer drives the browser from a thread of its own (Playwright's sync
+API belongs to the thread that started it), so `start_soon()` can launch
+the browser and print a first page while the caller runs a notebook.
 """
 from __future__ import annotations
 
 import os
+import queue
 import shutil
+import threading
+from concurrent.futures import Future
 from pathlib import Path
+from typing import Any, Callable
 
 from cchc_lib.errors import CchcError
 
@@ -40,6 +48,7 @@ def _executable(path: str | os.PathLike | None) -> str | None:
 
 def _playwright_own() -> str | None:
     try:
+        # Playwright (0,2 s to import) is needed only for PDFs: HTML reports never load it.
         from playwright.sync_api import sync_playwright
     except ImportError:
         return None
@@ -67,6 +76,44 @@ def find_browser(explicit: str | os.PathLike | None = None, include_playwright: 
     return _playwright_own() if include_playwright else None
 
 
+#: A page printed once at start: the fonts and the PDF machinery are ready
+#: before the first report (its first print costs most).
+WARM_PAGE = ("<!DOCTYPE html><html lang=\"vi\"><head><meta charset=\"utf-8\"><style>body{font-family:'Noto Sans',"
+             "'DejaVu Sans',sans-serif}pre{font-family:'Noto Sans Mono','DejaVu Sans Mono',monospace}</style></head>"
+             "<body><h1>Báo cáo</h1><p>Tiếng Việt: ồ ế ễ ữ <b>đậm</b> <i>nghiêng</i></p><pre>ồ ế</pre>"
+             "<img alt=\"\" src=\"data:image/svg+xml;base64,PHN2ZyB4bWxucz0iaHR0cDovL3d3dy53My5vcmcvMjAwMC9zdmciIHdp"
+             "ZHRoPSIxMCIgaGVpZ2h0PSIxMCI+PHRleHQgeD0iMCIgeT0iOSI+4buTPC90ZXh0Pjwvc3ZnPg==\"></body></html>")
+
+
+class _Thread:
+    """One daemon thread running the calls given to it, in order.  Not a
+    ThreadPoolExecutor: those refuse new work once the interpreter starts
+    exiting, and a worker process closes its browser from an atexit handler."""
+
+    def __init__(self, name: str):
+        self._calls: queue.SimpleQueue = queue.SimpleQueue()
+        self._thread = threading.Thread(target=self._loop, name=name, daemon=True)
+        self._thread.start()
+
+    def submit(self, fn: Callable[..., Any], *args: Any) -> Future:
+        future: Future = Future()
+        self._calls.put((future, fn, args))
+        return future
+
+    def _loop(self) -> None:
+        while (item := self._calls.get()) is not None:
+            future, fn, args = item
+            if future.set_running_or_notify_cancel():
+                try:
+                    future.set_result(fn(*args))
+                except BaseException as e:  # handed to the caller
+                    future.set_exception(e)
+
+    def stop(self) -> None:
+        self._calls.put(None)
+        self._thread.join()
+
+
 class PdfPrinter:
     """A headless browser kept open to print many HTML pages as A4 PDFs."""
 
@@ -76,22 +123,43 @@ class PdfPrinter:
         self._pw = None
         self._browser = None
         self._page = None
+        self._thread: _Thread | None = None
+        self._started: Future | None = None
+
+    def _call(self, fn, *args) -> Future:
+        if self._thread is None:
+            self._thread = _Thread("cchc-pdf")
+        return self._thread.submit(fn, *args)
+
+    def start_soon(self) -> Future:
+        """Launch the browser in the printer's thread; return at once."""
+        if self._started is None:
+            self._started = self._call(self._start)
+        return self._started
 
     def start(self) -> "PdfPrinter":
-        if self._browser is not None:
-            return self
+        """The browser, launched (waits for `start_soon`'s launch); raises
+        `BrowserNotFound` when there is none."""
+        self.start_soon().result()
+        return self
+
+    def _start(self) -> None:
         exe = find_browser(self.executable)
         if exe is None:
             raise BrowserNotFound()
+        # Playwright is needed only for PDFs (see _playwright_own).
         from playwright.sync_api import sync_playwright
 
         self._pw = sync_playwright().start()
         try:
             self._browser = self._pw.chromium.launch(executable_path=exe, headless=True, args=list(LAUNCH_ARGS))
         except Exception as e:
-            self.close()
+            self._close()
             raise BrowserNotFound(str(e).splitlines()[0] if str(e) else type(e).__name__) from None
-        return self
+        try:
+            self._print(WARM_PAGE)
+        except Exception:
+            self._page = None  # the reports will say what is wrong
 
     def _blank_page(self):
         """One page reused for every PDF (a new page costs more than the print).
@@ -106,6 +174,9 @@ class PdfPrinter:
     def to_pdf(self, html: str) -> bytes:
         """The page printed on A4 with its own @page margins and backgrounds."""
         self.start()
+        return self._call(self._print, html).result()
+
+    def _print(self, html: str) -> bytes:
         page = self._blank_page()
         try:
             page.set_content(html, wait_until="load")
@@ -118,7 +189,7 @@ class PdfPrinter:
             self._page = None  # a fresh page for the next report
             raise
 
-    def close(self) -> None:
+    def _close(self) -> None:
         for closer in (getattr(self._browser, "close", None), getattr(self._pw, "stop", None)):
             if closer:
                 try:
@@ -126,6 +197,20 @@ class PdfPrinter:
                 except Exception:
                     pass
         self._browser = self._pw = self._page = None
+
+    def close_soon(self) -> None:
+        """Begin closing the browser in the printer's thread; `close()` waits for it."""
+        if self._thread is not None:
+            self._call(self._close)
+
+    def close(self) -> None:
+        if self._thread is not None:
+            try:
+                self._call(self._close).result()
+            finally:
+                self._thread.stop()
+                self._thread = None
+        self._started = None
 
     def __enter__(self) -> "PdfPrinter":
         return self.start()

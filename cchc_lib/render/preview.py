@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import datetime as _dt
 import threading
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable
@@ -37,7 +36,7 @@ from cchc_lib.reports.templating import render, source
 from cchc_lib.render.executors import make_worker
 from cchc_lib.render.batch import (NOTEBOOKS, BatchSpec, _resolve, commentary_files, commentary_folder, commentary_of,
                                    plan, spec_from_options, write_result)
-from cchc_lib.render.worker import DEPARTMENT, Job, Result, WorkerOptions
+from cchc_lib.render.jobs import DEPARTMENT, Job, Result, WorkerOptions
 
 Snapshot = dict[str, tuple]
 
@@ -108,6 +107,8 @@ def preview(period: str, unit: str, *, batch: str | None = None, data: str | Non
     root = root.resolve()
     own = worker is None
     worker = worker or make_worker(options or WorkerOptions(kernel="warm"))
+    if own:
+        worker.prepare()  # the kernel starts (and the exporter is built) while the report is planned
     run = PreviewRun()
     stop = stop or threading.Event()
     seen: Snapshot | None = None

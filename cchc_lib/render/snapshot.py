@@ -34,7 +34,7 @@ from typing import Sequence
 
 from cchc_lib.intake.sources import DB_SUFFIXES
 from cchc_lib.render.lifeline import private_dir
-from cchc_lib.render.worker import Job
+from cchc_lib.render.jobs import Job
 
 #: Job parameters that name an input file, and where it goes in the snapshot.
 PATH_PARAMETERS = {"data": "data", "units": "params", "catalogue": "params"}

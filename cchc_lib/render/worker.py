@@ -1,8 +1,8 @@
 """Rendering one report: execute the notebook, export HTML/PDF, return bytes.
 
-A `Job` says everything about one report (picklable, so any executor can
-ship it to a worker process or a Dask worker).  A `Worker` renders jobs one
-after the other and keeps what is worth keeping between them (the HTML
+A `Job` (`render.jobs`) says everything about one report (picklable, so any
+executor can ship it to a worker process or a Dask worker).  A `Worker`
+renders jobs one after the other and keeps what is worth keeping between them (the HTML
 exporter; the PDF printer's browser).  `Worker.render(job)` returns a
 `Result` with the files' bytes and writes nothing: the batch driver writes
 them (through `files`), so results can come back from anywhere.
@@ -16,88 +16,29 @@ from __future__ import annotations
 import json
 import time
 import traceback
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-from cchc_lib.core.periods import Period
+import nbformat
+import papermill as pm
+from papermill.engines import papermill_engines
+from papermill.exceptions import PapermillExecutionError
+from papermill.execute import raise_for_execution_errors
+from papermill.translators import PythonTranslator, papermill_translators
+from papermill.utils import chdir
 
-FORMATS = ("html", "pdf", "docx", "self-assessment")
-NOTEBOOK_FORMATS = ("html", "pdf")  # made from the executed notebook
-DEPARTMENT_ONLY = ("self-assessment",)  # the department's self-assessment workbook
-#: The file each format writes, after the report's name (output/<period>/<name><suffix>).
-SUFFIXES = {"html": ".html", "pdf": ".pdf", "docx": ".docx", "self-assessment": "_tu_danh_gia.xlsx"}
-DEPARTMENT = "department"  # never a unit code (codes are upper case)
+from cchc_lib.core.organisation import load_organisation
+from cchc_lib.errors import CchcError
+from cchc_lib.project import VERSION
+from cchc_lib.render.htmlexport import exporter, figures_of, to_html
+from cchc_lib.render.jobs import (DEPARTMENT, DEPARTMENT_ONLY, FORMATS, NOTEBOOK_FORMATS, SUFFIXES, Failure, Job,
+                                  Result, WorkerOptions)
+from cchc_lib.render.pdf import PdfPrinter
+from cchc_lib.reports.data import department_report, open_context, unit_report
 
-
-@dataclass(frozen=True)
-class Job:
-    """One report: a notebook, its parameters, where its files go."""
-
-    name: str  # unit code, or "department"
-    kind: str  # "unit" | "department"
-    period: Period
-    notebook: str  # absolute path
-    parameters: tuple[tuple[str, Any], ...]  # papermill parameters, in order
-    formats: tuple[str, ...]
-    out_dir: str  # output/<period>
-    cwd: str  # the kernel's working directory (project root)
-    fingerprint: str = ""
-    label: str = ""
-    documents: tuple[tuple[str, str], ...] = ()  # docx_template, organisation: paths ("" = defaults)
-
-    @property
-    def params(self) -> dict[str, Any]:
-        return dict(self.parameters)
-
-    @property
-    def needs_notebook(self) -> bool:
-        """HTML and PDF come from the executed notebook; DOCX and the
-        self-assessment straight from the report data."""
-        return any(f in NOTEBOOK_FORMATS for f in self.formats)
-
-    def path(self, suffix: str) -> Path:
-        return Path(self.out_dir) / f"{self.name}{suffix}"
-
-
-@dataclass(frozen=True)
-class Failure:
-    """Why a report failed: the failing cell's error, or an error around it."""
-
-    ename: str
-    evalue: str
-    cell_index: int | None = None
-    exec_count: int | None = None
-
-    def one_line(self) -> str:
-        where = (f"ô số {self.cell_index} (In [{self.exec_count}])" if self.cell_index is not None
-                 else "ngoài notebook")
-        value = " ".join(str(self.evalue).split())
-        return f"{where}: {self.ename}: {value[:300]}"
-
-
-@dataclass
-class Result:
-    job: Job
-    files: dict[str, bytes] = field(default_factory=dict)  # suffix (".html") → bytes
-    failure: Failure | None = None
-    format_failures: dict[str, str] = field(default_factory=dict)  # "pdf" → message
-    seconds: float = 0.0
-    figures: dict | None = None
-    worker: str = ""
-
-    @property
-    def ok(self) -> bool:
-        return self.failure is None and not self.format_failures
-
-
-@dataclass(frozen=True)
-class WorkerOptions:
-    chromium: str | None = None  # explicit browser for PDFs
-    kernel_name: str = "python3"
-    timeout: int = 600  # seconds per cell
-    start_timeout: int = 60
-    kernel: str = "warm"  # "warm": one kernel per worker, reset between reports; "fresh": one per report
+# The job types live in render.jobs (light to import); they are here too for their callers.
+__all__ = ["DEPARTMENT", "DEPARTMENT_ONLY", "FORMATS", "NOTEBOOK_FORMATS", "SUFFIXES", "Failure", "Job", "Result",
+           "WorkerOptions", "NotebookRunner", "PapermillRunner", "Worker", "documents", "readable_parameters"]
 
 
 class NotebookRunner(Protocol):
@@ -108,19 +49,21 @@ class NotebookRunner(Protocol):
     def close(self) -> None: ...
 
 
+class ReadablePythonTranslator(PythonTranslator):
+    """String parameters as Python literals that keep their letters."""
+
+    cchc = True
+
+    @classmethod
+    def translate_escaped_str(cls, str_val):
+        return repr(str_val) if isinstance(str_val, str) else f'"{str_val}"'
+
+
 def readable_parameters() -> None:
     """Have papermill write string parameters as Python literals that keep
     their letters ('Quý III là mùa tuyển sinh'), not `\\u1ef7` escapes, so
     the executed notebook kept for audit reads as the analyst wrote it."""
-    from papermill.translators import PythonTranslator, papermill_translators
-
-    class ReadablePythonTranslator(PythonTranslator):
-        @classmethod
-        def translate_escaped_str(cls, str_val):
-            return repr(str_val) if isinstance(str_val, str) else f'"{str_val}"'
-
     if getattr(papermill_translators.find_translator("python3", "python"), "cchc", False) is not True:
-        ReadablePythonTranslator.cchc = True  # type: ignore[attr-defined]
         papermill_translators.register("python", ReadablePythonTranslator)
 
 
@@ -143,12 +86,6 @@ class PapermillRunner:
         raise error
 
     def run(self, job: Job) -> tuple[Any, Failure | None]:
-        import papermill as pm
-        from papermill.engines import papermill_engines
-        from papermill.exceptions import PapermillExecutionError
-        from papermill.execute import raise_for_execution_errors
-        from papermill.utils import chdir
-
         nb = pm.execute_notebook(job.notebook, None, parameters=job.params, prepare_only=True,
                                  kernel_name=self.options.kernel_name, progress_bar=False)
         for cell in nb.cells:  # papermill gives it a random id: keep reports reproducible
@@ -173,43 +110,63 @@ class PapermillRunner:
 
 
 class Worker:
-    """Renders jobs one after another; one PDF browser for all of them."""
+    """Renders jobs one after another; one PDF browser for all of them,
+    started in the background while the first notebook runs."""
 
     def __init__(self, options: WorkerOptions | None = None, runner: NotebookRunner | None = None):
         self.options = options or WorkerOptions()
         self.runner = runner or PapermillRunner(self.options)
-        self._printer = None
+        self._printer: PdfPrinter | None = None
         self._printer_error: str | None = None
 
-    def printer(self):
-        if self._printer is None and self._printer_error is None:
-            from cchc_lib.errors import CchcError
-            from cchc_lib.render.pdf import PdfPrinter
+    def prepare(self) -> None:
+        """Start what the first report needs before it comes: the kernel (a
+        runner that keeps one launches it now) and the HTML exporter."""
+        start = getattr(self.runner, "start", None)
+        if start is not None:
+            start()
+        exporter()
 
+    def start_printer(self) -> None:
+        """Launch the PDF browser now, in its own thread (about a second)."""
+        if self._printer is None and self._printer_error is None:
+            self._printer = PdfPrinter(self.options.chromium)
+            self._printer.start_soon()
+
+    def printer(self) -> PdfPrinter | None:
+        self.start_printer()
+        if self._printer is not None:
             try:
-                self._printer = PdfPrinter(self.options.chromium).start()
+                self._printer.start()
             except CchcError as e:
                 self._printer_error = str(e)
+                self._printer.close()
+                self._printer = None
         return self._printer
 
     def render(self, job: Job) -> Result:
-        import nbformat
-
-        from cchc_lib.project import VERSION as __version__
-        from cchc_lib.render.htmlexport import figures_of, to_html
-
         start = time.perf_counter()
         result = Result(job)
         if not job.needs_notebook:
             self._documents_only(job, result)
             result.seconds = time.perf_counter() - start
             return result
+        if "pdf" in job.formats:
+            self.start_printer()
         try:
             nb, failure = self.runner.run(job)
         except Exception as e:  # kernel died, notebook unreadable, ...
             result.failure = Failure(type(e).__name__, str(e) or traceback.format_exc(limit=1))
             result.seconds = time.perf_counter() - start
             return result
+        ran = time.perf_counter()
+        kernel = getattr(self.runner, "kernel", None)
+        started = kernel.timings if kernel is not None else {}
+        waited = started.get("wait", 0.0)
+        if started:  # the report that waited for the kernel: how long it took to start and warm up
+            result.timings.update(kernel_start=started.get("start", 0.0), warmup=started.get("warmup", 0.0))
+            kernel.timings = {}
+        result.timings.update(kernel=waited, cells=ran - start - waited)
         if nb is not None:
             result.files[".ipynb"] = nbformat.writes(nb).encode("utf-8")
         if failure is not None:
@@ -222,20 +179,14 @@ class Worker:
                 raise ValueError("notebook không công bố số liệu (views.publish)")
             result.figures = {**figures, "name": job.name, "formats": list(job.formats)}
             result.files[".json"] = json.dumps(result.figures, ensure_ascii=False, indent=1).encode("utf-8")
-            html, _ = to_html(nb, figures.get("title", job.label), __version__)
+            html, _ = to_html(nb, figures.get("title", job.label), VERSION)
             if "html" in job.formats or "pdf" in job.formats:
                 result.files[".html"] = html.encode("utf-8")
+            exported = time.perf_counter()
+            result.timings["export"] = exported - ran
             if "pdf" in job.formats:
-                printer = self.printer()
-                if printer is None:
-                    result.format_failures["pdf"] = self._printer_error or "không tạo được PDF"
-                else:
-                    try:
-                        result.files[".pdf"] = printer.to_pdf(html)
-                    except Exception as e:
-                        result.format_failures["pdf"] = f"{type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}"
-                        printer.close()
-                        self._printer = None
+                self._pdf(result, html)
+                result.timings["pdf"] = time.perf_counter() - exported
         except Exception as e:
             result.failure = Failure(type(e).__name__, str(e))
         if result.failure is None and any(f not in NOTEBOOK_FORMATS for f in job.formats):
@@ -260,20 +211,32 @@ class Worker:
         result.files[".json"] = json.dumps(result.figures, ensure_ascii=False, indent=1).encode("utf-8")
         result.files.update(files)
 
-    def close(self) -> None:
-        if self._printer is not None:
-            self._printer.close()
+    def _pdf(self, result: Result, html: str) -> None:
+        waited = time.perf_counter()
+        printer = self.printer()
+        result.timings["pdf_start"] = time.perf_counter() - waited
+        if printer is None:
+            result.format_failures["pdf"] = self._printer_error or "không tạo được PDF"
+            return
+        try:
+            result.files[".pdf"] = printer.to_pdf(html)
+        except Exception as e:
+            result.format_failures["pdf"] = f"{type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}"
+            printer.close()
             self._printer = None
+
+    def close(self) -> None:
+        printer, self._printer = self._printer, None
+        if printer is not None:
+            printer.close_soon()  # the browser closes while the kernel shuts down
         self.runner.close()
+        if printer is not None:
+            printer.close()
 
 
 def documents(job: Job) -> tuple[dict[str, Any], dict[str, bytes]]:
     """The report's published figures and its DOCX / self-assessment bytes,
     from the same report data the notebooks use (`cchc_lib.reports`)."""
-    # Imported when used, like papermill above: a worker that only makes HTML never loads docxtpl or openpyxl.
-    from cchc_lib.reports.data import department_report, open_context, unit_report
-    from cchc_lib.core.organisation import load_organisation
-
     params, options = job.params, dict(job.documents)
     ctx = open_context(params.get("data", ""), params.get("catalogue", ""), params.get("units", ""))
     period = job.period
@@ -282,11 +245,13 @@ def documents(job: Job) -> tuple[dict[str, Any], dict[str, bytes]]:
     org = load_organisation(Path(job.cwd), path=options.get("organisation") or None)
     files: dict[str, bytes] = {}
     if "docx" in job.formats:
+        # docxtpl and openpyxl are heavy and needed only for these formats:
+        # a worker that only makes HTML never loads them.
         from cchc_lib.reports.word import word_report
 
         files[SUFFIXES["docx"]] = word_report(ctx, rep, org, options.get("docx_template") or None).data
     if "self-assessment" in job.formats and job.kind == "department":
-        from cchc_lib.reports.workbooks import self_assessment, self_assessment_workbook
+        from cchc_lib.reports.workbooks import self_assessment, self_assessment_workbook  # (see above)
 
         files[SUFFIXES["self-assessment"]] = self_assessment_workbook(self_assessment(ctx, period), org,
                                                                       ctx.catalogue)

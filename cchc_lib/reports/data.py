@@ -34,6 +34,10 @@ from cchc_lib.reports import figures as published
 from cchc_lib.reports.commentary import (Commentary, Standing, department_commentary, department_vs_units,
                                          no_data_commentary, unit_commentary)
 from cchc_lib.reports.text import value_text
+from cchc_lib.core.projection import project as project_year
+from cchc_lib.intake.official import OFFICIAL_FILE
+from cchc_lib.intake.tasks import TASKS_FILE
+from cchc_lib.reports import year as _year
 from cchc_lib.store.status import EMPTY, reporting_status as store_status
 
 NO_STATUS = "không có dữ liệu về tình hình nộp số liệu (số liệu không lấy từ cơ sở dữ liệu của Văn phòng)"
@@ -52,6 +56,9 @@ class Context:
     dataset: Dataset
     settings: Settings = field(default_factory=Settings)
     cutoff: Cutoff = Cutoff()  # the reporting cut-off (params/reporting.yaml): the dates a period covers
+    #: The unit registry's folder: the task register and official results sit beside it
+    #: (params/ for the department, demo/ for the demo).
+    registry_dir: Path | None = None
 
     @property
     def whole(self) -> str:
@@ -94,20 +101,25 @@ def open_context(data: str | Path | None = "", catalogue: str | Path | None = ""
         reg = load_registry(reg_path, cat.unit_kinds)
         _OPENED[key] = (reg, open_dataset(path, cat, reg))
     reg, dataset = _OPENED[key]
-    return Context(path, cat, reg, dataset, settings, load_cutoff(params.parent))
+    return Context(path, cat, reg, dataset, settings, load_cutoff(params.parent), reg_path.resolve().parent)
 
 
 _OPENED: dict[tuple, tuple[Registry, Dataset]] = {}
 
 
 def _file_key(path: Path) -> tuple:
+    """What changes when the file's content may have: its stat, and a
+    database's write-ahead log when it holds pages.  An empty log says
+    nothing: SQLite creates one for every reader and removes it when the last
+    one closes, so with two kernels reading at once its mere presence would
+    flip the key at every report."""
     out: list = [str(path.resolve())]
     for p in (path, Path(f"{path}-wal")):
         try:
             st = p.stat()
-            out += [st.st_mtime_ns, st.st_size, st.st_ino]
         except OSError:
-            out.append(None)
+            st = None
+        out.append((st.st_mtime_ns, st.st_size, st.st_ino) if st is not None and st.st_size else None)
     return tuple(out)
 
 
@@ -284,10 +296,33 @@ def months_read(period: Period) -> frozenset[Period]:
     return frozenset(trend_months(period)) | frozenset(period.previous().months) | frozenset(period.months)
 
 
+#: Rules whose points follow a monthly rate, so that the rate's trend explains the points lost.
+TREND_RULES = ("ratio_bands", "weighted_ratio_sum")
+
+
+def trend_codes(card: Scorecard, count: int = 3) -> tuple[str, ...]:
+    """The rate criteria of `card` that lose the most points, most first (ties
+    in catalogue order); none when no rate criterion lost a point."""
+    losing = [(-c.lost, i, c.code) for i, c in enumerate(card.criteria)
+              if c.status == SCORED and c.outcome.rate is not None and c.lost > 0
+              and c.criterion.rule_name in TREND_RULES]
+    return tuple(code for _, _, code in sorted(losing)[:count])
+
+
+def trend_choice(ctx: Context, card: Scorecard) -> tuple[str, ...]:
+    """The criteria a report follows month by month: those `trend_criteria`
+    names in params/reports.yaml, or by default (issue 13) the rate criteria
+    that lose the most points in the report's period (`trend_count` of them)."""
+    return ctx.settings.reports.trend_criteria or trend_codes(card, ctx.settings.reports.trend_count)
+
+
 def trends(ctx: Context, unit: Unit | None, period: Period, codes: Sequence[str] | None = None) -> list[dict]:
-    """Monthly rates of the criteria followed month by month
-    (`trend_criteria` in params/reports.yaml), with their thresholds."""
-    codes = ctx.settings.reports.trend_criteria if codes is None else codes
+    """Monthly rates of these criteria (default: `trend_choice` for the
+    period's scorecard), with their thresholds."""
+    if codes is None:
+        card = score_unit(ctx.dataset, ctx.catalogue, unit, period) if unit else \
+            score_department(ctx.dataset, ctx.catalogue, period, ctx.registry)
+        codes = trend_choice(ctx, card)
     months = trend_months(period)
     cards = [score_unit(ctx.dataset, ctx.catalogue, unit, m) if unit else
              score_department(ctx.dataset, ctx.catalogue, m, ctx.registry) for m in months]
@@ -359,6 +394,16 @@ def rankings(ctx: Context, period: Period) -> Rankings:
 _RANKINGS: dict[tuple, Rankings] = {}
 
 
+def prime(data: str | Path | None = "", catalogue: str | Path | None = "", units: str | Path | None = "",
+          period: str | Period | None = None) -> None:
+    """Read the data, catalogue, registry and settings, and rank the units of
+    `period`, into this process's caches: a warm kernel does it while it
+    starts, so that its first report does not."""
+    ctx = open_context(data, catalogue, units)
+    if period:
+        rankings(ctx, period if isinstance(period, Period) else parse_period(period))
+
+
 def group_name(ctx: Context, unit: Unit) -> str:
     return group_of(ctx.settings, unit.kind, ctx.catalogue.unit_kinds).name
 
@@ -418,6 +463,11 @@ class _Report:
     def data_dates(self) -> str:
         """The dates the period's figures cover ("số liệu từ 15/06/2023 đến 14/09/2023", the cut-off setting)."""
         return self.note.get("dates", "")
+    # Through the year (reports.year): the tasks, the projection, the city's results, the three answers.
+    tasks: dict[str, Any] = field(default_factory=dict)
+    projection: dict[str, Any] | None = None
+    official: dict[str, Any] = field(default_factory=dict)
+    answers: _year.Answers | None = None
 
 
 @dataclass
@@ -454,7 +504,40 @@ class DepartmentReport(_Report):
         return self.settings.organisation.whole
 
 
-def unit_report(ctx: Context, unit: str, period: str | Period, analyst: str = "") -> UnitReport:
+def year_paths(ctx: Context, tasks: str | Path | None = "", official: str | Path | None = "") -> tuple[Path, Path]:
+    """The task register and the official results: given, or beside the unit
+    registry (`params/tasks.yaml`, `params/official.yaml` for the department;
+    `demo/…` for the demo, whose invented figures never mix with the department's)."""
+    folder = ctx.registry_dir if ctx.registry_dir is not None else project.units_path().parent
+    return (Path(tasks) if tasks else folder / TASKS_FILE), (Path(official) if official else folder / OFFICIAL_FILE)
+
+
+def add_year(rep: "_Report", ctx: Context, unit: Unit | None, tasks: str | Path | None = "",
+             official: str | Path | None = "", day: _dt.date | None = None) -> None:
+    """The tasks, the year-end projection and the official results of the
+    report's year; every criterion that lost points gets its open tasks."""
+    tasks_file, official_file = year_paths(ctx, tasks, official)
+    register = _year.read_register(tasks_file, ctx.catalogue, ctx.registry)
+    off = _year.read_official(official_file, ctx.catalogue)
+    code = unit.code if unit else None
+    rep.tasks = _year.tasks_view(register, ctx.registry, ctx.catalogue, rep.period, code, day)
+    pr = None
+    if has_data(ctx.dataset, code, Period(rep.period.year, "year")):
+        pr = project_year(ctx.dataset, ctx.catalogue, ctx.registry, rep.period.months[-1], unit, ctx.cutoff)
+    rep.projection = _year.projection_view(pr, ctx.catalogue) if pr is not None else None
+    rep.official = _year.official_view(off, pr, ctx.catalogue, department=unit is None)
+    rep.answers = _year.answers(rep.tasks, rep.projection, rep.official)
+    for row, c in zip(rep.rows, rep.card.criteria):
+        lost = c.status == MISSING or (c.status == SCORED and c.points < c.max_points)
+        row["tasks"] = _year.criterion_tasks(rep.tasks, register, ctx.registry, ctx.catalogue, c.code, code) \
+            if lost else []
+    rep.figures["tasks"] = _year.tasks_figures(rep.tasks)
+    rep.figures["projection"] = _year.projection_figures(pr) if pr is not None else None
+    rep.figures["official"] = _year.official_figures(rep.official)
+
+
+def unit_report(ctx: Context, unit: str, period: str | Period, analyst: str = "", tasks: str | Path | None = "",
+                official: str | Path | None = "") -> UnitReport:
     p = period if isinstance(period, Period) else parse_period(period)
     u = ctx.registry.get(unit)
     card = score_unit(ctx.dataset, ctx.catalogue, u, p)
@@ -473,7 +556,7 @@ def unit_report(ctx: Context, unit: str, period: str | Period, analyst: str = ""
         comment = no_data_commentary(u.name, p, blank)
     rep = UnitReport(p, card, previous, head, domain_rows(card, ctx.catalogue),
                      [criterion_row(c, ctx.catalogue, ctx.registry) for c in card.criteria],
-                     trends(ctx, u, p) if sent else [], comment, analyst or "", provenance(ctx, u.code, p),
+                     trends(ctx, u, p, trend_choice(ctx, card)) if sent else [], comment, analyst or "", provenance(ctx, u.code, p),
                      ctx.settings, unit=u)
     rep.figures = published.stamped({
         "kind": "unit", "title": rep.title, "unit_name": u.name, "unit_kind": u.kind, **card_figures(card),
@@ -481,6 +564,7 @@ def unit_report(ctx: Context, unit: str, period: str | Period, analyst: str = ""
         "rank_in_group": head["rank_in_group"], "ranked_in_group": standing.ranked_in_group,
         "previous_points": head["previous_points"], "change": head["change"], "no_data": not sent,
         "blank_form": blank})
+    add_year(rep, ctx, u, tasks, official)
     return rep
 
 
@@ -488,8 +572,12 @@ def _group_size(ranks: Rankings, name: str) -> int:
     return next((sum(1 for r, _ in rows if r) for g, rows in ranks.groups if g == name), 0)
 
 
-def heatmap_data(cards: list[Scorecard], catalogue: Catalogue) -> dict[str, Any]:
-    codes = [c.code for c in catalogue.criteria if not c.tracked]
+def heatmap_data(cards: list[Scorecard], catalogue: Catalogue, settings: Settings | None = None) -> dict[str, Any]:
+    """Units × scored criteria, percent of maximum (None: not applicable),
+    with the criteria's titles and domains and each unit's rank group (the
+    chart splits a large department by group)."""
+    crits = [c for c in catalogue.criteria if not c.tracked]
+    codes = [c.code for c in crits]
     matrix = []
     for card in cards:
         by = {c.code: c for c in card.criteria}
@@ -499,7 +587,13 @@ def heatmap_data(cards: list[Scorecard], catalogue: Catalogue) -> dict[str, Any]
             row.append(float(c.points / c.max_points * 100) if c is not None and c.counts_toward_max and c.max_points
                        else None)
         matrix.append(row)
-    return {"units": [c.unit.name if c.unit else "" for c in cards], "codes": codes, "matrix": matrix}
+    kinds = catalogue.unit_kinds
+    groups = [group_of(settings, c.unit.kind, kinds).name if settings and c.unit else "" for c in cards]
+    order = ([g.name for g in groups_in_order(settings, [c.unit.kind for c in cards if c.unit], kinds)]
+             if settings else [])
+    return {"units": [c.unit.name if c.unit else "" for c in cards], "codes": codes, "matrix": matrix,
+            "titles": [c.title for c in crits], "domains": [c.domain for c in crits], "groups": groups,
+            "group_order": order}
 
 
 def reporting_status(ctx: Context, period: Period) -> dict[str, Any]:
@@ -561,7 +655,8 @@ def _rank_row(ctx: Context, card: Scorecard, rank: int, rank_in_group: int | Non
             "no_data": False}
 
 
-def department_report(ctx: Context, period: str | Period, analyst: str = "") -> DepartmentReport:
+def department_report(ctx: Context, period: str | Period, analyst: str = "", tasks: str | Path | None = "",
+                      official: str | Path | None = "") -> DepartmentReport:
     p = period if isinstance(period, Period) else parse_period(period)
     card = score_department(ctx.dataset, ctx.catalogue, p, ctx.registry)
     prev_p = p.previous()
@@ -587,13 +682,13 @@ def department_report(ctx: Context, period: str | Period, analyst: str = "") -> 
     explain = department_vs_units(card, cards, ctx.catalogue, ctx.settings)
     rep = DepartmentReport(p, card, previous, head, domain_rows(card, ctx.catalogue),
                            [criterion_row(c, ctx.catalogue, ctx.registry) for c in card.criteria],
-                           trends(ctx, None, p),
+                           trends(ctx, None, p, trend_choice(ctx, card)),
                            department_commentary(card, cards, ctx.catalogue, previous, settings=ctx.settings,
                                                  not_sent=[u["name"] for g in groups for u in g["not_sent"]]),
                            analyst or "", provenance(ctx, None, p), ctx.settings, ranking=rank_rows, groups=groups,
                            bands=[{"colour": b.colour, "label": ctx.settings.reports.band_label(b)}
                                   for b in ctx.settings.reports.bands],
-                           explain=explain, cards=cards, heatmap=heatmap_data(cards, ctx.catalogue), status=status)
+                           explain=explain, cards=cards, heatmap=heatmap_data(cards, ctx.catalogue, ctx.settings), status=status)
     counts = status.get("counts") or {}
     rep.figures = published.stamped({
         "kind": "department", "title": rep.title, "unit_name": None, **card_figures(card),
@@ -602,5 +697,6 @@ def department_report(ctx: Context, period: str | Period, analyst: str = "") -> 
                     for r in rank_rows],
         "status": ({k: int(counts.get(k, 0)) for k in ("on_time", "late", "missing")}
                    if status.get("available") else None)})
+    add_year(rep, ctx, None, tasks, official)
     return rep
 

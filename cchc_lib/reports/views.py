@@ -25,6 +25,7 @@ from cchc_lib.reports import charts, figures
 from cchc_lib.reports.commentary import Commentary
 from cchc_lib.reports.data import DepartmentReport, UnitReport
 from cchc_lib.reports.templating import render, source
+from cchc_lib.reports.year import OWNER_ROWS
 
 Report = UnitReport | DepartmentReport
 #: `views.styles()` repeats the scope class this many times: JupyterLab's own
@@ -145,27 +146,36 @@ def domain_chart(rep: Report) -> Html:
 
 def trend_charts(rep: Report) -> Html:
     months_needed = rep.settings.reports.min_trend_months if hasattr(rep, "settings") else 3
+    chosen = bool(rep.settings.reports.trend_criteria) if hasattr(rep, "settings") else False
     if not rep.trends:
         if getattr(rep, "headline", {}).get("no_data"):
             return empty("Chưa có số liệu để vẽ xu hướng theo tháng.")
+        if not chosen:
+            return empty("Không có tiêu chí tính theo tỷ lệ nào bị mất điểm trong kỳ: không có xu hướng cần theo dõi.")
         return empty("Đơn vị không có tiêu chí nào được theo dõi theo tháng.")
     months = max(len(s["months"]) for s in rep.trends)
     if months < months_needed:
         return empty(f"Chưa đủ số tháng để vẽ xu hướng (mới có {count_vi(months)} tháng từ đầu năm, "
                      f"cần từ {months_needed} tháng); kết quả từng tiêu chí xem ở bảng tiêu chí.")
     shown = [Markup(figure(charts.trend(s), alt=f"Xu hướng {s['code']}")) for s in rep.trends]
-    return section("trends", figures=shown)
+    return section("trends", figures=shown, most_lost=not chosen)
 
 
 def ranking_chart(rep: DepartmentReport) -> Html:
-    return figure(charts.ranking(rep.ranking), alt="Xếp hạng chung mọi đơn vị")
+    """The ranking of every unit (one figure a printed page for a large department)."""
+    return Html("\n".join(figure(fig, alt="Xếp hạng chung mọi đơn vị") for fig in charts.ranking_pages(rep.ranking)))
 
 
 def heatmap_chart(rep: DepartmentReport) -> Html:
+    """The heatmap (one figure a printed page, by unit kind for a large
+    department) and the key of the criteria it shows."""
     h = rep.heatmap
     if not h["units"]:
         return empty("Không có đơn vị nào có số liệu trong kỳ.")
-    return figure(charts.heatmap(h["units"], h["codes"], h["matrix"]), alt="Bản đồ nhiệt đơn vị × tiêu chí")
+    pages = charts.heatmap_pages(h["units"], h["codes"], h["matrix"], h["groups"], h["group_order"], h["domains"])
+    shown = {code for codes, _ in pages for code in codes}
+    return section("heatmap", figures=[Markup(figure(fig, alt="Bản đồ nhiệt đơn vị × tiêu chí")) for _, fig in pages],
+                   key=[(code, title) for code, title in zip(h["codes"], h["titles"]) if code in shown])
 
 
 # --- tables ------------------------------------------------------------------
@@ -233,3 +243,55 @@ def publish(rep: Report) -> None:
     from IPython.display import display
 
     display(figures.bundle(rep.figures), raw=True)
+
+
+# --- through the year: the three questions, tasks, projection, official results -----------------------
+
+def answers(rep: Report) -> Html:
+    """The three questions of every review meeting, one sentence each: which
+    tasks are late and whose; where the year lands at this pace; better than
+    last year or not."""
+    return section("answers", a=rep.answers) if rep.answers is not None else Html("")
+
+
+def tasks_section(rep: Report) -> Html:
+    """Late tasks first, with their owners; due today; due soon; done in the
+    period; for the department, the owners with most late tasks."""
+    owners = []
+    if isinstance(rep, DepartmentReport) and len(rep.tasks.get("owners", ())) > 1:
+        owners = [o for o in rep.tasks["owners"] if o["late"] or o["due_today"] or o["open"]]
+    return section("tasks", t=rep.tasks, owners=owners[:OWNER_ROWS], more=owners[OWNER_ROWS:])
+
+
+def meeting_section(rep: Report) -> Html:
+    """"Đã làm gì sau kỳ trước": the last review meeting's decisions and where they stand."""
+    t = rep.tasks
+    return section("meeting", m=t.get("meeting") if t.get("available") else None, earlier=t.get("earlier", ()),
+                   unit=isinstance(rep, UnitReport))
+
+
+def projection_section(rep: Report) -> Html:
+    """Every criterion at the year's cut-off at the current pace: points, band, risk, what it takes."""
+    p = rep.projection
+    if not p:
+        return empty("Chưa có số liệu của năm để dự báo.")
+    shown = [r for r in p["rows"] if not r["full"] or r["risk"]]
+    return section("projection", p=p, rows=shown, rest=len(p["rows"]) - len(shown))
+
+
+def official_chart(rep: Report) -> Html:
+    """The department's official points and rank over the years, this year's projection hatched."""
+    rows = [h for h in rep.official.get("history", []) if h["points"] is not None]
+    if not rows:
+        return Html("")
+    return figure(charts.official_history(rows), alt="Điểm chính thức và thứ hạng qua các năm")
+
+
+def official_section(rep: Report) -> Html:
+    """Official points and rank over the years, this year's projection against
+    last year's, and the self-assessment against the city's appraisal (for a
+    unit: the city's appraisal of the department on the unit's criteria)."""
+    o = rep.official
+    department = isinstance(rep, DepartmentReport)
+    chart = Markup(official_chart(rep)) if department and o.get("available") else ""
+    return section("official", o=o, department=department, chart=chart)
