@@ -46,6 +46,7 @@ import threading
 import time
 import uuid
 from collections import Counter
+from html import unescape
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -264,7 +265,7 @@ class Soak:
                 try:
                     if fmt == "html":
                         text = f.read_text(encoding="utf-8")
-                        if not text.rstrip().endswith("</html>") or POLICY.split(";")[0] not in text:
+                        if not text.rstrip().endswith("</html>") or POLICY not in unescape(text):
                             self.problem(f"{name}.html không trọn vẹn")
                     else:
                         if len(PdfReader(str(f)).pages) < 1:
