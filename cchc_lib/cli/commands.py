@@ -173,6 +173,9 @@ def demo(period: str = DEMO_PERIOD, root: Path | None = None, progress: bool = T
         f"  {cmd} status --period {p} {demo_args}",
         f"  {cmd} history --unit VP --month 2023-06 {demo_args}",
         f"  {cmd} score --period {p} --unit GDTRH {demo_args}",
+        f"  {cmd} tasks --period {p} --late --tasks {project.shown_path(folder / 'tasks.yaml')} --units {shown_units}",
+        f"  {cmd} project --year {p.year} --unit GDTRH {demo_args} "
+        f"--official {project.shown_path(folder / 'official.yaml')}",
         f"  {cmd} commentary {shown_batch} --period {p} --unit GDTRH   # nhận xét lấy từ demo/commentary/",
         f"  {cmd} preview {shown_batch} --period {p} --unit GDTRH      # tạo lại báo cáo mỗi khi sửa (Ctrl+C dừng)",
         f"Bắt đầu với số liệu thật của Sở: {cmd} init (xem README, mục \"Bắt đầu với số liệu thật\").",

@@ -18,6 +18,7 @@ from typing import Iterator, NoReturn, Sequence
 
 from cchc_lib import project
 from cchc_lib.cli import commands
+from cchc_lib.cli import year
 from cchc_lib.errors import CchcError, ProblemsError
 
 #: argparse's own texts (Python 3.10–3.12), in Vietnamese.
@@ -193,6 +194,37 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-o", "--output", metavar="TỆP.xlsx", help="ghi ra bảng Excel thay vì in ra màn hình")
     _common(p)
     p.set_defaults(run=lambda a: commands.status(a.period, a.db, a.catalogue, a.units, output=a.output))
+
+    # Through the year: the plan's tasks, the year-end projection.
+    p = command("tasks", "sổ nhiệm vụ: việc quá hạn, đến hạn, đã xong theo đơn vị chủ trì; biểu Excel của sổ",
+                ["tasks --period 2023-Q3", "tasks --period 2023-Q3 --late", "tasks --unit GDTRH",
+                 "tasks --on 2023-10-05", "tasks --form so_nhiem_vu.xlsx", "tasks --import so_nhiem_vu.xlsx"])
+    p.add_argument("--period", metavar="KỲ", help="kỳ: nhiệm vụ quá hạn, đến hạn, hoàn thành trong kỳ, tính đến "
+                                                  "ngày cuối kỳ (bỏ trống: mọi nhiệm vụ của năm, đến hôm nay)")
+    p.add_argument("--unit", metavar="MÃ", help="chỉ nhiệm vụ đơn vị chủ trì, phối hợp hoặc phải tự làm")
+    p.add_argument("--late", action="store_true", help="chỉ nhiệm vụ quá hạn")
+    p.add_argument("--on", metavar="YYYY-MM-DD", help="xem tình hình vào ngày này")
+    p.add_argument("--tasks", metavar="PATH", help="sổ nhiệm vụ .yaml hoặc biểu .xlsx (mặc định: params/tasks.yaml)")
+    p.add_argument("--form", metavar="TỆP.xlsx", help="ghi biểu Excel của sổ nhiệm vụ để sửa")
+    p.add_argument("--import", dest="import_from", metavar="TỆP.xlsx",
+                   help="đọc biểu Excel đã sửa, kiểm tra, ghi vào sổ nhiệm vụ YAML (--tasks)")
+    _common(p)
+    p.set_defaults(run=lambda a: year.tasks(a.period, a.unit, a.late, a.on, a.tasks, a.form, a.import_from,
+                                            a.catalogue, a.units))
+
+    p = command("project", "dự báo điểm đến ngày chốt số liệu cuối năm theo nhịp các tháng đã qua",
+                ["project --year 2023", "project --year 2023 --unit GDTRH", "project --year 2023 --through 2023-09",
+                 "project --year 2023 --format json"])
+    p.add_argument("--year", required=True, type=int, metavar="NĂM")
+    p.add_argument("--unit", metavar="MÃ", help="mã đơn vị (bỏ trống: toàn Sở)")
+    p.add_argument("--through", metavar="YYYY-MM", help="tháng cuối được dùng (mặc định: tháng mới nhất có số liệu)")
+    p.add_argument("--format", default="table", choices=year.FORMATS)
+    p.add_argument("--data", "--db", dest="data", metavar="PATH",
+                   help="cơ sở dữ liệu hoặc bảng số liệu (mặc định: data/cchc.sqlite của dự án)")
+    p.add_argument("--official", metavar="PATH", help="kết quả chính thức (mặc định: params/official.yaml)")
+    _common(p)
+    p.set_defaults(run=lambda a: year.project(a.year, a.unit, a.through, a.format, a.data, a.official, a.catalogue,
+                                              a.units))
 
     p = command("self-assessment", "bảng tự đánh giá, chấm điểm của Sở (Excel) kèm tài liệu kiểm chứng",
                 ["self-assessment --period 2023", "self-assessment --period năm 2023 -o tu_danh_gia_2023.xlsx"])

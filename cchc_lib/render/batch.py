@@ -381,6 +381,11 @@ def plan(spec: BatchSpec, root: Path | None = None, output: str | Path | None = 
     unit_formats = tuple(f for f in spec.formats if f not in DEPARTMENT_ONLY)
     base_params = {"data": str(data.resolve()), "catalogue": str(catalogue.resolve()) if catalogue else "",
                    "units": str(registry.resolve())}
+    base_params.update(year_inputs(ctx))
+    from cchc_lib.core.tasks import as_of_day
+
+    # the year's tasks and official results show in every report (the cut-off is above)
+    common["year"] = [freeze.file_digest(base_params["tasks"]), freeze.file_digest(base_params["official"])]
     jobs: list[Job] = []
     for period in spec.periods:
         ranks = None
@@ -405,6 +410,7 @@ def plan(spec: BatchSpec, root: Path | None = None, output: str | Path | None = 
                 # strings only here, at the papermill boundary
                 params = ({"unit": u.code} if u else {}) | {"period": str(period)} | base_params | {"commentary": text}
                 parts = {**common, "notebook": nb_digest, "params": params,
+                         "tasks_day": str(as_of_day(period)),
                          "registry": freeze.registry_digest(ctx.registry, None if u is None else u.code),
                          "data": all_data if u is None else freeze.data_digest(ctx.dataset, u.code, window),
                          "rank": None if u is None else ranks.get(u.code),
@@ -416,6 +422,20 @@ def plan(spec: BatchSpec, root: Path | None = None, output: str | Path | None = 
                 jobs.append(Job(name, kind, period, str(nb), tuple(params.items()), formats,
                                 str(out / str(period)), str(root), fp, f"{name} {period}", documents))
     return Plan(jobs, out, root, ctx.settings)
+
+
+def year_inputs(ctx) -> dict[str, str]:
+    """The task register and the official results beside the unit registry
+    (paths, "" when absent), checked before anything renders: a bad row stops
+    the batch with its location, as bad data does."""
+    from cchc_lib.reports.data import year_paths
+    from cchc_lib.reports.year import read_official, read_register
+
+    tasks, official = year_paths(ctx)
+    read_register(tasks, ctx.catalogue, ctx.registry)
+    read_official(official, ctx.catalogue)
+    return {"tasks": str(tasks.resolve()) if tasks.is_file() else "",
+            "official": str(official.resolve()) if official.is_file() else ""}
 
 
 # --- run -----------------------------------------------------------------------------

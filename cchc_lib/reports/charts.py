@@ -440,6 +440,51 @@ def cell_label(v: float) -> str:
     return number_vi(min(math.floor(v * 10) / 10, 99.9), 1)
 
 
+def _short(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1].rstrip() + "…"
+
+
+def official_history(rows: Sequence[dict]) -> Figure:
+    """The department's official points over the years (the plan's domains),
+    its rank in the block above each bar, and this year's projection as a
+    hatched bar marked "dự báo".
+
+    `rows`: dicts with year, points, max_points, rank, of, projected, sample."""
+    rows = [r for r in rows if r.get("points") is not None]
+    fig = _figure(7.2, 2.9)
+    ax = fig.add_subplot()
+    x = list(range(len(rows)))
+    for xi, r in zip(x, rows):
+        projected = r.get("projected")
+        ax.bar(xi, r["points"], width=0.55, color="white" if projected else BLUE, edgecolor=BLUE,
+               hatch="///" if projected else None, linewidth=1.2, zorder=2)
+        label = points_vi(r["points"])
+        if r.get("max_points"):
+            label += f"/{points_vi(r['max_points'])}"
+        ax.text(xi, r["points"], label, ha="center", va="bottom", fontsize=8, zorder=3)
+        rank = (f"hạng {r['rank']}/{r['of']}" if r.get("rank") and r.get("of") else
+                f"hạng {r['rank']}" if r.get("rank") else "hạng: chưa có")
+        ax.text(xi, r["points"] * 0.5, rank, ha="center", va="center", fontsize=7.5, zorder=3,
+                color="#1d2733" if projected else "white", fontweight="bold",
+                bbox={"facecolor": "white", "edgecolor": "none", "pad": 1.5} if projected else None)
+    top = max([r.get("max_points") or r["points"] for r in rows] + [1])
+    maxima = {r.get("max_points") for r in rows if r.get("max_points")}
+    if len(maxima) == 1:
+        m = maxima.pop()
+        ax.axhline(m, color=GREY, linestyle=":", linewidth=1)
+        ax.text(len(rows) - 0.45, m, f"tối đa {points_vi(m)}", ha="right", va="bottom", fontsize=7.5, color=GREY)
+    labels = [f"{r['year']}" + (f"\n({r.get('label') or 'dự báo'})" if r.get("projected") else
+                                "\n(mẫu)" if r.get("sample") else "") for r in rows]
+    ax.set_xticks(x, labels, fontsize=8)
+    ax.set_ylim(0, top * 1.18)
+    ax.set_xlim(-0.6, max(len(rows), 1) - 0.4)
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _p: number_vi(v, 0 if float(v).is_integer() else 1)))
+    ax.set_ylabel("Điểm")
+    ax.grid(axis="y", color="#e5e5e5", linewidth=0.6, zorder=0)
+    _title(fig, "Điểm chính thức các lĩnh vực của Kế hoạch và thứ hạng trong khối qua các năm")
+    return fig
+
+
 def _luminance(rgb: Sequence[float]) -> float:
     """WCAG relative luminance of an sRGB colour (0 black … 1 white)."""
     lin = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in rgb[:3]]

@@ -34,6 +34,10 @@ from cchc_lib.reports import figures as published
 from cchc_lib.reports.commentary import (Commentary, Standing, department_commentary, department_vs_units,
                                          no_data_commentary, unit_commentary)
 from cchc_lib.reports.text import value_text
+from cchc_lib.core.projection import project as project_year
+from cchc_lib.intake.official import OFFICIAL_FILE
+from cchc_lib.intake.tasks import TASKS_FILE
+from cchc_lib.reports import year as _year
 from cchc_lib.store.status import EMPTY, reporting_status as store_status
 
 NO_STATUS = "không có dữ liệu về tình hình nộp số liệu (số liệu không lấy từ cơ sở dữ liệu của Văn phòng)"
@@ -52,6 +56,9 @@ class Context:
     dataset: Dataset
     settings: Settings = field(default_factory=Settings)
     cutoff: Cutoff = Cutoff()  # the reporting cut-off (params/reporting.yaml): the dates a period covers
+    #: The unit registry's folder: the task register and official results sit beside it
+    #: (params/ for the department, demo/ for the demo).
+    registry_dir: Path | None = None
 
     @property
     def whole(self) -> str:
@@ -94,7 +101,7 @@ def open_context(data: str | Path | None = "", catalogue: str | Path | None = ""
         reg = load_registry(reg_path, cat.unit_kinds)
         _OPENED[key] = (reg, open_dataset(path, cat, reg))
     reg, dataset = _OPENED[key]
-    return Context(path, cat, reg, dataset, settings, load_cutoff(params.parent))
+    return Context(path, cat, reg, dataset, settings, load_cutoff(params.parent), reg_path.resolve().parent)
 
 
 _OPENED: dict[tuple, tuple[Registry, Dataset]] = {}
@@ -456,6 +463,11 @@ class _Report:
     def data_dates(self) -> str:
         """The dates the period's figures cover ("số liệu từ 15/06/2023 đến 14/09/2023", the cut-off setting)."""
         return self.note.get("dates", "")
+    # Through the year (reports.year): the tasks, the projection, the city's results, the three answers.
+    tasks: dict[str, Any] = field(default_factory=dict)
+    projection: dict[str, Any] | None = None
+    official: dict[str, Any] = field(default_factory=dict)
+    answers: _year.Answers | None = None
 
 
 @dataclass
@@ -492,7 +504,40 @@ class DepartmentReport(_Report):
         return self.settings.organisation.whole
 
 
-def unit_report(ctx: Context, unit: str, period: str | Period, analyst: str = "") -> UnitReport:
+def year_paths(ctx: Context, tasks: str | Path | None = "", official: str | Path | None = "") -> tuple[Path, Path]:
+    """The task register and the official results: given, or beside the unit
+    registry (`params/tasks.yaml`, `params/official.yaml` for the department;
+    `demo/…` for the demo, whose invented figures never mix with the department's)."""
+    folder = ctx.registry_dir if ctx.registry_dir is not None else project.units_path().parent
+    return (Path(tasks) if tasks else folder / TASKS_FILE), (Path(official) if official else folder / OFFICIAL_FILE)
+
+
+def add_year(rep: "_Report", ctx: Context, unit: Unit | None, tasks: str | Path | None = "",
+             official: str | Path | None = "", day: _dt.date | None = None) -> None:
+    """The tasks, the year-end projection and the official results of the
+    report's year; every criterion that lost points gets its open tasks."""
+    tasks_file, official_file = year_paths(ctx, tasks, official)
+    register = _year.read_register(tasks_file, ctx.catalogue, ctx.registry)
+    off = _year.read_official(official_file, ctx.catalogue)
+    code = unit.code if unit else None
+    rep.tasks = _year.tasks_view(register, ctx.registry, ctx.catalogue, rep.period, code, day)
+    pr = None
+    if has_data(ctx.dataset, code, Period(rep.period.year, "year")):
+        pr = project_year(ctx.dataset, ctx.catalogue, ctx.registry, rep.period.months[-1], unit, ctx.cutoff)
+    rep.projection = _year.projection_view(pr, ctx.catalogue) if pr is not None else None
+    rep.official = _year.official_view(off, pr, ctx.catalogue, department=unit is None)
+    rep.answers = _year.answers(rep.tasks, rep.projection, rep.official)
+    for row, c in zip(rep.rows, rep.card.criteria):
+        lost = c.status == MISSING or (c.status == SCORED and c.points < c.max_points)
+        row["tasks"] = _year.criterion_tasks(rep.tasks, register, ctx.registry, ctx.catalogue, c.code, code) \
+            if lost else []
+    rep.figures["tasks"] = _year.tasks_figures(rep.tasks)
+    rep.figures["projection"] = _year.projection_figures(pr) if pr is not None else None
+    rep.figures["official"] = _year.official_figures(rep.official)
+
+
+def unit_report(ctx: Context, unit: str, period: str | Period, analyst: str = "", tasks: str | Path | None = "",
+                official: str | Path | None = "") -> UnitReport:
     p = period if isinstance(period, Period) else parse_period(period)
     u = ctx.registry.get(unit)
     card = score_unit(ctx.dataset, ctx.catalogue, u, p)
@@ -519,6 +564,7 @@ def unit_report(ctx: Context, unit: str, period: str | Period, analyst: str = ""
         "rank_in_group": head["rank_in_group"], "ranked_in_group": standing.ranked_in_group,
         "previous_points": head["previous_points"], "change": head["change"], "no_data": not sent,
         "blank_form": blank})
+    add_year(rep, ctx, u, tasks, official)
     return rep
 
 
@@ -609,7 +655,8 @@ def _rank_row(ctx: Context, card: Scorecard, rank: int, rank_in_group: int | Non
             "no_data": False}
 
 
-def department_report(ctx: Context, period: str | Period, analyst: str = "") -> DepartmentReport:
+def department_report(ctx: Context, period: str | Period, analyst: str = "", tasks: str | Path | None = "",
+                      official: str | Path | None = "") -> DepartmentReport:
     p = period if isinstance(period, Period) else parse_period(period)
     card = score_department(ctx.dataset, ctx.catalogue, p, ctx.registry)
     prev_p = p.previous()
@@ -650,5 +697,6 @@ def department_report(ctx: Context, period: str | Period, analyst: str = "") -> 
                     for r in rank_rows],
         "status": ({k: int(counts.get(k, 0)) for k in ("on_time", "late", "missing")}
                    if status.get("available") else None)})
+    add_year(rep, ctx, None, tasks, official)
     return rep
 

@@ -25,6 +25,7 @@ from cchc_lib.reports import charts, figures
 from cchc_lib.reports.commentary import Commentary
 from cchc_lib.reports.data import DepartmentReport, UnitReport
 from cchc_lib.reports.templating import render, source
+from cchc_lib.reports.year import OWNER_ROWS
 
 Report = UnitReport | DepartmentReport
 #: `views.styles()` repeats the scope class this many times: JupyterLab's own
@@ -226,3 +227,55 @@ def publish(rep: Report) -> None:
     from IPython.display import display
 
     display(figures.bundle(rep.figures), raw=True)
+
+
+# --- through the year: the three questions, tasks, projection, official results -----------------------
+
+def answers(rep: Report) -> Html:
+    """The three questions of every review meeting, one sentence each: which
+    tasks are late and whose; where the year lands at this pace; better than
+    last year or not."""
+    return section("answers", a=rep.answers) if rep.answers is not None else Html("")
+
+
+def tasks_section(rep: Report) -> Html:
+    """Late tasks first, with their owners; due today; due soon; done in the
+    period; for the department, the owners with most late tasks."""
+    owners = []
+    if isinstance(rep, DepartmentReport) and len(rep.tasks.get("owners", ())) > 1:
+        owners = [o for o in rep.tasks["owners"] if o["late"] or o["due_today"] or o["open"]]
+    return section("tasks", t=rep.tasks, owners=owners[:OWNER_ROWS], more=owners[OWNER_ROWS:])
+
+
+def meeting_section(rep: Report) -> Html:
+    """"Đã làm gì sau kỳ trước": the last review meeting's decisions and where they stand."""
+    t = rep.tasks
+    return section("meeting", m=t.get("meeting") if t.get("available") else None, earlier=t.get("earlier", ()),
+                   unit=isinstance(rep, UnitReport))
+
+
+def projection_section(rep: Report) -> Html:
+    """Every criterion at the year's cut-off at the current pace: points, band, risk, what it takes."""
+    p = rep.projection
+    if not p:
+        return empty("Chưa có số liệu của năm để dự báo.")
+    shown = [r for r in p["rows"] if not r["full"] or r["risk"]]
+    return section("projection", p=p, rows=shown, rest=len(p["rows"]) - len(shown))
+
+
+def official_chart(rep: Report) -> Html:
+    """The department's official points and rank over the years, this year's projection hatched."""
+    rows = [h for h in rep.official.get("history", []) if h["points"] is not None]
+    if not rows:
+        return Html("")
+    return figure(charts.official_history(rows), alt="Điểm chính thức và thứ hạng qua các năm")
+
+
+def official_section(rep: Report) -> Html:
+    """Official points and rank over the years, this year's projection against
+    last year's, and the self-assessment against the city's appraisal (for a
+    unit: the city's appraisal of the department on the unit's criteria)."""
+    o = rep.official
+    department = isinstance(rep, DepartmentReport)
+    chart = Markup(official_chart(rep)) if department and o.get("available") else ""
+    return section("official", o=o, department=department, chart=chart)

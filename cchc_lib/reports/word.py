@@ -320,12 +320,12 @@ def docx_context(ctx: Context, rep: UnitReport | DepartmentReport, org: Organisa
                 "reference": f"(Kèm theo Báo cáo số{BLANK}/BC-{org.symbol} ngày{BLANK}tháng{BLANK}năm "
                              f"{made.year} của {org.name})",
                 "made": made.strftime("%d/%m/%Y"), "source": rep.note.get("source", "")},
-        "results": results,
+        "results": results + _through_the_year(rep)[0],
         "full": [] if no_data else _full(card, cat),
         "progress": _progress(card, rep.previous, keep),
-        "problems": [] if no_data else _problems(card, unit_cards, cat),
+        "problems": ([] if no_data else _problems(card, unit_cards, cat)) + _through_the_year(rep)[1],
         "missing": _missing(card, unit_cards, cat),
-        "proposals": _proposals(card, unit_cards, cat),
+        "proposals": _proposals(card, unit_cards, cat) + _through_the_year(rep)[2],
         "analyst": markdown_paragraphs(rep.analyst),
         "scorecard": _scorecard_rows(card, cat),
         "scorecard_title": f"BẢNG ĐIỂM CÁC TIÊU CHÍ {'TOÀN SỞ' if is_dept else 'CỦA ' + subject.upper()} "
@@ -333,6 +333,21 @@ def docx_context(ctx: Context, rep: UnitReport | DepartmentReport, org: Organisa
         "ranking": _ranking_rows(ranked_all) if is_dept else [],
         "ranking_title": f"XẾP HẠNG CÁC ĐƠN VỊ — {p.label_vi.upper()}",
     }
+
+
+def _through_the_year(rep: UnitReport | DepartmentReport) -> tuple[list[str], list[str], list[str]]:
+    """The three questions of the year (reports.year), as the báo cáo's
+    sentences: against last year's official result (section I), the tasks
+    still late (II), where the year lands at this pace (III, for a period
+    inside the year: a year's own figures are its result)."""
+    a = rep.answers
+    if a is None:
+        return [], [], []
+    official = [a.official] if rep.official.get("versus") or rep.official.get("criteria") else []
+    late = rep.tasks.get("counts", {}).get("late") if rep.tasks.get("available") else 0
+    tasks = [f"Việc thực hiện nhiệm vụ theo Kế hoạch: {a.tasks[:1].lower()}{a.tasks[1:]}"] if late else []
+    pace = [a.projection] if rep.projection and rep.period.kind != "year" else []
+    return official, tasks, pace
 
 
 def _empty(card: Scorecard, unit) -> Scorecard:
