@@ -96,4 +96,14 @@ def to_html(nb: Any, title: str = "", version: str = "") -> tuple[str, dict]:
     resources = {"metadata": {"name": title or "Báo cáo CCHC"}, "cchc_title": title or "Báo cáo CCHC",
                  "cchc_version": version}
     body, res = exporter().from_notebook_node(nb, resources=resources)
-    return add_toc(body), res
+    return add_toc(_letters(body)), res
+
+
+# nbconvert's heading anchors are serialised by ElementTree as ASCII, so a
+# Vietnamese heading comes out as "Nhi&#7879;m v&#7909;": the letters are put
+# back (only code points above ASCII, which are never markup).
+_CHAR_REF = re.compile(r"&#(\d{3,7});")
+
+
+def _letters(html: str) -> str:
+    return _CHAR_REF.sub(lambda m: chr(int(m.group(1))) if 127 < int(m.group(1)) < 0x110000 else m.group(0), html)

@@ -34,7 +34,7 @@ from matplotlib.font_manager import FontProperties  # noqa: E402
 from matplotlib.markers import TICKDOWN, TICKLEFT  # noqa: E402
 from matplotlib.text import Text  # noqa: E402
 from matplotlib.textpath import TextToPath  # noqa: E402
-from matplotlib.ticker import Formatter, MaxNLocator  # noqa: E402
+from matplotlib.ticker import Formatter, FuncFormatter, MaxNLocator  # noqa: E402
 from matplotlib.transforms import ScaledTranslation, blended_transform_factory  # noqa: E402
 
 from cchc_lib.fmt import number_vi, percent_vi, points_vi  # noqa: E402  (numpy scalars welcome)
