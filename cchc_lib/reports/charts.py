@@ -440,10 +440,6 @@ def cell_label(v: float) -> str:
     return number_vi(min(math.floor(v * 10) / 10, 99.9), 1)
 
 
-def _short(text: str, width: int) -> str:
-    return text if len(text) <= width else text[: width - 1].rstrip() + "…"
-
-
 def official_history(rows: Sequence[dict]) -> Figure:
     """The department's official points over the years (the plan's domains),
     its rank in the block above each bar, and this year's projection as a
