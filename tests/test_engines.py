@@ -135,7 +135,7 @@ def test_dask_reports_a_failing_report_like_the_local_pool(tmp_path):
                        progress=False, executor="dask")
     assert report.exit_code == 1
     assert [r.failure.ename for r in report.failed] == ["RuntimeError"]
-    assert (tmp_path / "out" / "2023-Q3" / "VP.ipynb").is_file()  # the partial notebook is kept
+    assert (tmp_path / "out" / "2023-Q3" / "VP.failed.ipynb").is_file()  # the partial notebook is kept
 
 
 def test_the_warm_engine_is_registered_through_papermills_entry_point():

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from pathlib import Path
 
 import nbformat
@@ -56,33 +57,83 @@ def test_one_failing_report_does_not_stop_the_batch(tmp_path, capsys):
     period = tmp_path / "output" / "2023-Q3"
     assert (period / "VP.html").is_file() and (period / "VP.json").is_file()
     assert not (period / "GDTRH.html").exists()
-    partial = nbformat.read(period / "GDTRH.ipynb", as_version=4)
+    partial = nbformat.read(period / "GDTRH.failed.ipynb", as_version=4)
     errors = [o for c in partial.cells if c.cell_type == "code" for o in c.get("outputs", [])
               if o.get("output_type") == "error"]
     assert errors and errors[0]["ename"] == "AssertionError"
     assert "GDTRH 2023-Q3" in out and "AssertionError" in out and "báo cáo hỏng có chủ ý" in out
-    assert "In [" in out and "notebook dở dang" in out
+    assert "In [" in out and "notebook dở dang" in out and "GDTRH.failed.ipynb" in out
     assert "VP 2023-Q3" not in out.split("báo cáo lỗi")[1]
     assert not (period / "GDTRH.freeze").exists() and (period / "VP.freeze").exists()
 
 
-def test_a_report_that_fails_on_rerun_is_not_listed_as_current(tmp_path):
+def test_a_report_that_fails_on_rerun_keeps_the_last_good_one_marked(tmp_path):
+    """Issue 10: a failed run keeps the last good report in output/ and in the
+    index, marked out of date with the failure's reason, until a run succeeds;
+    the partial notebook goes beside it, not over it."""
     proj = make_project(tmp_path, TWO_UNITS)
     good = batch.parse_spec(batch_doc(proj, notebooks={"unit": str(NOTEBOOKS / "unit_report.ipynb")}), "ok.yaml")
     assert batch.run_batch(good, root=tmp_path, workers=1, progress=False).exit_code == 0
     period = tmp_path / "output" / "2023-Q3"
-    assert (period / "GDTRH.html").is_file()
+    good_files = {s: (period / f"GDTRH{s}").read_bytes() for s in (".ipynb", ".json", ".html")}
     broken = tmp_path / "broken.ipynb"
     nb = nbformat.read(NOTEBOOKS / "unit_report.ipynb", as_version=4)
-    nb.cells.insert(2, nbformat.v4.new_code_cell('assert unit != "GDTRH", "hỏng"'))
+    nb.cells.insert(2, nbformat.v4.new_code_cell('assert unit != "GDTRH", "hỏng <b>có chủ ý</b>"'))
     nbformat.write(nb, broken)
     bad = batch.parse_spec(batch_doc(proj, notebooks={"unit": str(broken)}), "bad.yaml")
     report = batch.run_batch(bad, root=tmp_path, workers=1, progress=False)
     assert report.exit_code == 1
-    assert not (period / "GDTRH.html").exists() and not (period / "GDTRH.json").exists()
-    assert (period / "GDTRH.ipynb").is_file()  # the partial notebook, for the analyst
+    assert "giữ báo cáo cũ" in report.text()
+    # the last good notebook and figures untouched; the partial notebook beside them
+    assert (period / "GDTRH.ipynb").read_bytes() == good_files[".ipynb"]
+    assert (period / "GDTRH.json").read_bytes() == good_files[".json"]
+    partial = nbformat.read(period / "GDTRH.failed.ipynb", as_version=4)
+    assert any(o.get("ename") == "AssertionError" for c in partial.cells for o in c.get("outputs", []))
+    # the kept HTML says it is out of date, and why (escaped)
+    html = (period / "GDTRH.html").read_text(encoding="utf-8")
+    assert "Bản cũ" in html and "AssertionError" in html and "hỏng &lt;b&gt;có chủ ý&lt;/b&gt;" in html
+    assert html.replace(html[html.index("<!-- cchc:stale -->"):html.index("<!-- /cchc:stale -->") + 20], "") \
+        == good_files[".html"].decode("utf-8")  # nothing else changed
+    record = json.loads((period / "GDTRH.failed.json").read_text(encoding="utf-8"))
+    assert record["scope"] == "report" and "AssertionError" in record["reason"] and "html" in record["formats"]
+    assert not (period / "GDTRH.freeze").exists()  # redone next time
     index = (tmp_path / "output" / "index.html").read_text(encoding="utf-8")
-    assert "2023-Q3/GDTRH.html" not in index and "2023-Q3/VP.html" in index
+    row = _index_row(index, "Phòng Giáo dục Trung học")
+    assert 'class="stale"' in row and "Bản cũ" in row and "AssertionError" in row
+    assert "2023-Q3/GDTRH.html" in row and "HTML (cũ)" in row
+    assert "notebook lỗi" in row and "2023-Q3/GDTRH.failed.ipynb" in row
+    assert "Bản cũ" not in _index_row(index, "Văn phòng Sở")
+    # a failing run again: one mark, the newest reason
+    batch.run_batch(bad, root=tmp_path, workers=1, progress=False)
+    assert (period / "GDTRH.html").read_text(encoding="utf-8").count("<!-- cchc:stale -->") == 1
+    # a successful run removes every mark
+    assert batch.run_batch(good, root=tmp_path, workers=1, progress=False).exit_code == 0
+    assert not (period / "GDTRH.failed.json").exists() and not (period / "GDTRH.failed.ipynb").exists()
+    assert "cchc:stale" not in (period / "GDTRH.html").read_text(encoding="utf-8")
+    index = (tmp_path / "output" / "index.html").read_text(encoding="utf-8")
+    assert "Bản cũ" not in index and "notebook lỗi" not in index
+
+
+def _index_row(index: str, name: str) -> str:
+    row = index[index.index(f'<tr data-name="{name}"'):]
+    return row[:row.index("</tr>")]
+
+
+def test_a_report_that_never_succeeded_is_listed_as_failed(tmp_path):
+    proj = make_project(tmp_path, TWO_UNITS)
+    broken = tmp_path / "broken.ipynb"
+    nb = nbformat.read(NOTEBOOKS / "unit_report.ipynb", as_version=4)
+    nb.cells.insert(2, nbformat.v4.new_code_cell('raise ValueError("không đọc được")'))
+    nbformat.write(nb, broken)
+    spec = batch.parse_spec(batch_doc(proj, units=["VP"], notebooks={"unit": str(broken)}), "bad.yaml")
+    assert batch.run_batch(spec, root=tmp_path, workers=1, progress=False).exit_code == 1
+    period = tmp_path / "output" / "2023-Q3"
+    assert not (period / "VP.html").exists() and not (period / "VP.ipynb").exists()
+    assert (period / "VP.failed.ipynb").is_file()
+    index = (tmp_path / "output" / "index.html").read_text(encoding="utf-8")
+    row = _index_row(index, "VP")
+    assert 'class="failed"' in row and "Chưa tạo được" in row and "ValueError" in row
+    assert "2023-Q3/VP.failed.ipynb" in row
 
 
 def test_a_format_not_asked_again_does_not_linger(tmp_path):

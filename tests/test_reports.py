@@ -112,7 +112,8 @@ def test_index_lists_every_report(rendered):
         assert f'href="2023-Q3/{name}.html"' in index
     dept = _score_json(rendered)
     assert points_vi(dept["points"]) in index
-    assert index.count("<script") == 1 and "http" not in index and "<link" not in index  # self-contained
+    assert index.count("<script") == 1 and "<link" not in index  # self-contained: its own script only
+    assert "http:" not in index and "https:" not in index  # nothing remote
 
 
 def test_executed_notebooks_are_kept(rendered):

@@ -27,12 +27,15 @@ executor, writes each result atomically as it arrives, rewrites
 """
 from __future__ import annotations
 
+import datetime as _dt
 import json
 import os
+import re
 import time
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Mapping, Sequence
+from typing import Any, Iterator, Mapping, Sequence
 
 import yaml
 
@@ -50,7 +53,7 @@ from cchc_lib.errors import CchcError, UsageError
 from cchc_lib.files import write_bytes, write_text
 from cchc_lib.progress import progress
 from cchc_lib.render.executors import make_executor, runs_here
-from cchc_lib.render.index_page import collect, index_html
+from cchc_lib.render.index_page import FAILED, collect, index_html, mark_stale
 from cchc_lib.render.jobs import (DEPARTMENT, DEPARTMENT_ONLY, FORMATS, NOTEBOOK_FORMATS, SUFFIXES, Job, Result,
                                   WorkerOptions)
 from cchc_lib.render.kernel import WarmKernel
@@ -447,38 +450,125 @@ def is_fresh(job: Job) -> bool:
     return freeze.is_fresh(job.path(freeze.STAMP_SUFFIX), job.fingerprint, job.formats, outputs_of(job))
 
 
+def failure_path(job: Job) -> Path:
+    """Why the last run of this report failed (absent when it succeeded)."""
+    return job.path(f"{FAILED}.json")
+
+
+def partial_path(job: Job) -> Path:
+    """The failed run's partial notebook, beside the last good one, not over it."""
+    return job.path(f"{FAILED}.ipynb")
+
+
 def write_result(result: Result) -> list[Path]:
-    """Write one result's files atomically; the stamp last, and only when
-    every asked format was made (so an interrupted or failed report is redone)."""
+    """Write one result's files atomically, the stamp last and only when
+    every asked format was made (so an interrupted or failed report is redone).
+
+    A failed report keeps its last good files (notebook, figures, HTML, PDF),
+    marked out of date: the reason goes to `<name>.failed.json` (which the
+    index reads) and on top of the kept HTML; its partial notebook goes to
+    `<name>.failed.ipynb`.  A format that failed (PDF) keeps its older file the
+    same way.  The next successful run removes the marks."""
     job = result.job
+    job.path(freeze.STAMP_SUFFIX).unlink(missing_ok=True)  # first: a run killed below is redone
+    if result.failure is not None:
+        return _keep_last_good(result)
     written = []
-    order = [".ipynb", ".json", *SUFFIXES.values()]
-    for suffix in order:
+    for suffix in (".ipynb", ".json", *SUFFIXES.values()):
         if suffix not in result.files:
-            continue
-        if result.failure is not None and suffix != ".ipynb":
             continue
         if suffix == ".html" and "html" not in job.formats:
             continue
         written.append(write_bytes(job.path(suffix), result.files[suffix]))
-    # What an earlier run made from other inputs must not pass for this run's
-    # result (the index would list it as current): a failed report keeps only
-    # its partial notebook; a format that failed, or was not asked for this
-    # time, loses its older file.
-    stale = [".json", *SUFFIXES.values()] if result.failure is not None else [
-        SUFFIXES[f] for f in FORMATS if f in result.format_failures or f not in job.formats]
-    for suffix in stale:
-        job.path(suffix).unlink(missing_ok=True)
-    stamp_path = job.path(freeze.STAMP_SUFFIX)
-    if result.failure is None:
-        made = [f for f in job.formats if SUFFIXES[f] in result.files and f not in result.format_failures]
-        if made == list(job.formats):
-            write_bytes(stamp_path, freeze.stamp(job.fingerprint, made, {"label": job.label}))
-        elif stamp_path.exists():
-            os.unlink(stamp_path)
-    elif stamp_path.exists():
-        os.unlink(stamp_path)
+    # A format not asked for this time must not pass for this run's result.
+    for f in FORMATS:
+        if f not in job.formats:
+            job.path(SUFFIXES[f]).unlink(missing_ok=True)
+    failed = [f for f in job.formats if f in result.format_failures or SUFFIXES[f] not in result.files]
+    partial_path(job).unlink(missing_ok=True)
+    if not failed:
+        failure_path(job).unlink(missing_ok=True)
+        write_bytes(job.path(freeze.STAMP_SUFFIX), freeze.stamp(job.fingerprint, list(job.formats),
+                                                                {"label": job.label}))
+    else:
+        reason = "; ".join(result.format_failures.get(f, "không tạo được") for f in failed)
+        _write_failure(job, "format", reason, [f for f in failed if job.path(SUFFIXES[f]).is_file()], failed)
     return written
+
+
+def _keep_last_good(result: Result) -> list[Path]:
+    job = result.job
+    written = []
+    if ".ipynb" in result.files:
+        written.append(write_bytes(partial_path(job), result.files[".ipynb"]))
+    else:  # an older partial notebook is not this failure's
+        partial_path(job).unlink(missing_ok=True)
+    kept = [f for f in FORMATS if job.path(SUFFIXES[f]).is_file()]
+    record = _write_failure(job, "report", result.failure.one_line() if result.failure else "", kept,
+                            list(job.formats))
+    html = job.path(".html")
+    if html.is_file():
+        try:
+            text = html.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            text = None
+        if text is not None:
+            write_text(html, mark_stale(text, record))
+    return written
+
+
+def _write_failure(job: Job, scope: str, reason: str, kept: list[str], failed: list[str]) -> dict:
+    """The record of a failed run: `scope` "report" (the notebook or its HTML
+    failed) or "format" (only `failed` formats); `formats`: the older files
+    kept, now out of date."""
+    record = {"name": job.name, "kind": job.kind, "period": str(job.period), "label": job.label, "scope": scope,
+              "at": _dt.datetime.now().isoformat(timespec="seconds"), "reason": reason, "formats": kept,
+              "failed": failed, "fingerprint": job.fingerprint}
+    write_text(failure_path(job), json.dumps(record, ensure_ascii=False, indent=1))
+    return record
+
+
+# --- one batch at a time per output folder; what a killed one left -------------------
+
+LOCK_NAME = ".cchc-render.lock"
+_PARTIAL_WRITE = re.compile(r"^\..+\.(html|pdf|json|ipynb|freeze)\.[A-Za-z0-9_]+\.part$")
+
+
+@contextmanager
+def output_lock(output: Path) -> Iterator[None]:
+    """Hold the output folder for this batch.  The system releases the lock
+    when the process ends, however it ends, so a killed batch never blocks
+    the next; a second batch on the same folder at the same time is refused."""
+    try:
+        import fcntl
+    except ImportError:  # not POSIX: no lock
+        yield
+        return
+    output.mkdir(parents=True, exist_ok=True)
+    fd = os.open(output / LOCK_NAME, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.pread(fd, 32, 0).decode("ascii", "replace").strip() or "?"
+            raise BatchError(f"một lệnh cchc render khác (pid {holder}) đang ghi vào {output}; "
+                             f"chờ lệnh đó xong rồi chạy lại") from None
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, str(os.getpid()).encode("ascii"), 0)
+        yield
+    finally:
+        os.close(fd)
+
+
+def sweep_partial_writes(output: Path) -> int:
+    """Remove the temporary files of writes a killed batch did not finish
+    (only ours, and only while this batch holds the folder)."""
+    n = 0
+    for p in [*output.glob(".*.part"), *output.glob("*/.*.part")]:
+        if _PARTIAL_WRITE.match(p.name):
+            p.unlink(missing_ok=True)
+            n += 1
+    return n
 
 
 @dataclass
@@ -514,8 +604,9 @@ class BatchReport:
             lines.append(f"{len(self.failed)} báo cáo lỗi:")
             for r in self.failed:
                 if r.failure is not None:
-                    where = r.job.path(".ipynb")
-                    kept = f" — notebook dở dang: {where}" if ".ipynb" in r.files else ""
+                    kept = f" — notebook dở dang: {partial_path(r.job)}" if ".ipynb" in r.files else ""
+                    if any(r.job.path(SUFFIXES[f]).is_file() for f in FORMATS):
+                        kept += " — giữ báo cáo cũ, đánh dấu là bản cũ"
                     lines.append(f"  ✗ {r.job.label}: {r.failure.one_line()}{kept}")
                 for fmt, msg in r.format_failures.items():
                     lines.append(f"  ✗ {r.job.label} ({fmt.upper()}): {msg}")
@@ -556,8 +647,11 @@ def run_batch(spec: BatchSpec, *, root: Path | None = None, output: str | Path |
         warm = WarmKernel(options.kernel_name, options.start_timeout).launch(
             str(home), {"data": str(data), "catalogue": str(catalogue or ""), "units": str(registry),
                         "period": str(spec.periods[0])})
+    held = ExitStack()  # the output folder, once planned: one batch at a time writes it
     try:
         p = plan(spec, root, output)
+        held.enter_context(output_lock(p.output))
+        sweep_partial_writes(p.output)
         report = BatchReport(planned=len(p.jobs))
         todo = [j for j in p.jobs if force or not is_fresh(j)]
         report.skipped = len(p.jobs) - len(todo)
@@ -584,25 +678,27 @@ def run_batch(spec: BatchSpec, *, root: Path | None = None, output: str | Path |
             warm = WarmKernel(options.kernel_name, options.start_timeout).launch(
                 first.cwd, {**first.params, "period": str(first.period)})
     except BaseException:
+        held.close()
         if warm is not None:
             warm.shutdown()
         raise
-    if todo:
-        bar = _progress(len(todo), progress)
-        try:
-            with make_executor(executor, n, options, scheduler, warm) as ex:  # the executor owns the kernel now
-                for result in ex.run(todo):
-                    write_result(result)
-                    report.rendered.append(result)
-                    if not result.ok:
-                        report.failed.append(result)
-                    bar.update(1)
-                    bar.set_postfix_str(result.job.label, refresh=False)
-        finally:
-            bar.close()
-    left_out: list[str] = []
-    report.index = write_index(p.output, p.settings, left_out)
-    report.notes.extend(f"Mục lục bỏ qua: {x}" for x in left_out)
+    with held:
+        if todo:
+            bar = _progress(len(todo), progress)
+            try:
+                with make_executor(executor, n, options, scheduler, warm) as ex:  # the executor owns the kernel now
+                    for result in ex.run(todo):
+                        write_result(result)
+                        report.rendered.append(result)
+                        if not result.ok:
+                            report.failed.append(result)
+                        bar.update(1)
+                        bar.set_postfix_str(result.job.label, refresh=False)
+            finally:
+                bar.close()
+        left_out: list[str] = []
+        report.index = write_index(p.output, p.settings, left_out)
+        report.notes.extend(f"Mục lục bỏ qua: {x}" for x in left_out)
     report.seconds = time.perf_counter() - start
     return report
 

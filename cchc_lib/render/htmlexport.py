@@ -1,4 +1,5 @@
-"""Executed notebook → self-contained HTML (no code, no script, A4 print CSS).
+"""Executed notebook → self-contained HTML (no code, no script, A4 print CSS,
+a Content-Security-Policy that allows only what the page embeds: `csp`).
 
 `to_html(nb)` returns `(html, resources)` and writes nothing.  The page
 layout and CSS are data: the nbconvert template `templates/cchc_report`.
@@ -23,6 +24,7 @@ from nbconvert.filters.highlight import Highlight2HTML
 from nbconvert.filters.widgetsdatatypefilter import WidgetsDataTypeFilter
 
 from cchc_lib.project import PACKAGE_DIR
+from cchc_lib.render import csp
 from cchc_lib.reports import figures
 from cchc_lib.reports.templating import render
 
@@ -94,9 +96,9 @@ def add_toc(html: str) -> str:
 def to_html(nb: Any, title: str = "", version: str = "") -> tuple[str, dict]:
     """(html, resources) of an executed report notebook."""
     resources = {"metadata": {"name": title or "Báo cáo CCHC"}, "cchc_title": title or "Báo cáo CCHC",
-                 "cchc_version": version}
+                 "cchc_version": version, "cchc_csp": csp.POLICY}
     body, res = exporter().from_notebook_node(nb, resources=resources)
-    return add_toc(_letters(body)), res
+    return add_toc(csp.remote_images_as_links(_letters(body))), res
 
 
 # nbconvert's heading anchors are serialised by ElementTree as ASCII, so a

@@ -12,6 +12,10 @@ warm-up queued: the kernel starts and imports while the caller does its own
 work (imports, the plan, the exporter, the PDF browser); `ensure()` waits
 for it.  This module imports only `jupyter_client`, so a kernel can be
 launched before the heavier renderer (papermill, nbconvert) is imported.
+
+Kernels are started by `kernels` (private sockets: no port two workers can
+both take); one that dies or does not answer at start is replaced by a new
+one a few times (`kernels.StartPolicy`) before `ensure()` gives up.
 """
 from __future__ import annotations
 
@@ -20,8 +24,9 @@ import sys
 import time
 from typing import Any, Mapping
 
-from jupyter_client.manager import AsyncKernelManager
 from jupyter_core.utils import run_sync
+
+from cchc_lib.render.kernels import KernelStartError, StartPolicy, is_start_failure, new_manager, start_reason
 
 # Imports every report needs; done once per kernel, not once per report.
 # Neither pandas nor pyplot is among them: no report uses them (0,3 s and
@@ -78,10 +83,14 @@ class KernelSetupError(RuntimeError):
 class WarmKernel:
     """One long-lived kernel and its client, started on first use."""
 
-    def __init__(self, kernel_name: str = "python3", start_timeout: int = 60, warmup: str = WARMUP):
+    def __init__(self, kernel_name: str = "python3", start_timeout: int = 60, warmup: str = WARMUP,
+                 policy: StartPolicy | None = None):
         self.kernel_name = kernel_name
         self.start_timeout = start_timeout
         self.warmup = warmup
+        self.policy = policy or StartPolicy()
+        self.starts = 0  # kernels launched, including those that failed to start
+        self._launch_args: tuple[str | None, Mapping[str, Any] | None] = (None, None)
         self.km: Any = None
         self.kc: Any = None
         self.restarts = 0
@@ -96,9 +105,10 @@ class WarmKernel:
         whose data the kernel then loads during its warm-up."""
         self.shutdown()
         self.language_info = None
-        # nbclient awaits the client: it must be the asynchronous one, or a
-        # blocked read on one channel would stop the timeout on the other.
-        self.km = AsyncKernelManager(kernel_name=self.kernel_name)
+        self._launch_args = (cwd, prime)
+        self.starts += 1
+        # Asynchronous (nbclient awaits the client), on private sockets (`kernels`).
+        self.km = new_manager(self.kernel_name)
         # The kernel's own log (TCP warnings, the interrupt at shutdown) is noise
         # on an analyst's terminal; what a cell prints reaches the notebook.  No
         # input history: a report kernel has no use for IPython's history
@@ -124,10 +134,28 @@ class WarmKernel:
             self.launch(cwd)
         if self._warming is not None:
             waited = time.perf_counter()
-            warmup = self._await_warmup()
+            warmup = self._await_start()
             now = time.perf_counter()
             self.timings = {"start": now - self._launched - warmup, "warmup": warmup, "wait": now - waited}
         return self.km, self.kc
+
+    def _await_start(self) -> float:
+        """Wait for the warm-up; a kernel that died or hung at start is
+        replaced by a new one (same working directory and data), up to
+        `policy.attempts` kernels, then `KernelStartError` with every reason."""
+        reasons: list[str] = []
+        for attempt in range(1, self.policy.attempts + 1):
+            try:
+                return self._await_warmup()
+            except Exception as e:
+                if not is_start_failure(e):
+                    raise
+                reasons.append(start_reason(e))
+            if attempt < self.policy.attempts:
+                self.policy.pause(attempt)
+                self.launch(*self._launch_args)
+        self.shutdown()
+        raise KernelStartError(reasons)
 
     def _await_warmup(self) -> float:
         """Wait for the warm-up's reply; the seconds the warm-up took in the kernel."""

@@ -1,5 +1,7 @@
 """Executors that render on this machine: in this process, or in a pool of
-worker processes (see `render.executors` for the interface and the names)."""
+worker processes (see `render.executors` for the interface and the names).
+A pool worker dies with the batch, even under `kill -9`
+(`lifeline.die_with_parent`), and so do its kernel and browser."""
 from __future__ import annotations
 
 import atexit
@@ -11,7 +13,9 @@ from typing import Iterator, Sequence
 
 from cchc_lib.render.engines import WarmKernelRunner
 from cchc_lib.render.executors import Executor
+from cchc_lib.render.fresh import FreshKernelRunner
 from cchc_lib.render.kernel import WarmKernel
+from cchc_lib.render.lifeline import die_with_parent
 from cchc_lib.render.worker import Failure, Job, Result, Worker, WorkerOptions
 
 
@@ -50,12 +54,14 @@ def make_worker(options: WorkerOptions, kernel: WarmKernel | None = None) -> Wor
     """A render worker with the runner the options ask for (warm kernel by
     default, `kernel` if one was launched for it)."""
     if options.kernel == "fresh":
-        return Worker(options)
+        return Worker(options, FreshKernelRunner(options))
     return Worker(options, WarmKernelRunner(options, kernel))
 
 
-def _init_worker(options: WorkerOptions) -> None:
+def _init_worker(options: WorkerOptions, parent_pid: int | None = None) -> None:
     global _WORKER
+    # `kill -9` of the batch must not leave this worker, its kernel or its browser behind.
+    die_with_parent(parent_pid)
     _WORKER = make_worker(options)
     atexit.register(_WORKER.close)
     _WORKER.prepare()
@@ -87,7 +93,7 @@ class ProcessPoolExecutor(Executor):
     def _ensure_pool(self) -> futures.ProcessPoolExecutor:
         if self._pool is None:
             self._pool = futures.ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"),
-                                                     initializer=_init_worker, initargs=(self.options,))
+                                                     initializer=_init_worker, initargs=(self.options, os.getpid()))
         return self._pool
 
     def run(self, jobs: Sequence[Job]) -> Iterator[Result]:

@@ -202,11 +202,27 @@ def commentary(c: Commentary, skip: Sequence[str] = ()) -> Html:
     return section("commentary", sections=[s for s in c.sections if s.key not in skip])
 
 
+#: Images a report embeds (in the page itself); any other image is shown as a link.
+_EMBEDDED_IMAGE = ("data:image/png;", "data:image/jpeg;", "data:image/gif;", "data:image/webp;")
+_LINKABLE = re.compile(r"^\s*(https?|ftps?|mailto):", re.I)
+
+
 def markdown_html(text: str) -> Markup:
-    """The analyst's Markdown as HTML, any HTML in it escaped (shown, never run)."""
+    """The analyst's Markdown as HTML, any HTML in it escaped (shown, never run).
+    An image is kept only when it is in the text itself (a `data:` image); one
+    at an address (`![sơ đồ](https://…)`) becomes a link to it: a report loads
+    nothing from elsewhere (its Content-Security-Policy would block it anyway)."""
     import mistune  # nbconvert's Markdown parser; imported when there is commentary
 
-    md = mistune.create_markdown(escape=True, plugins=["strikethrough", "table"])
+    class Renderer(mistune.HTMLRenderer):
+        def image(self, text: str, url: str, title: str | None = None) -> str:
+            if url.strip().lower().startswith(_EMBEDDED_IMAGE):
+                return super().image(text, url, title)
+            label = Markup(mistune.util.striptags(text).strip() or "hình ảnh")  # already escaped by mistune
+            href = url.strip() if _LINKABLE.match(url) else ""
+            return render("sections/external_image.html.j2", label=label, url=url, href=href)
+
+    md = mistune.create_markdown(escape=True, renderer=Renderer(escape=True), plugins=["strikethrough", "table"])
     html = md(text or "")
     # Links may only point to the web or to anchors: no javascript: URLs.
     return Markup(html.replace('href="javascript:', 'href="#blocked:'))
