@@ -115,6 +115,7 @@ class NoKernel:
                       for k, p in NOTEBOOKS.items()}
         self.shown: list = []
         IPython.display.display = lambda *objs, **kw: self.shown.extend(objs)  # type: ignore[assignment]
+        IPython.display.publish_display_data = lambda data, **kw: self.shown.append(data)  # type: ignore
         self.display = IPython.display.display
 
     def one(self, kind: str, params: dict) -> tuple[float, float]:
@@ -133,7 +134,8 @@ class NoKernel:
                 exec(last, ns)
             if value is not None:
                 self.shown.append(value)
-        "".join(getattr(o, "_repr_html_", lambda: "")() or "" for o in self.shown)
+        "".join((o.get("text/html", "") if isinstance(o, dict) else getattr(o, "_repr_html_", lambda: "")()) or ""
+                for o in self.shown)
         self.shown.clear()
         return time.perf_counter() - t, time.process_time() - c
 

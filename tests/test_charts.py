@@ -336,3 +336,13 @@ def test_charts_are_set_in_the_reports_font():
     svg = charts.svg(charts.trend({"code": "3.5", "title": "Số hóa", "months": ["T1", "T2", "T3"],
                                    "rates": [0.9, 0.8, 0.95], "thresholds": [0.8]})).decode()
     assert "font-family: 'Noto Sans', 'DejaVu Sans', sans-serif" in svg
+
+
+def test_official_history_fits_and_reads_exactly():
+    rows = [{"year": 2021, "points": 18.2, "max_points": 24.55, "rank": 5, "of": 20, "sample": True},
+            {"year": 2022, "points": 19.4, "max_points": 24.55, "rank": None},
+            {"year": 2023, "points": 21.3, "max_points": 24.55, "projected": True, "label": "dự báo"}]
+    fig = drawn(charts.official_history(rows))
+    assert_inside(fig)
+    assert_exact_ticks(fig.axes[0], "y")
+    assert_apart(fig, tick_labels(fig.axes[0], "x"))

@@ -47,6 +47,7 @@ from cchc_lib.core.deadlines import load_cutoff
 from cchc_lib.core.organisation import load_organisation, organisation_path
 from cchc_lib.core.periods import Period, parse_period
 from cchc_lib.core.settings import DEFAULTS, settings_dir
+from cchc_lib.core.tasks import as_of_day
 from cchc_lib.core.yamltext import key_lines, line_of, yaml_problem
 from cchc_lib.errors import CchcError, UsageError
 from cchc_lib.files import write_bytes, write_text
@@ -57,7 +58,9 @@ from cchc_lib.render.jobs import (DEPARTMENT, DEPARTMENT_ONLY, FORMATS, NOTEBOOK
                                   WorkerOptions)
 from cchc_lib.render.kernel import WarmKernel
 from cchc_lib.render.pdf import INSTALL_HINT, find_browser
-from cchc_lib.reports.data import blank_months, default_data, months_read, open_context, rank_units, reporting_status
+from cchc_lib.reports.data import (blank_months, default_data, months_read, open_context, rank_units, reporting_status,
+                                   year_paths)
+from cchc_lib.reports.year import read_official, read_register
 
 NOTEBOOKS = {"unit": Path("notebooks") / "unit_report.ipynb",
              "department": Path("notebooks") / "department_report.ipynb"}
@@ -385,8 +388,6 @@ def plan(spec: BatchSpec, root: Path | None = None, output: str | Path | None = 
     base_params = {"data": str(data.resolve()), "catalogue": str(catalogue.resolve()) if catalogue else "",
                    "units": str(registry.resolve())}
     base_params.update(year_inputs(ctx))
-    from cchc_lib.core.tasks import as_of_day
-
     # the year's tasks and official results show in every report (the cut-off is above)
     common["year"] = [freeze.file_digest(base_params["tasks"]), freeze.file_digest(base_params["official"])]
     jobs: list[Job] = []
@@ -431,9 +432,6 @@ def year_inputs(ctx) -> dict[str, str]:
     """The task register and the official results beside the unit registry
     (paths, "" when absent), checked before anything renders: a bad row stops
     the batch with its location, as bad data does."""
-    from cchc_lib.reports.data import year_paths
-    from cchc_lib.reports.year import read_official, read_register
-
     tasks, official = year_paths(ctx)
     read_register(tasks, ctx.catalogue, ctx.registry)
     read_official(official, ctx.catalogue)

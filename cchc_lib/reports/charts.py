@@ -34,7 +34,7 @@ from matplotlib.font_manager import FontProperties  # noqa: E402
 from matplotlib.markers import TICKDOWN, TICKLEFT  # noqa: E402
 from matplotlib.text import Text  # noqa: E402
 from matplotlib.textpath import TextToPath  # noqa: E402
-from matplotlib.ticker import Formatter, FuncFormatter, MaxNLocator  # noqa: E402
+from matplotlib.ticker import Formatter, MaxNLocator  # noqa: E402
 from matplotlib.transforms import ScaledTranslation, blended_transform_factory  # noqa: E402
 
 from cchc_lib.fmt import number_vi, percent_vi, points_vi  # noqa: E402  (numpy scalars welcome)
@@ -440,10 +440,6 @@ def cell_label(v: float) -> str:
     return number_vi(min(math.floor(v * 10) / 10, 99.9), 1)
 
 
-def _short(text: str, width: int) -> str:
-    return text if len(text) <= width else text[: width - 1].rstrip() + "…"
-
-
 def official_history(rows: Sequence[dict]) -> Figure:
     """The department's official points over the years (the plan's domains),
     its rank in the block above each bar, and this year's projection as a
@@ -451,8 +447,23 @@ def official_history(rows: Sequence[dict]) -> Figure:
 
     `rows`: dicts with year, points, max_points, rank, of, projected, sample."""
     rows = [r for r in rows if r.get("points") is not None]
-    fig = _figure(7.2, 2.9)
-    ax = fig.add_subplot()
+    title = "Điểm chính thức các lĩnh vực của Kế hoạch và thứ hạng trong khối qua các năm"
+    title_h = _title_height(title)
+    labels = [f"{r['year']}" + (f"\n({r.get('label') or 'dự báo'})" if r.get("projected") else
+                                "\n(mẫu)" if r.get("sample") else "") for r in rows]
+    lines = max((t.count("\n") + 1 for t in labels), default=1)
+    height = 2.9 + (title_h - TITLE_SIZE * LINE) / 72
+    fig = _figure(WIDTH, height)
+    W, H = WIDTH * 72, height * 72
+    top = max([r.get("max_points") or r["points"] for r in rows] + [1]) * 1.18
+    bottom = MARGIN + lines * 8 * LINE + TICK
+    upper = MARGIN + title_h + 8
+    at, values = nice_ticks(0, top, H - upper - bottom)
+    ylabel_w = 9 * LINE
+    box = Box(left=MARGIN + ylabel_w + 4 + max((text_size(t, 9)[0] for t in values), default=0) + TICK,
+              right=MARGIN + 4, top=upper, bottom=bottom)
+    _title(fig, title)
+    ax = _axes(fig, box)
     x = list(range(len(rows)))
     for xi, r in zip(x, rows):
         projected = r.get("projected")
@@ -467,21 +478,18 @@ def official_history(rows: Sequence[dict]) -> Figure:
         ax.text(xi, r["points"] * 0.5, rank, ha="center", va="center", fontsize=7.5, zorder=3,
                 color="#1d2733" if projected else "white", fontweight="bold",
                 bbox={"facecolor": "white", "edgecolor": "none", "pad": 1.5} if projected else None)
-    top = max([r.get("max_points") or r["points"] for r in rows] + [1])
     maxima = {r.get("max_points") for r in rows if r.get("max_points")}
     if len(maxima) == 1:
         m = maxima.pop()
         ax.axhline(m, color=GREY, linestyle=":", linewidth=1)
         ax.text(len(rows) - 0.45, m, f"tối đa {points_vi(m)}", ha="right", va="bottom", fontsize=7.5, color=GREY)
-    labels = [f"{r['year']}" + (f"\n({r.get('label') or 'dự báo'})" if r.get("projected") else
-                                "\n(mẫu)" if r.get("sample") else "") for r in rows]
-    ax.set_xticks(x, labels, fontsize=8)
-    ax.set_ylim(0, top * 1.18)
+    ax.set_ylim(0, top)
     ax.set_xlim(-0.6, max(len(rows), 1) - 0.4)
-    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _p: number_vi(v, 0 if float(v).is_integer() else 1)))
-    ax.set_ylabel("Điểm")
-    ax.grid(axis="y", color="#e5e5e5", linewidth=0.6, zorder=0)
-    _title(fig, "Điểm chính thức các lĩnh vực của Kế hoạch và thứ hạng trong khối qua các năm")
+    ticks(ax, "x", x, labels, size=8)
+    ticks(ax, "y", at, values)
+    ax.hlines(at, -0.6, max(len(rows), 1) - 0.4, color="#e5e5e5", linewidth=0.6, zorder=0)
+    fig.text(MARGIN / W, 1 - (box.top + (H - box.top - box.bottom) / 2) / H, "Điểm", rotation=90, ha="left",
+             va="center", fontsize=9)
     return fig
 
 
