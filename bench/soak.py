@@ -34,7 +34,6 @@ from __future__ import annotations
 
 import argparse
 import hashlib
-import json
 import os
 import random
 import shutil
@@ -51,7 +50,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests"))
 
+import procs  # noqa: E402  (tests/procs.py)
 from cchc_lib.core.catalogue import load_catalogue  # noqa: E402
 from cchc_lib.core.periods import Period, parse_period  # noqa: E402
 from cchc_lib.core.units import load_registry  # noqa: E402
@@ -63,18 +64,7 @@ YEAR = 2023
 
 def tagged(tag: str) -> list[tuple[int, str]]:
     """Live processes whose environment carries TAG=tag (zombies excepted)."""
-    found = []
-    for pid in filter(str.isdigit, os.listdir("/proc")):
-        try:
-            if f"{TAG}={tag}".encode() not in Path(f"/proc/{pid}/environ").read_bytes().split(b"\0"):
-                continue
-            state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-            cmd = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
-        except OSError:
-            continue
-        if state not in ("Z", "X"):
-            found.append((int(pid), cmd[:100]))
-    return found
+    return procs.tagged(TAG, tag)
 
 
 class Soak:

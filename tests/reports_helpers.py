@@ -3,10 +3,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import nbformat
+
 from cchc_lib.core.catalogue import load_catalogue
 from cchc_lib.intake.long_table import write_long_table
 from cchc_lib.intake.sample import sample_observations
 from cchc_lib.core.units import load_registry
+from cchc_lib.core.periods import parse_period
+from cchc_lib.render.worker import Job
 
 REPO = Path(__file__).resolve().parents[1]
 NOTEBOOKS = REPO / "notebooks"
@@ -38,3 +42,19 @@ def batch_doc(project: dict[str, Path], **over) -> dict:
                          "unit": str(NOTEBOOKS / "unit_report.ipynb")}}
     doc.update(over)
     return doc
+
+
+def notebook(path: Path, *sources: str) -> str:
+    """A notebook of a `unit` parameters cell and one code cell per source."""
+    nb = nbformat.v4.new_notebook()
+    params = nbformat.v4.new_code_cell("unit = ''")
+    params.metadata["tags"] = ["parameters"]
+    nb.cells = [params] + [nbformat.v4.new_code_cell(s) for s in sources]
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(nb, path)
+    return str(path)
+
+
+def job(nb: str, tmp: Path, name: str = "VP") -> Job:
+    """An HTML job of `nb` for unit `name`, quarter 2023-Q1, output in tmp/out."""
+    return Job(name, "unit", parse_period("2023-Q1"), nb, (("unit", name),), ("html",), str(tmp / "out"), str(tmp))

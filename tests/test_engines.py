@@ -8,34 +8,18 @@ import subprocess
 import sys
 from pathlib import Path
 
-import nbformat
 import pytest
 
-from cchc_lib.core.periods import parse_period
 from cchc_lib.render.batch import parse_spec, run_batch
 from cchc_lib.render.engines import WarmKernelRunner
 from cchc_lib.render.executors import make_executor
 from cchc_lib.render.kernel import WarmKernel
 from cchc_lib.render.pdf import find_browser
-from cchc_lib.render.worker import Job, WorkerOptions
+from cchc_lib.render.worker import WorkerOptions
 
-from reports_helpers import batch_doc, make_project
+from reports_helpers import batch_doc, job, make_project, notebook
 
 pytestmark = pytest.mark.slow  # kernels, Chromium, Dask or the CLI as a subprocess
-
-
-def notebook(path: Path, *sources: str) -> str:
-    nb = nbformat.v4.new_notebook()
-    params = nbformat.v4.new_code_cell("unit = ''")
-    params.metadata["tags"] = ["parameters"]
-    nb.cells = [params] + [nbformat.v4.new_code_cell(s) for s in sources]
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    nbformat.write(nb, path)
-    return str(path)
-
-
-def job(nb: str, tmp: Path, name: str = "VP") -> Job:
-    return Job(name, "unit", parse_period("2023-Q1"), nb, (("unit", name),), ("html",), str(tmp / "out"), str(tmp))
 
 
 @pytest.fixture(scope="module")

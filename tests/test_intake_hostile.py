@@ -18,12 +18,12 @@ from cchc_lib.core.dataset import NOT_DUE
 from cchc_lib.errors import CatalogueError, DataError
 from cchc_lib.intake import xlsx
 from cchc_lib.intake.forms import SHEET
-from cchc_lib.intake.ingest import EMPTY, REFUSED, STORED, latest_open_month
+from cchc_lib.intake.ingest import REFUSED, STORED, latest_open_month
 from cchc_lib.intake.long_table import load_table, parse_bool
 from cchc_lib.intake.xlsx import Unreadable, Workbook
 from cchc_lib.store.db import Store
 
-from intake_helpers import (CAT, REG, cli, db_bytes, fill, filled_form, month, replace_cell, rewrite_part,
+from intake_helpers import (CAT, REG, cli, fill, filled_form, month, replace_cell, rewrite_part,
                             rows_by_key, run_ingest)
 
 SHEET_PART = "xl/worksheets/sheet1.xml"

@@ -12,14 +12,15 @@ import textwrap
 import time
 from pathlib import Path
 
-import nbformat
 import pytest
 
 from cchc_lib.render import kernels
 from cchc_lib.render.engines import WarmKernelRunner
 from cchc_lib.render.fresh import FreshKernelRunner
 from cchc_lib.render.local import make_worker
-from cchc_lib.render.worker import Job, WorkerOptions
+from cchc_lib.render.worker import WorkerOptions
+
+from reports_helpers import job, notebook
 
 FLAKY = textwrap.dedent("""\
     # A kernel launcher that fails the first FLAKY_FAILS times it is started:
@@ -50,20 +51,6 @@ def flaky_kernel(tmp: Path, monkeypatch, fails: int, mode: str = "die") -> Path:
         "env": {"FLAKY_COUNTER": str(counter), "FLAKY_FAILS": str(fails), "FLAKY_MODE": mode}}), encoding="utf-8")
     monkeypatch.setenv("JUPYTER_PATH", str(home))
     return counter
-
-
-def notebook(path: Path, *sources: str) -> str:
-    nb = nbformat.v4.new_notebook()
-    params = nbformat.v4.new_code_cell("unit = ''")
-    params.metadata["tags"] = ["parameters"]
-    nb.cells = [params] + [nbformat.v4.new_code_cell(s) for s in sources]
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    nbformat.write(nb, path)
-    return str(path)
-
-
-def job(nb: str, tmp: Path, name: str = "VP") -> Job:
-    return Job(name, "unit", "2023-Q1", nb, (("unit", name),), ("html",), str(tmp / "out"), str(tmp))
 
 
 def starts(counter: Path) -> int:

@@ -5,7 +5,6 @@ swept."""
 from __future__ import annotations
 
 import os
-import re
 import signal
 import subprocess
 import sys
@@ -20,28 +19,15 @@ from cchc_lib.render import batch
 from cchc_lib.render.index_page import collect
 from cchc_lib.render.pdf import find_browser
 
-from reports_helpers import NOTEBOOKS, REPO, batch_doc, make_project
+import procs
+from reports_helpers import REPO, batch_doc, make_project
 
 TAG = "CCHC_TEST_TAG"
 CCHC = str(Path(sys.executable).with_name("cchc"))
 
 
 def tagged(tag: str) -> list[tuple[int, str]]:
-    """Live processes whose environment carries TAG=tag (every descendant of
-    the command inherits it, wherever it was reparented), zombies excepted."""
-    found = []
-    for pid in filter(str.isdigit, os.listdir("/proc")):
-        try:
-            env = Path(f"/proc/{pid}/environ").read_bytes().split(b"\0")
-            if f"{TAG}={tag}".encode() not in env:
-                continue
-            state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-            cmd = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
-        except OSError:
-            continue
-        if state not in ("Z", "X"):
-            found.append((int(pid), cmd[:120]))
-    return found
+    return procs.tagged(TAG, tag)
 
 
 def _kill_all(tag: str) -> None:

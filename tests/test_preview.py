@@ -12,7 +12,7 @@ import pytest
 
 from cchc_lib.render.preview import preview
 
-from reports_helpers import NOTEBOOKS, batch_doc, make_project
+from reports_helpers import NOTEBOOKS, make_project
 
 pytestmark = pytest.mark.slow  # kernels and subprocesses
 

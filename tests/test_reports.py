@@ -22,7 +22,7 @@ from cchc_lib.cli import commands
 from cchc_lib.fmt import percent_vi, points_vi
 from cchc_lib.render.pdf import find_browser
 
-from reports_helpers import NOTEBOOKS, XSS_NAME, batch_doc, make_project
+from reports_helpers import NOTEBOOKS, batch_doc, make_project
 
 pytestmark = pytest.mark.slow  # kernels, Chromium, Dask or the CLI as a subprocess
 

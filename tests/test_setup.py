@@ -7,7 +7,6 @@ import argparse
 import json
 import sqlite3
 from datetime import date, datetime, timedelta, timezone
-from pathlib import Path
 
 import openpyxl
 import pytest
@@ -22,7 +21,7 @@ from cchc_lib.errors import CatalogueError, UsageError
 from cchc_lib.intake.forms import SHEET
 from cchc_lib.intake.ingest import BLANK_FORM, STORED
 from cchc_lib.store.db import Store
-from cchc_lib.store.status import EMPTY, ON_TIME, reporting_status
+from cchc_lib.store.status import EMPTY, reporting_status
 
 from intake_helpers import CAT, REG, ROOT, fill, filled_form, rows_by_key, run_ingest, template
 

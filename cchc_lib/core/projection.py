@@ -44,7 +44,7 @@ from cchc_lib.core.dataset import Dataset, Observation
 from cchc_lib.core.deadlines import Cutoff
 from cchc_lib.core.periods import Period
 from cchc_lib.core.rules import MISSING, SCORED, STATUS_VI, TRACKED, Outcome
-from cchc_lib.core.scoring import combiner_for, criteria_for_unit
+from cchc_lib.core.scoring import CriterionResult, Totals, combiner_for, criteria_for_unit, earned, fsum
 from cchc_lib.core.units import Registry, Unit
 from cchc_lib.fmt import count_vi, number_vi, percent_vi, points_vi
 
@@ -199,10 +199,6 @@ def evaluate(criterion: Criterion, values: Mapping[str, Any], months: int, catal
                                    criterion.max_points, catalogue.context)
 
 
-def _points(o: Outcome) -> Fraction:
-    return o.points if o.status == SCORED else Fraction(0)
-
-
 def _smallest(pred: Callable[[int], bool], cap: int | None) -> int | None:
     """The smallest x in 1..cap with pred(x), pred monotone (false then true)."""
     hi_limit = _SEARCH_LIMIT if cap is None else cap
@@ -250,7 +246,7 @@ class Risk:
 
 
 @dataclass(frozen=True)
-class CriterionProjection:
+class CriterionProjection(CriterionResult):
     criterion: Criterion
     now: Outcome  # on the complete months so far
     projected: Outcome  # at the cut-off
@@ -261,28 +257,12 @@ class CriterionProjection:
     risks: tuple[Risk, ...] = ()
 
     @property
-    def code(self) -> str:
-        return self.criterion.code
-
-    @property
-    def status(self) -> str:
-        return self.projected.status
-
-    @property
-    def points(self) -> Fraction:
-        return _points(self.projected)
+    def result(self) -> Outcome:
+        return self.projected
 
     @property
     def now_points(self) -> Fraction:
-        return _points(self.now)
-
-    @property
-    def max_points(self) -> Fraction:
-        return self.criterion.max_points
-
-    @property
-    def counts_toward_max(self) -> bool:
-        return self.status in (SCORED, MISSING)
+        return earned(self.now)
 
     @property
     def risk(self) -> str | None:
@@ -292,7 +272,7 @@ class CriterionProjection:
 
 
 @dataclass(frozen=True)
-class Projection:
+class Projection(Totals):
     """Every criterion of one unit (or the department) projected to the cut-off."""
 
     unit: Unit | None
@@ -304,20 +284,8 @@ class Projection:
     remaining: int = field(default=0)
 
     @property
-    def points(self) -> Fraction:
-        return sum((c.points for c in self.criteria), Fraction(0))
-
-    @property
     def now_points(self) -> Fraction:
-        return sum((c.now_points for c in self.criteria if c.now.status == SCORED), Fraction(0))
-
-    @property
-    def max_points(self) -> Fraction:
-        return sum((c.max_points for c in self.criteria if c.counts_toward_max), Fraction(0))
-
-    @property
-    def percent(self) -> float | None:
-        return float(self.points / self.max_points * 100) if self.max_points else None
+        return fsum(c.now_points for c in self.criteria if c.now.status == SCORED)
 
     def domain_points(self, code: str) -> tuple[Fraction, Fraction]:
         mine = [c for c in self.criteria if c.criterion.domain == code]
@@ -464,16 +432,16 @@ def project_criterion(criterion: Criterion, figures: Figures, catalogue: Catalog
             cap = max(0, math.floor(room))
         step = remaining if flow else 1
         if target is not None:
-            x = _smallest(lambda x: _points(with_extra(part, Fraction(x * step))) >= target, cap)
+            x = _smallest(lambda x: earned(with_extra(part, Fraction(x * step))) >= target, cap)
             if x is not None and flow:
                 options.append((x, Need(f"thêm {count_vi(x)} {short} mỗi tháng {by} → {points_vi(target)} điểm",
                                         target, part, per_month=x)))
             elif x is not None:
                 options.append((x, Need(f"thêm {count_vi(x)} {short} trước {_day(cutoff)} (không tự tăng theo "
                                         f"nhịp tháng) → {points_vi(target)} điểm", target, part, total=x)))
-            elif flow and cap is not None and _points(with_extra(part, _year_room(figures, part, whole, others))) >= target:
+            elif flow and cap is not None and earned(with_extra(part, _year_room(figures, part, whole, others))) >= target:
                 # the year's whole would reach it, but not every item from now on: the months gone weigh too much
-                total = _smallest(lambda x: _points(with_extra(part, Fraction(x))) >= target, None) or 0
+                total = _smallest(lambda x: earned(with_extra(part, Fraction(x))) >= target, None) or 0
                 short_by = max(1, math.ceil(total - cap * step))
                 blocked.append(Need(f"không thể đạt {points_vi(target)} điểm {by}: kể cả khi mọi "
                                     f"{ctx.short(whole)} từ nay đều đạt, cả năm vẫn thiếu {count_vi(short_by)} "
@@ -485,11 +453,11 @@ def project_criterion(criterion: Criterion, figures: Figures, catalogue: Catalog
 
             def drops(x: int, part: str = part) -> bool:
                 o = with_extra(part, Fraction(-x * remaining))
-                return _points(o) < p0 and (o.gap is None or o.gap.target_points <= p0)
+                return earned(o) < p0 and (o.gap is None or o.gap.target_points <= p0)
 
             down = _smallest(drops, min(reach, math.floor(pace)))
             if down is not None:
-                lower = _points(with_extra(part, Fraction(-down * remaining)))
+                lower = earned(with_extra(part, Fraction(-down * remaining)))
                 risks.append(Risk("down", down, part, lower,
                                   f"sát ngưỡng: ít hơn {count_vi(down)} {short} mỗi tháng là xuống "
                                   f"{points_vi(lower)} điểm"))

@@ -31,14 +31,20 @@ def fsum(values: Iterable[Fraction]) -> Fraction:
     return Fraction(sum(v.numerator * (den // v.denominator) for v in vals), den)
 
 
-@dataclass(frozen=True)
-class CriterionScore:
+def earned(o: Outcome) -> Fraction:
+    """The points an outcome earns: its points when scored, else 0."""
+    return o.points if o.status == SCORED else Fraction(0)
+
+
+class CriterionResult:
+    """code, status, points and maximum of one criterion's result, shared by a
+    scorecard's line and a projection's: subclasses say which `result` counts."""
+
     criterion: Criterion
-    outcome: Outcome
-    months: tuple[int, int] | None = None  # (complete months scored on, months of the period)
-    as_of: Period | None = None  # the month its stocks, running totals or states stand at
-    notes: tuple[str, ...] = ()  # carry-over and other notes of contract v2, 3.3
-    left_out: tuple[str, ...] = ()  # department: units whose own result is missing_data
+
+    @property
+    def result(self) -> Outcome:
+        raise NotImplementedError
 
     @property
     def code(self) -> str:
@@ -46,11 +52,11 @@ class CriterionScore:
 
     @property
     def status(self) -> str:
-        return self.outcome.status
+        return self.result.status
 
     @property
     def points(self) -> Fraction:
-        return self.outcome.points if self.status == SCORED else Fraction(0)
+        return earned(self.result)
 
     @property
     def max_points(self) -> Fraction:
@@ -59,6 +65,40 @@ class CriterionScore:
     @property
     def counts_toward_max(self) -> bool:
         return self.status in (SCORED, MISSING)
+
+
+class Totals:
+    """Points, applicable maximum and percentage over `criteria` (n/a and
+    tracked criteria do not count toward the maximum)."""
+
+    criteria: Sequence[CriterionResult]
+
+    @property
+    def points(self) -> Fraction:
+        return fsum(c.points for c in self.criteria)
+
+    @property
+    def max_points(self) -> Fraction:
+        return fsum(c.max_points for c in self.criteria if c.counts_toward_max)
+
+    @property
+    def percent(self) -> float | None:
+        """Points as a percentage of the applicable maximum."""
+        return float(self.points / self.max_points * 100) if self.max_points else None
+
+
+@dataclass(frozen=True)
+class CriterionScore(CriterionResult):
+    criterion: Criterion
+    outcome: Outcome
+    months: tuple[int, int] | None = None  # (complete months scored on, months of the period)
+    as_of: Period | None = None  # the month its stocks, running totals or states stand at
+    notes: tuple[str, ...] = ()  # carry-over and other notes of contract v2, 3.3
+    left_out: tuple[str, ...] = ()  # department: units whose own result is missing_data
+
+    @property
+    def result(self) -> Outcome:
+        return self.outcome
 
     @property
     def lost(self) -> Fraction:
@@ -112,24 +152,11 @@ class DomainScore:
 
 
 @dataclass(frozen=True)
-class Scorecard:
+class Scorecard(Totals):
     unit: Unit | None  # None: the whole department
     period: Period
     criteria: tuple[CriterionScore, ...]
     domains: tuple[DomainScore, ...]
-
-    @property
-    def points(self) -> Fraction:
-        return fsum(c.points for c in self.criteria)
-
-    @property
-    def max_points(self) -> Fraction:
-        return fsum(c.max_points for c in self.criteria if c.counts_toward_max)
-
-    @property
-    def percent(self) -> float | None:
-        """Points as a percentage of the applicable maximum."""
-        return float(self.points / self.max_points * 100) if self.max_points else None
 
     @property
     def unit_code(self) -> str | None:

@@ -203,6 +203,17 @@ class _Builder:
             self.failed.add((id(rec.raw), key))
             return default
 
+    def choice(self, rec: _Record, key: str, words: Mapping[str, Any], what: str, shown: Iterable[str]) -> Any:
+        """One of `words` (spelt with or without diacritics), None when blank; an
+        unknown word is a problem listing the `shown` spellings."""
+        text = _text(rec.raw.get(key))
+        if is_blank(text):
+            return None
+        if fold(text) not in words:
+            self.p.add(rec, key, f"{what} không hợp lệ '{text}' (dùng: {', '.join(shown)})")
+            return None
+        return words[fold(text)]
+
     def given(self, rec: _Record, key: str) -> bool:
         """A value was there (perhaps refused): do not also say it is missing."""
         return (id(rec.raw), key) in self.failed
@@ -249,26 +260,12 @@ class _Builder:
                                              f"{', '.join(self.catalogue.unit_kinds)})")
             else:
                 kinds.append(kind)
-        every = None
-        if not is_blank(raw.get("every")):
-            word = fold(_text(raw.get("every")))
-            if word not in _EVERY_WORDS:
-                self.p.add(rec, "every", f"định kỳ không hợp lệ '{_text(raw.get('every'))}' (dùng: "
-                                         f"{', '.join(EVERY_VI[k] for k in EVERY_VI)})")
-            else:
-                every = _EVERY_WORDS[word]
+        every = self.choice(rec, "every", _EVERY_WORDS, "định kỳ", EVERY_VI.values())
         deadline = self.field(rec, "deadline", parse_day)
         due_day = self.field(rec, "due_day", lambda v: _whole(v, 1, 31))
         after = self.field(rec, "due_months_after", lambda v: _whole(v, 0, 12), 0)
         within = self.field(rec, "within_months", lambda v: _whole(v, 1, 24))
-        status = None
-        if not is_blank(raw.get("status")):
-            word = fold(_text(raw.get("status")))
-            if word not in _STATUS_WORDS:
-                self.p.add(rec, "status", f"trạng thái không hợp lệ '{_text(raw.get('status'))}' (dùng: "
-                                          f"{', '.join(STATUS_VI.values())})")
-            else:
-                status = _STATUS_WORDS[word]
+        status = self.choice(rec, "status", _STATUS_WORDS, "trạng thái", STATUS_VI.values())
         done = self.field(rec, "done", parse_day)
         repeated = every is not None or bool(kinds)
         if kinds and every is not None:
