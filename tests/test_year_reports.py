@@ -135,7 +135,7 @@ def test_reports_without_register_or_official_results_say_so(tmp_path):
     (tmp_path / "params" / "official.yaml").unlink()
     ctx = rd.open_context(proj["data"], "", proj["units"])
     rep = rd.department_report(ctx, "2023-Q3")
-    assert not rep.tasks["available"] and rep.answers.tasks == "Chưa có sổ nhiệm vụ (params/tasks.yaml)."
+    assert not rep.tasks["available"] and rep.answers.tasks == "Chưa có sổ nhiệm vụ của Sở."
     assert not rep.official["available"] and rep.projection is not None
     assert rep.figures["tasks"]["counts"] == {} and rep.figures["official"]["versus"] is None
     assert all(r["tasks"] == [] for r in rep.rows)

@@ -406,7 +406,7 @@ def self_assessment(period: str, output: str | Path | None = None, data: str | P
     return text
 
 
-def preview(batch: str | None, period: str, unit: str, data: str | None = None, interval: float = 0.5) -> str:
+def preview(batch: str | None, period: str, unit: str, data: str | None = None, interval: float = 0.2) -> str:
     """`cchc preview`: one report, rendered again whenever one of its files changes (until Ctrl+C)."""
     run = run_preview(period, unit, batch=batch, data=data, poll=interval)
     return "" if run.renders else "Không tạo được báo cáo nào."

@@ -272,7 +272,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--unit", required=True, metavar="MÃ", help="mã đơn vị, hoặc department cho báo cáo toàn Sở")
     p.add_argument("--data", "--db", dest="data", metavar="PATH",
                    help="cơ sở dữ liệu hoặc bảng số liệu (mặc định: data/cchc.sqlite của dự án)")
-    p.add_argument("--interval", type=float, default=0.5, metavar="GIÂY", help="kiểm tra thay đổi mỗi bao nhiêu giây")
+    p.add_argument("--interval", type=float, default=0.2, metavar="GIÂY", help="kiểm tra thay đổi mỗi bao nhiêu giây")
     p.set_defaults(run=lambda a: commands.preview(a.batch, a.period, a.unit, a.data, a.interval))
 
     p = command("commentary", "xem trước riêng phần nhận xét của chuyên viên (tệp commentary/<kỳ>/<mã>.md)",

@@ -97,7 +97,7 @@ def _seconds(x: float) -> str:
 
 
 def preview(period: str, unit: str, *, batch: str | None = None, data: str | None = None,
-            root: Path | None = None, poll: float = 0.5, options: WorkerOptions | None = None,
+            root: Path | None = None, poll: float = 0.2, options: WorkerOptions | None = None,
             out: Callable[[str], None] = print, stop: threading.Event | None = None,
             max_renders: int | None = None, worker=None) -> PreviewRun:
     """Render one report now and again whenever one of its inputs changes,

@@ -174,7 +174,7 @@ def tasks_view(register: Register | None, registry: Registry, catalogue: Catalog
             "rows": [], "counts": {}, "owners": [],
             "meeting": None, "earlier": [], "message": "", "year": period.year}
     if register is None:
-        return {**base, "message": "chưa có sổ nhiệm vụ (params/tasks.yaml)"}
+        return {**base, "message": "chưa có sổ nhiệm vụ của Sở"}
     if register.year != period.year:
         return {**base, "available": False,
                 "message": f"sổ nhiệm vụ là của năm {register.year}, không có nhiệm vụ năm {period.year}"}
@@ -308,7 +308,7 @@ def official_view(official: Official | None, pr: Projection | None, catalogue: C
     """Past years' official points (the plan's domains) and rank; this year's
     projection against last year's; self-assessment against appraisal."""
     if official is None:
-        return {"available": False, "message": "chưa có kết quả chính thức (params/official.yaml)", "history": [],
+        return {"available": False, "message": "chưa có kết quả chính thức của thành phố", "history": [],
                 "appraisals": [], "versus": None, "sample": False, "criteria": []}
     domain_codes = tuple(d.code for d in catalogue.domains)
     history = []
@@ -457,5 +457,5 @@ def answers(tasks: dict[str, Any], projection: dict[str, Any] | None, official: 
     elif official.get("available"):
         o = "Chưa có kết quả chính thức của năm trước để so sánh."
     else:
-        o = "Chưa có kết quả chính thức (params/official.yaml)."
+        o = "Chưa có kết quả chính thức của thành phố."
     return Answers(t, p, o)
