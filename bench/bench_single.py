@@ -18,6 +18,7 @@ Not a test: prints figures measured in this run, their ratios and the goals
 from __future__ import annotations
 
 import argparse
+import compileall
 import json
 import os
 import statistics
@@ -46,13 +47,26 @@ LEGEND = ("kernel_start: kernel process up; warmup: imports and data loaded in t
           "parent's own start); kernel: what the report waited for them; cells: papermill (parameters, reset, "
           "cells); export: HTML; pdf_start: waiting for the browser; pdf: printing (with pdf_start)")
 
-# The cold run with its breakdown: what `cchc render` does, without argparse.
+# The cold run with its breakdown: `cchc render` itself (cli.main, its early
+# kernel included), its report's timings read from run_batch's result.
 TIMED_RUN = """\
 import json, sys
-from cchc_lib.render.batch import parse_spec, run_batch
-spec = parse_spec(json.loads(sys.argv[1]), "bench")
-report = run_batch(spec, root=sys.argv[2], force=True, progress=False)
-print(json.dumps([r.timings for r in report.rendered]))
+from cchc_lib.cli import main as cli
+seen = []
+load = cli._commands
+def commands():
+    m = load()
+    if not seen:
+        real = m.run_batch
+        def spy(*a, **kw):
+            seen.append(real(*a, **kw))
+            return seen[-1]
+        m.run_batch = spy
+        seen.append(None)
+    return m
+cli._commands = commands
+cli.main(sys.argv[1:])
+print(json.dumps([r.timings for r in seen[-1].rendered]))
 """
 
 
@@ -87,8 +101,8 @@ def cold(tmp: Path, data: Path, unit: str, period: str, formats: str) -> float:
 
 
 def cold_breakdown(tmp: Path, data: Path, unit: str, period: str, formats: str) -> dict[str, float]:
-    doc = {"period": period, "units": [unit], "notebooks": ["unit"], "formats": formats.split(","), "data": str(data)}
-    done = subprocess.run([sys.executable, "-c", TIMED_RUN, json.dumps(doc), str(tmp)], check=True, cwd=tmp,
+    done = subprocess.run([sys.executable, "-c", TIMED_RUN, "render", "--period", period, "--unit", unit, "--to",
+                           formats, "--data", str(data), "--force", "--quiet"], check=True, cwd=tmp,
                           capture_output=True, text=True)
     return json.loads(done.stdout.strip().splitlines()[-1])[0]
 
@@ -127,6 +141,8 @@ def main() -> None:
     ap.add_argument("--period", default="2023-Q3")
     ap.add_argument("--repeat", type=int, default=3, help="runs of each measurement (medians are printed)")
     a = ap.parse_args()
+    # As an installed package: byte-code compiled (`make bytecode`), not the sources at every start.
+    compileall.compile_dir(ROOT / "cchc_lib", quiet=1)
     print(f"cores: {os.cpu_count()}; report: {a.unit} {a.period}; medians of {a.repeat} runs")
     with tempfile.TemporaryDirectory(prefix="cchc-bench-") as d:
         tmp = Path(d)

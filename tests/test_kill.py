@@ -107,6 +107,37 @@ def test_kill_9_of_render_leaves_no_process_behind_and_a_rerun_completes(tmp_pat
         _kill_all(tag)
 
 
+@pytest.mark.slow
+def test_one_report_renders_on_the_kernel_the_command_line_started_and_an_error_leaves_none(tmp_path):
+    """`cchc render --period P --unit U` launches its kernel before importing
+    the renderer: the report is made on it (one kernel for the command), and
+    a command that fails before rendering (an unknown unit) leaves no kernel."""
+    units = (REPO / "demo" / "units.yaml").read_text(encoding="utf-8")
+    proj = make_project(tmp_path, units)
+    tag = uuid.uuid4().hex
+    env = {**os.environ, TAG: tag}
+    base = [CCHC, "render", "--period", "2023-Q3", "--data", str(proj["data"]), "--quiet", "--force"]
+    try:
+        bad = subprocess.run(base + ["--unit", "KHONGCO"], cwd=tmp_path, env=env, capture_output=True, text=True,
+                             timeout=120)
+        assert bad.returncode == 2 and "KHONGCO" in bad.stderr, bad.stderr
+        assert not tagged(tag), "an early kernel outlived the failed command"
+        kernels: list[int] = []
+        proc = subprocess.Popen(base + ["--unit", "gdtrh", "--to", "html"], cwd=tmp_path, env=env,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        while proc.poll() is None:
+            kernels += [pid for pid, c in tagged(tag) if "ipykernel_launcher" in c and pid not in kernels]
+            time.sleep(0.05)
+        out, err = proc.communicate()
+        assert proc.returncode == 0, out + err
+        assert len(kernels) == 1, kernels  # the early kernel rendered the report: no second one was started
+        assert (tmp_path / "output" / "2023-Q3" / "GDTRH.html").is_file()
+        time.sleep(0.5)
+        assert not tagged(tag)
+    finally:
+        _kill_all(tag)
+
+
 def test_partial_writes_of_a_killed_batch_are_swept(tmp_path):
     out = tmp_path / "output"
     (out / "2023-Q3").mkdir(parents=True)

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Sequence
 
 from cchc_lib import project
+from cchc_lib.cli.choices import DEMO_PERIOD, SCORE_FORMATS
 from cchc_lib.core.catalogue import DATA_DIR, Catalogue, load_catalogue
 from cchc_lib.core.deadlines import Deadlines, load_cutoff, load_deadlines
 from cchc_lib.core.organisation import load_organisation
@@ -35,14 +36,11 @@ from cchc_lib.render.preview import commentary_page, preview as run_preview
 from cchc_lib.render.jobs import DEPARTMENT, SUFFIXES
 from cchc_lib.reports.data import has_data, open_context
 from cchc_lib.reports.text import format_catalogue, format_ranking, format_table, to_csv, to_json
-from cchc_lib.reports.workbooks import (scorecard_workbook, self_assessment as assess, self_assessment_workbook,
-                                        status_workbook)
 from cchc_lib.store.db import Store
 from cchc_lib.store.history import format_history, history
 from cchc_lib.store.status import format_status, reporting_status
 
-FORMATS = ("table", "json", "csv", "xlsx")
-DEMO_PERIOD = "2023-Q3"
+FORMATS = SCORE_FORMATS
 
 
 def load_setup(catalogue: str | Path | None = None, units: str | Path | None = None) -> tuple[Catalogue, Registry]:
@@ -92,6 +90,8 @@ def score(data: str | Path | None, period: str, unit: str | None = None, fmt: st
             sent = [x for x in reg if has_data(ds, x.code, p)]
             ranked = ranking(score_unit(ds, cat, x, p) for x in sent)
             unsent = [x for x in reg if x not in sent]
+        from cchc_lib.reports.workbooks import scorecard_workbook  # openpyxl: only the commands that write Excel
+
         written = write_bytes(output, scorecard_workbook(card, cat, ranked, unsent or (), _whole(units)))
         what = f"phiếu điểm {card.unit.code if card.unit else 'toàn Sở'}" + ("" if u else " và xếp hạng đơn vị")
         return f"Đã ghi {what} {p.label_vi_lower} (Excel) vào {written}"
@@ -187,10 +187,11 @@ def render(batch: str | None = None, periods: list[str] | tuple[str, ...] = (), 
            formats: str | None = None, jobs: int | None = None, force: bool = False, data: str | None = None,
            output: str | None = None, chromium: str | None = None, executor: str = "local",
            progress: bool = True, scheduler: str | None = None, kernel: str = "warm",
-           template: str | None = None) -> str:
+           template: str | None = None, warm=None) -> str:
     """`cchc render`: reports of a batch file or of --period/--unit; exit 1 if any report failed.
     Without `data` (nor in the batch file) it reads the department's database.
-    `template`: the Word template of the docx format (default: the batch's, else the package's)."""
+    `template`: the Word template of the docx format (default: the batch's, else the package's).
+    `warm`: a kernel already launched for a one-report batch (see `cli.main.early_kernel`)."""
     root = project.project_root(Path(batch).resolve().parent) if batch else project.project_root()
     if units:  # codes as people type them: any case; a typo suggests the nearest code
         registry = load_spec(batch).registry if batch else ""
@@ -201,7 +202,7 @@ def render(batch: str | None = None, periods: list[str] | tuple[str, ...] = (), 
     if not spec.data and not project.db_path(root).is_file():
         raise _missing_db(project.db_path(root))
     report = run_batch(spec, root=root, output=output, workers=jobs, force=force, executor=executor,
-                       chromium=chromium, progress=progress, scheduler=scheduler, kernel=kernel)
+                       chromium=chromium, progress=progress, scheduler=scheduler, kernel=kernel, warm=warm)
     return ExitText(report.text(), report.exit_code)
 
 
@@ -374,6 +375,8 @@ def status(period: str, db: str | Path | None = None, catalogue: str | Path | No
     path = _existing_db(db)
     report = reporting_status(path, reg, p, cat)
     if output is not None:
+        from cchc_lib.reports.workbooks import status_workbook
+
         written = write_bytes(output, status_workbook(report, reg, cat, today))
         return f"Đã ghi tình hình gửi số liệu {p.label_vi_lower} (Excel) vào {written}"
     return format_status(report, cat, reg, today)
@@ -395,7 +398,9 @@ def self_assessment(period: str, output: str | Path | None = None, data: str | P
     if not data and not path.is_file():
         raise _missing_db(path)
     ctx = open_context(path, catalogue or "", units or project.units_path(root))
-    sa = assess(ctx, p)
+    from cchc_lib.reports.workbooks import self_assessment, self_assessment_workbook
+
+    sa = self_assessment(ctx, p)
     path = write_bytes(target, self_assessment_workbook(sa, org, ctx.catalogue))
     flagged = [r.code for r in sa.criteria if r.flagged]
     text = (f"Đã ghi bảng tự đánh giá {p.label_vi_lower} vào {path}: {count_vi(len(sa.evidence))} tài liệu kiểm chứng "

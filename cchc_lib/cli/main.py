@@ -1,5 +1,10 @@
 """`cchc` command line: parses arguments and calls one function of `commands`.
 
+The parser is built without importing the commands (`commands` and `year`
+are imported when one runs): `cchc render --period P --unit U` starts its
+report's kernel first thing, so that it starts while this process
+imports and plans (`early_kernel`).
+
 Everything the user reads is Vietnamese, argparse's own words too (usage,
 option titles, its errors), and every command's help ends with examples
 written with the command as the user can type it (`cchc`, or
@@ -14,11 +19,10 @@ import os
 import re
 import sys
 from contextlib import contextmanager
-from typing import Iterator, NoReturn, Sequence
+from typing import Any, Iterator, NoReturn, Sequence
 
 from cchc_lib import project
-from cchc_lib.cli import commands
-from cchc_lib.cli import year
+from cchc_lib.cli.choices import DEMO_PERIOD, PROJECTION_FORMATS, SCORE_FORMATS
 from cchc_lib.errors import CchcError, ProblemsError
 
 #: argparse's own texts (Python 3.10–3.12), in Vietnamese.
@@ -106,6 +110,36 @@ def _db(p: argparse.ArgumentParser) -> None:
     p.add_argument("--db", metavar="PATH", help="cơ sở dữ liệu (mặc định: data/cchc.sqlite của dự án)")
 
 
+def _commands():
+    from cchc_lib.cli import commands
+
+    return commands
+
+
+def _year():
+    from cchc_lib.cli import year
+
+    return year
+
+
+def early_kernel(a: argparse.Namespace) -> Any:
+    """`cchc render` of one report without a batch file, on this machine:
+    its warm kernel, launched now, before this process imports and plans
+    (`render.batch.run_batch` takes it over, or shuts it down when it does
+    not render here); else None.  The PDF browser is not started this early:
+    on two cores it slows the kernel's start more than it gains."""
+    formats = [f.strip().lower() for f in (a.to or "html").split(",")]
+    if (a.batch or a.kernel != "warm" or a.executor != "local" or len(a.period) != 1 or len(a.unit) != 1
+            or not {"html", "pdf"} & set(formats)):
+        return None
+    from cchc_lib.render.kernel import WarmKernel
+
+    try:
+        return WarmKernel().launch(str(project.project_root()))
+    except Exception:  # the report's own start will say what is wrong
+        return None
+
+
 def build_parser() -> argparse.ArgumentParser:
     cmd = project.command_name()
     parser = Parser(prog=cmd, add_help=False, formatter_class=_formatter,
@@ -130,11 +164,11 @@ def build_parser() -> argparse.ArgumentParser:
     p = command("init", "chuẩn bị dự án cho số liệu thật: các tệp params/ để sửa và cơ sở dữ liệu trống",
                 ["init", "init ~/cchc_so_gddt"])
     p.add_argument("folder", nargs="?", metavar="THƯ_MỤC", help="thư mục dự án (mặc định: thư mục hiện tại)")
-    p.set_defaults(run=lambda a: commands.init(a.folder))
+    p.set_defaults(run=lambda a: _commands().init(a.folder))
 
     p = command("criteria", "in cây tiêu chí và điểm tối đa", ["criteria"])
     p.add_argument("--catalogue", metavar="PATH", help="danh mục tiêu chí YAML (mặc định: năm 2023 kèm theo)")
-    p.set_defaults(run=lambda a: commands.criteria(a.catalogue))
+    p.set_defaults(run=lambda a: _commands().criteria(a.catalogue))
 
     p = command("score", "phiếu điểm của một đơn vị hoặc toàn Sở cho một kỳ",
                 ["score --period Q1/2023 --unit GDTRH", "score --period 2023 --format json",
@@ -143,12 +177,12 @@ def build_parser() -> argparse.ArgumentParser:
                    help="bảng số liệu CSV/XLSX hoặc cơ sở dữ liệu (mặc định: data/cchc.sqlite của dự án)")
     p.add_argument("--period", required=True, metavar="KỲ", help="kỳ: 2023-03, Q1/2023, 2023-H1, năm 2023 ...")
     p.add_argument("--unit", metavar="MÃ", help="mã đơn vị, chữ hoa hay thường đều được (bỏ trống: toàn Sở)")
-    p.add_argument("--format", default="table", choices=commands.FORMATS,
+    p.add_argument("--format", default="table", choices=SCORE_FORMATS,
                    help="table (màn hình, mặc định), json/csv (định dạng máy của hợp đồng dữ liệu), "
                         "xlsx (bảng Excel để đọc, in, gửi; cần -o)")
     p.add_argument("-o", "--output", metavar="TỆP", help="ghi ra tệp (bắt buộc với --format xlsx)")
     _common(p)
-    p.set_defaults(run=lambda a: commands.score(a.data, a.period, a.unit, a.format, a.catalogue, a.units,
+    p.set_defaults(run=lambda a: _commands().score(a.data, a.period, a.unit, a.format, a.catalogue, a.units,
                                                 a.output))
 
     # Monthly cycle: template → units fill → ingest → status → score.
@@ -159,7 +193,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--month", required=True, metavar="THÁNG", help="tháng báo cáo: 2023-03, T3/2023, 03/2023")
     p.add_argument("-o", "--output", metavar="PATH", help="tệp .xlsx (hoặc thư mục với --all-units)")
     _common(p)
-    p.set_defaults(run=lambda a: commands.template(a.month, a.unit, a.all_units, a.output, a.catalogue, a.units))
+    p.set_defaults(run=lambda a: _commands().template(a.month, a.unit, a.all_units, a.output, a.catalogue, a.units))
 
     p = command("ingest", "kiểm tra và nạp biểu mẫu, bảng số liệu vào cơ sở dữ liệu",
                 ['ingest bieu_mau/2023-03/*.xlsx --by "Nguyễn Văn A"', "ingest so_lieu.csv --at 2023-04-03T09:30"])
@@ -169,7 +203,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--at", metavar="THỜI_ĐIỂM", help="thời điểm Sở nhận tệp, vd. 2023-04-03T09:30 (mặc định: bây giờ)")
     p.add_argument("--force", action="store_true", help="nạp cả số liệu của tháng chưa tới (sau tháng đang tổng hợp)")
     _common(p)
-    p.set_defaults(run=lambda a: commands.ingest(a.files, a.db, a.by, a.at, a.catalogue, a.units, force=a.force))
+    p.set_defaults(run=lambda a: _commands().ingest(a.files, a.db, a.by, a.at, a.catalogue, a.units, force=a.force))
 
     p = command("history", "các lần gửi số liệu của một đơn vị, ngày gửi lại và số liệu đã thay đổi",
                 ["history --unit VP --month T6/2023", "history --unit gdtrh"])
@@ -177,7 +211,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--month", metavar="THÁNG", help="chỉ một tháng: 2023-06, T6/2023")
     _db(p)
     _common(p)
-    p.set_defaults(run=lambda a: commands.show_history(a.unit, a.month, a.db, a.catalogue, a.units))
+    p.set_defaults(run=lambda a: _commands().show_history(a.unit, a.month, a.db, a.catalogue, a.units))
 
     p = command("export", "xuất bảng số liệu hiện hành của một kỳ (.csv hoặc .xlsx)",
                 ["export --period Q1/2023 -o so_lieu_quy1.xlsx"])
@@ -185,7 +219,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-o", "--output", required=True, metavar="TỆP", help="tệp .csv hoặc .xlsx")
     _db(p)
     _common(p)
-    p.set_defaults(run=lambda a: commands.export(a.period, a.output, a.db, a.catalogue, a.units))
+    p.set_defaults(run=lambda a: _commands().export(a.period, a.output, a.db, a.catalogue, a.units))
 
     p = command("status", "đơn vị nào đã gửi số liệu tháng nào: đúng hạn, muộn, biểu trống, chưa gửi",
                 ["status --period Q1/2023", "status --period T3/2023", "status --period 2023 -o tinh_hinh.xlsx"])
@@ -193,7 +227,7 @@ def build_parser() -> argparse.ArgumentParser:
     _db(p)
     p.add_argument("-o", "--output", metavar="TỆP.xlsx", help="ghi ra bảng Excel thay vì in ra màn hình")
     _common(p)
-    p.set_defaults(run=lambda a: commands.status(a.period, a.db, a.catalogue, a.units, output=a.output))
+    p.set_defaults(run=lambda a: _commands().status(a.period, a.db, a.catalogue, a.units, output=a.output))
 
     # Through the year: the plan's tasks, the year-end projection.
     p = command("tasks", "sổ nhiệm vụ: việc quá hạn, đến hạn, đã xong theo đơn vị chủ trì; biểu Excel của sổ",
@@ -209,7 +243,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--import", dest="import_from", metavar="TỆP.xlsx",
                    help="đọc biểu Excel đã sửa, kiểm tra, ghi vào sổ nhiệm vụ YAML (--tasks)")
     _common(p)
-    p.set_defaults(run=lambda a: year.tasks(a.period, a.unit, a.late, a.on, a.tasks, a.form, a.import_from,
+    p.set_defaults(run=lambda a: _year().tasks(a.period, a.unit, a.late, a.on, a.tasks, a.form, a.import_from,
                                             a.catalogue, a.units))
 
     p = command("project", "dự báo điểm đến ngày chốt số liệu cuối năm theo nhịp các tháng đã qua",
@@ -218,12 +252,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--year", required=True, type=int, metavar="NĂM")
     p.add_argument("--unit", metavar="MÃ", help="mã đơn vị (bỏ trống: toàn Sở)")
     p.add_argument("--through", metavar="YYYY-MM", help="tháng cuối được dùng (mặc định: tháng mới nhất có số liệu)")
-    p.add_argument("--format", default="table", choices=year.FORMATS)
+    p.add_argument("--format", default="table", choices=PROJECTION_FORMATS)
     p.add_argument("--data", "--db", dest="data", metavar="PATH",
                    help="cơ sở dữ liệu hoặc bảng số liệu (mặc định: data/cchc.sqlite của dự án)")
     p.add_argument("--official", metavar="PATH", help="kết quả chính thức (mặc định: params/official.yaml)")
     _common(p)
-    p.set_defaults(run=lambda a: year.project(a.year, a.unit, a.through, a.format, a.data, a.official, a.catalogue,
+    p.set_defaults(run=lambda a: _year().project(a.year, a.unit, a.through, a.format, a.data, a.official, a.catalogue,
                                               a.units))
 
     p = command("self-assessment", "bảng tự đánh giá, chấm điểm của Sở (Excel) kèm tài liệu kiểm chứng",
@@ -234,7 +268,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--data", "--db", dest="data", metavar="PATH",
                    help="cơ sở dữ liệu hoặc bảng số liệu (mặc định: data/cchc.sqlite của dự án)")
     _common(p)
-    p.set_defaults(run=lambda a: commands.self_assessment(a.period, a.output, a.data, a.catalogue, a.units))
+    p.set_defaults(run=lambda a: _commands().self_assessment(a.period, a.output, a.data, a.catalogue, a.units))
 
     p = command("render", "tạo báo cáo HTML/PDF/Word theo đơn vị và kỳ (tệp lô params/*.yaml hoặc --period)",
                 ["render --period Q3/2023", "render --period 2023-Q3 --unit GDTRH --to html",
@@ -260,9 +294,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--kernel", default="warm", choices=("warm", "fresh"),
                    help="warm (mặc định): mỗi tiến trình giữ một kernel, xóa trắng giữa hai báo cáo; fresh: kernel mới mỗi báo cáo")
     p.add_argument("--quiet", action="store_true", help="không hiện thanh tiến trình")
-    p.set_defaults(run=lambda a: commands.render(a.batch, a.period, a.unit, a.to, a.jobs, a.force, a.data, a.output,
-                                                 a.chromium, a.executor, not a.quiet, a.scheduler, a.kernel,
-                                                 a.template))
+    p.set_defaults(run=lambda a: _commands().render(a.batch, a.period, a.unit, a.to, a.jobs, a.force, a.data, a.output,
+                                                    a.chromium, a.executor, not a.quiet, a.scheduler, a.kernel,
+                                                    a.template, warm=a.warm),
+                   early=early_kernel)
 
     p = command("preview", "xem trước một báo cáo khi đang sửa: tạo lại mỗi khi notebook, nhận xét, danh mục, "
                            "cài đặt hoặc số liệu thay đổi (một kernel giữ sẵn; Ctrl+C để dừng)",
@@ -273,19 +308,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--data", "--db", dest="data", metavar="PATH",
                    help="cơ sở dữ liệu hoặc bảng số liệu (mặc định: data/cchc.sqlite của dự án)")
     p.add_argument("--interval", type=float, default=0.2, metavar="GIÂY", help="kiểm tra thay đổi mỗi bao nhiêu giây")
-    p.set_defaults(run=lambda a: commands.preview(a.batch, a.period, a.unit, a.data, a.interval))
+    p.set_defaults(run=lambda a: _commands().preview(a.batch, a.period, a.unit, a.data, a.interval))
 
     p = command("commentary", "xem trước riêng phần nhận xét của chuyên viên (tệp commentary/<kỳ>/<mã>.md)",
                 ["commentary --period 2023-Q3 --unit GDTRH", "commentary --period 2023-Q3 --unit department"])
     p.add_argument("batch", nargs="?", metavar="TỆP_LÔ.yaml", help="tệp lô (tùy chọn): nhận xét viết trong tệp lô")
     p.add_argument("--period", required=True, metavar="KỲ", help="kỳ báo cáo, ví dụ 2023-Q3")
     p.add_argument("--unit", required=True, metavar="MÃ", help="mã đơn vị, hoặc department cho báo cáo toàn Sở")
-    p.set_defaults(run=lambda a: commands.commentary(a.batch, a.period, a.unit))
+    p.set_defaults(run=lambda a: _commands().commentary(a.batch, a.period, a.unit))
 
     p = command("demo", "chạy thử trên số liệu mẫu, riêng khỏi số liệu của Sở (data/sample.sqlite, output/demo/)",
                 ["demo", "demo --period 2023-Q2"])
-    p.add_argument("--period", default=commands.DEMO_PERIOD, metavar="KỲ", help="kỳ báo cáo (mặc định: 2023-Q3)")
-    p.set_defaults(run=lambda a: commands.demo(a.period))
+    p.add_argument("--period", default=DEMO_PERIOD, metavar="KỲ", help="kỳ báo cáo (mặc định: 2023-Q3)")
+    p.set_defaults(run=lambda a: _commands().demo(a.period))
 
     p = command("sample-data", "ghi bảng số liệu mẫu (bịa) của mọi đơn vị, 12 tháng",
                 ["sample-data -o so_lieu_mau.csv", "sample-data --db /tmp/mau.sqlite"])
@@ -293,7 +328,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="tệp CSV/XLSX (mặc định: data/sample_2023.csv)")
     p.add_argument("--db", metavar="PATH", help="thay vì bảng: tạo cơ sở dữ liệu mẫu mới qua đường nạp số liệu")
     _common(p)
-    p.set_defaults(run=lambda a: commands.sample_data(a.output, a.catalogue, a.units, db=a.db))
+    p.set_defaults(run=lambda a: _commands().sample_data(a.output, a.catalogue, a.units, db=a.db))
     return parser
 
 
@@ -324,6 +359,7 @@ def os_error_line(e: OSError) -> str:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
+    args.warm = args.early(args) if getattr(args, "early", None) else None
     try:
         text = args.run(args)
     except ProblemsError as e:
@@ -338,6 +374,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except OSError as e:  # the machine's, not the data's: a full disk, a read-only folder, no descriptors left
         print(f"lỗi: {os_error_line(e)}", file=sys.stderr)
         return 2
+    finally:  # not taken over (an error before rendering): no kernel outlives the command
+        if args.warm is not None:
+            args.warm.shutdown()
     if text:
         try:
             print(text)

@@ -8,6 +8,7 @@ import textwrap
 from datetime import date
 from pathlib import Path
 
+from cchc_lib.cli.choices import PROJECTION_FORMATS
 from cchc_lib.cli.commands import load_setup
 from cchc_lib.core.periods import Period, parse_month, parse_period
 from cchc_lib.core.deadlines import load_cutoff
@@ -23,7 +24,7 @@ from cchc_lib.intake.tasks import (load_register, read_register_xlsx, tasks_path
 from cchc_lib.reports import year as y
 from cchc_lib.reports.data import default_data
 
-FORMATS = ("table", "json")
+FORMATS = PROJECTION_FORMATS
 WIDTH = 100
 
 

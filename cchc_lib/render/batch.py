@@ -634,19 +634,27 @@ def write_index(output: Path, settings: Any = None, problems: list[str] | None =
 
 def run_batch(spec: BatchSpec, *, root: Path | None = None, output: str | Path | None = None, workers: int | None = None,
               force: bool = False, executor: str = "local", chromium: str | None = None, progress: bool = True,
-              timeout: int = 600, scheduler: str | None = None, kernel: str = "warm") -> BatchReport:
-    """Render a batch: skip fresh reports, never stop at a failure."""
+              timeout: int = 600, scheduler: str | None = None, kernel: str = "warm",
+              warm: WarmKernel | None = None) -> BatchReport:
+    """Render a batch: skip fresh reports, never stop at a failure.
+    `warm`: a kernel the caller launched for a one-report batch (the command
+    line does, before its imports); taken over, or shut down if not used."""
     start = time.perf_counter()
     options = WorkerOptions(chromium=chromium, timeout=timeout, kernel=kernel)
-    warm: WarmKernel | None = None
     if kernel == "warm" and _one_report(spec) and runs_here(executor, 1):
         # One report, rendered here: its kernel starts now and loads the data
         # while this process plans, builds its exporter and its PDF browser.
         home = Path(root or project.project_root()).resolve()
         data, catalogue, registry = inputs(spec, home)
-        warm = WarmKernel(options.kernel_name, options.start_timeout).launch(
-            str(home), {"data": str(data), "catalogue": str(catalogue or ""), "units": str(registry),
-                        "period": str(spec.periods[0])})
+        prime = {"data": str(data), "catalogue": str(catalogue or ""), "units": str(registry),
+                 "period": str(spec.periods[0])}
+        if warm is None:
+            warm = WarmKernel(options.kernel_name, options.start_timeout).launch(str(home), prime)
+        else:
+            warm.prime(prime)
+    elif warm is not None:
+        warm.shutdown()
+        warm = None
     held = ExitStack()  # the output folder, once planned: one batch at a time writes it
     try:
         p = plan(spec, root, output)

@@ -70,6 +70,10 @@ del _mpl, _os, _sys
 """
 
 
+def _prime_code(prime: Mapping[str, Any]) -> str:
+    return PRIME.format(**{k: str(prime.get(k) or "") for k in ("data", "catalogue", "units", "period")})
+
+
 def skip_slow_imports() -> None:
     """Keep `rfc3987_syntax` out of this process (importing `cchc_lib.render`
     already does: see its docstring)."""
@@ -97,6 +101,7 @@ class WarmKernel:
         self.timings: dict[str, float] = {}  # seconds: "start" (launch to warm), "wait" (what the caller waited)
         self.language_info: dict | None = None  # what the kernel said of its language, once
         self._warming: str | None = None  # the warm-up request, until its reply is read
+        self._priming: str | None = None  # a data-loading request queued after it, until its reply is read
         self._launched = 0.0
 
     def launch(self, cwd: str | None = None, prime: Mapping[str, Any] | None = None) -> "WarmKernel":
@@ -119,14 +124,20 @@ class WarmKernel:
         # No heartbeat channel: the manager knows whether its kernel is alive
         # (nbclient asks it), and a channel thread less starts and stops cleanly.
         self.kc.start_channels(hb=False)
-        code = self.warmup
-        if prime:
-            code += PRIME.format(**{k: str(prime.get(k) or "") for k in ("data", "catalogue", "units", "period")})
+        code = self.warmup + (_prime_code(prime) if prime else "")
         # Queued now, run as soon as the kernel listens (zmq keeps the request).
         self._warming = self.kc.execute(code + WARMUP_END, silent=True, store_history=False,
                                         user_expressions={"seconds": "cchc_lib._warmup_seconds"})
         self._launched = time.perf_counter()
         return self
+
+    def prime(self, prime: Mapping[str, Any]) -> None:
+        """Queue the loading of a batch's data (data, catalogue, units,
+        period) after the warm-up of a kernel launched without it (a kernel
+        already warmed up loads it with its first report instead)."""
+        self._launch_args = (self._launch_args[0], prime)
+        if self.kc is not None and self._warming is not None:
+            self._priming = self.kc.execute(_prime_code(prime), silent=True, store_history=False)
 
     def ensure(self, cwd: str | None = None) -> tuple[Any, Any]:
         """The kernel, started if there is none (or it died), warmed up."""
@@ -158,8 +169,24 @@ class WarmKernel:
         raise KernelStartError(reasons)
 
     def _await_warmup(self) -> float:
-        """Wait for the warm-up's reply; the seconds the warm-up took in the kernel."""
+        """Wait for the warm-up's reply (and the data loading queued after it);
+        the seconds the warm-up took in the kernel."""
         msg_id, self._warming = self._warming, None
+        content = self._await_reply(msg_id)
+        if content.get("status") != "ok":
+            raise KernelSetupError(f"kernel setup failed: {content.get('ename')}: {content.get('evalue')}")
+        if self._priming is not None:
+            priming, self._priming = self._priming, None
+            self._await_reply(priming)  # PRIME keeps its errors for the report itself to raise
+        seconds = content.get("user_expressions", {}).get("seconds", {}).get("data", {}).get("text/plain", "0")
+        try:
+            return float(seconds)
+        except ValueError:
+            return 0.0
+
+    def _await_reply(self, msg_id: str) -> dict:
+        """The content of the shell reply to request `msg_id`, read within the
+        start timeout; the kernel dying meanwhile is an error."""
         deadline = time.monotonic() + self.start_timeout
         while True:
             left = deadline - time.monotonic()
@@ -172,15 +199,7 @@ class WarmKernel:
                     raise RuntimeError("kernel bị dừng khi đang khởi động") from None
                 continue
             if reply.get("parent_header", {}).get("msg_id") == msg_id:
-                break
-        content = reply["content"]
-        if content.get("status") != "ok":
-            raise KernelSetupError(f"kernel setup failed: {content.get('ename')}: {content.get('evalue')}")
-        seconds = content.get("user_expressions", {}).get("seconds", {}).get("data", {}).get("text/plain", "0")
-        try:
-            return float(seconds)
-        except ValueError:
-            return 0.0
+                return reply["content"]
 
     def _run(self, code: str) -> None:
         reply = run_sync(self.kc.execute_interactive)(code, timeout=self.start_timeout,
@@ -210,4 +229,4 @@ class WarmKernel:
             except Exception:
                 pass
         self.km = self.kc = None
-        self._warming = None
+        self._warming = self._priming = None
