@@ -346,3 +346,23 @@ def test_official_history_fits_and_reads_exactly():
     assert_inside(fig)
     assert_exact_ticks(fig.axes[0], "y")
     assert_apart(fig, tick_labels(fig.axes[0], "x"))
+
+
+def test_a_chart_drawn_again_with_the_same_numbers_is_the_same_svg_without_drawing(monkeypatch):
+    series = {"code": "3.5", "title": "Số hóa", "months": ["T1", "T2", "T3"], "rates": [0.9, 0.8, 0.95],
+              "thresholds": [0.8]}
+    calls = []
+
+    def trend(s):
+        calls.append(s)
+        return charts.trend(s)
+
+    charts._DRAWN.clear()
+    first = charts.drawn(trend, series)
+    assert first == charts.svg(charts.trend(series))  # what the report embeds is unchanged
+    assert charts.drawn(trend, dict(series)) == first and len(calls) == 1  # same numbers: not drawn again
+    changed = charts.drawn(trend, {**series, "rates": [0.9, 0.8, 0.5]})
+    assert changed != first and len(calls) == 2
+    monkeypatch.setattr(charts, "DRAWN_MAX", 2)
+    charts.drawn(trend, {**series, "code": "3.6"})
+    assert len(charts._DRAWN) == 2  # bounded: the oldest went

@@ -20,7 +20,8 @@ import math
 import textwrap
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Sequence
+from collections import OrderedDict
+from typing import Any, Callable, Sequence
 
 import matplotlib
 
@@ -84,6 +85,36 @@ def svg(fig: Figure) -> bytes:
     buf = io.BytesIO()
     fig.savefig(buf, format="svg", facecolor="white", metadata={"Date": None})
     return buf.getvalue()
+
+
+#: SVGs already drawn in this process, by chart and arguments (bounded: a
+#: long-lived kernel keeps the last ones only).
+_DRAWN: "OrderedDict[tuple[str, str], Any]" = OrderedDict()
+DRAWN_MAX = 64
+
+
+def drawn(make: Callable[..., Any], *args: Any) -> Any:
+    """`make(*args)` with every figure it returns saved as SVG bytes.  The
+    same chart of the same arguments gives the same bytes, so they are kept:
+    a warm kernel that renders a report again (`cchc preview` after an edit
+    of the commentary) draws only the charts whose numbers changed."""
+    key = (f"{make.__module__}.{make.__qualname__}", repr(args))
+    if key in _DRAWN:
+        _DRAWN.move_to_end(key)
+        return _DRAWN[key]
+    out = _as_svg(make(*args))
+    _DRAWN[key] = out
+    while len(_DRAWN) > DRAWN_MAX:
+        _DRAWN.popitem(last=False)
+    return out
+
+
+def _as_svg(x: Any) -> Any:
+    if isinstance(x, Figure):
+        return svg(x)
+    if isinstance(x, (list, tuple)):
+        return type(x)(_as_svg(i) for i in x)
+    return x
 
 
 def png(fig: Figure, dpi: int = DPI) -> bytes:

@@ -128,8 +128,9 @@ def provenance(rep: Report) -> Html:
 # --- charts ------------------------------------------------------------------
 
 def figure(fig, caption: str = "", alt: str = "") -> Html:
-    """A matplotlib figure as an embedded SVG image (no external file)."""
-    data = base64.b64encode(charts.svg(fig)).decode("ascii")
+    """A matplotlib figure (or its SVG bytes, `charts.drawn`) as an embedded
+    SVG image (no external file)."""
+    data = base64.b64encode(fig if isinstance(fig, bytes) else charts.svg(fig)).decode("ascii")
     return section("figure", data=data, caption=caption, alt=alt or caption)
 
 
@@ -141,7 +142,7 @@ def empty(text: str) -> Html:
 def domain_chart(rep: Report) -> Html:
     if rep.headline.get("no_data"):
         return empty(f"Chưa có điểm theo lĩnh vực: đơn vị chưa gửi số liệu của {rep.period.label_vi_lower}.")
-    return figure(charts.domain_bars(rep.domains), alt="Điểm theo lĩnh vực")
+    return figure(charts.drawn(charts.domain_bars, rep.domains), alt="Điểm theo lĩnh vực")
 
 
 def trend_charts(rep: Report) -> Html:
@@ -157,13 +158,14 @@ def trend_charts(rep: Report) -> Html:
     if months < months_needed:
         return empty(f"Chưa đủ số tháng để vẽ xu hướng (mới có {count_vi(months)} tháng từ đầu năm, "
                      f"cần từ {months_needed} tháng); kết quả từng tiêu chí xem ở bảng tiêu chí.")
-    shown = [Markup(figure(charts.trend(s), alt=f"Xu hướng {s['code']}")) for s in rep.trends]
+    shown = [Markup(figure(charts.drawn(charts.trend, s), alt=f"Xu hướng {s['code']}")) for s in rep.trends]
     return section("trends", figures=shown, most_lost=not chosen)
 
 
 def ranking_chart(rep: DepartmentReport) -> Html:
     """The ranking of every unit (one figure a printed page for a large department)."""
-    return Html("\n".join(figure(fig, alt="Xếp hạng chung mọi đơn vị") for fig in charts.ranking_pages(rep.ranking)))
+    return Html("\n".join(figure(fig, alt="Xếp hạng chung mọi đơn vị")
+                           for fig in charts.drawn(charts.ranking_pages, rep.ranking)))
 
 
 def heatmap_chart(rep: DepartmentReport) -> Html:
@@ -172,7 +174,8 @@ def heatmap_chart(rep: DepartmentReport) -> Html:
     h = rep.heatmap
     if not h["units"]:
         return empty("Không có đơn vị nào có số liệu trong kỳ.")
-    pages = charts.heatmap_pages(h["units"], h["codes"], h["matrix"], h["groups"], h["group_order"], h["domains"])
+    pages = charts.drawn(charts.heatmap_pages, h["units"], h["codes"], h["matrix"], h["groups"], h["group_order"],
+                         h["domains"])
     shown = {code for codes, _ in pages for code in codes}
     return section("heatmap", figures=[Markup(figure(fig, alt="Bản đồ nhiệt đơn vị × tiêu chí")) for _, fig in pages],
                    key=[(code, title) for code, title in zip(h["codes"], h["titles"]) if code in shown])
@@ -284,7 +287,7 @@ def official_chart(rep: Report) -> Html:
     rows = [h for h in rep.official.get("history", []) if h["points"] is not None]
     if not rows:
         return Html("")
-    return figure(charts.official_history(rows), alt="Điểm chính thức và thứ hạng qua các năm")
+    return figure(charts.drawn(charts.official_history, rows), alt="Điểm chính thức và thứ hạng qua các năm")
 
 
 def official_section(rep: Report) -> Html:
