@@ -366,3 +366,6 @@ def test_a_chart_drawn_again_with_the_same_numbers_is_the_same_svg_without_drawi
     monkeypatch.setattr(charts, "DRAWN_MAX", 2)
     charts.drawn(trend, {**series, "code": "3.6"})
     assert len(charts._DRAWN) == 2  # bounded: the oldest went
+    monkeypatch.setattr(charts, "DRAWN_BYTES", len(first) + 1000)
+    charts.drawn(trend, {**series, "code": "3.7"})
+    assert len(charts._DRAWN) == 1  # and in bytes

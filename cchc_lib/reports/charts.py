@@ -87,10 +87,11 @@ def svg(fig: Figure) -> bytes:
     return buf.getvalue()
 
 
-#: SVGs already drawn in this process, by chart and arguments (bounded: a
-#: long-lived kernel keeps the last ones only).
-_DRAWN: "OrderedDict[tuple[str, str], Any]" = OrderedDict()
+#: SVGs already drawn in this process, by chart and arguments, with their
+#: size (bounded in number and bytes: a long-lived kernel keeps the last ones).
+_DRAWN: "OrderedDict[tuple[str, str], tuple[Any, int]]" = OrderedDict()
 DRAWN_MAX = 64
+DRAWN_BYTES = 32 * 2**20
 
 
 def drawn(make: Callable[..., Any], *args: Any) -> Any:
@@ -101,12 +102,18 @@ def drawn(make: Callable[..., Any], *args: Any) -> Any:
     key = (f"{make.__module__}.{make.__qualname__}", repr(args))
     if key in _DRAWN:
         _DRAWN.move_to_end(key)
-        return _DRAWN[key]
+        return _DRAWN[key][0]
     out = _as_svg(make(*args))
-    _DRAWN[key] = out
-    while len(_DRAWN) > DRAWN_MAX:
+    _DRAWN[key] = (out, len(key[1]) + _size(out))
+    while _DRAWN and (len(_DRAWN) > DRAWN_MAX or sum(n for _, n in _DRAWN.values()) > DRAWN_BYTES):
         _DRAWN.popitem(last=False)
     return out
+
+
+def _size(x: Any) -> int:
+    if isinstance(x, (bytes, str)):
+        return len(x)
+    return sum(_size(i) for i in x) if isinstance(x, (list, tuple)) else 0
 
 
 def _as_svg(x: Any) -> Any:
