@@ -120,7 +120,11 @@ class NoKernel:
         self.display = IPython.display.display
 
     def one(self, kind: str, params: dict) -> tuple[float, float]:
-        """Wall and CPU seconds of one report."""
+        """Wall and CPU seconds of one report (its charts drawn: none kept from the
+        same report before, as none are in a batch of different reports)."""
+        from cchc_lib.reports import charts
+
+        charts._DRAWN.clear()
         t, c = time.perf_counter(), time.process_time()
         ns = {"display": self.display}
         exec(self.cells[kind][0], ns)
