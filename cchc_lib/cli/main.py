@@ -183,7 +183,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-o", "--output", metavar="TỆP", help="ghi ra tệp (bắt buộc với --format xlsx)")
     _common(p)
     p.set_defaults(run=lambda a: _commands().score(a.data, a.period, a.unit, a.format, a.catalogue, a.units,
-                                                a.output))
+                                                   a.output))
 
     # Monthly cycle: template → units fill → ingest → status → score.
     p = command("template", "biểu mẫu Excel hằng tháng cho một đơn vị hoặc mọi đơn vị",
@@ -244,7 +244,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="đọc biểu Excel đã sửa, kiểm tra, ghi vào sổ nhiệm vụ YAML (--tasks)")
     _common(p)
     p.set_defaults(run=lambda a: _year().tasks(a.period, a.unit, a.late, a.on, a.tasks, a.form, a.import_from,
-                                            a.catalogue, a.units))
+                                               a.catalogue, a.units))
 
     p = command("project", "dự báo điểm đến ngày chốt số liệu cuối năm theo nhịp các tháng đã qua",
                 ["project --year 2023", "project --year 2023 --unit GDTRH", "project --year 2023 --through 2023-09",
@@ -258,7 +258,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--official", metavar="PATH", help="kết quả chính thức (mặc định: params/official.yaml)")
     _common(p)
     p.set_defaults(run=lambda a: _year().project(a.year, a.unit, a.through, a.format, a.data, a.official, a.catalogue,
-                                              a.units))
+                                                 a.units))
 
     p = command("self-assessment", "bảng tự đánh giá, chấm điểm của Sở (Excel) kèm tài liệu kiểm chứng",
                 ["self-assessment --period 2023", "self-assessment --period năm 2023 -o tu_danh_gia_2023.xlsx"])
