@@ -57,6 +57,41 @@ def test_a_cell_error_is_reported_with_its_cell_and_the_kernel_kept(runner, tmp_
     assert runner.kernel.restarts == restarts
 
 
+def test_the_cells_sent_in_one_request_come_back_as_cell_by_cell_execution_leaves_them(runner, tmp_path):
+    """The warm engine runs a report's code cells in one request: each cell
+    still gets its own outputs (printed text, displays, its value), count and
+    papermill record, and nothing runs after the cell that failed."""
+    nb_path = notebook(tmp_path / "cells.ipynb",
+                       "print('một'); 1 + 1",
+                       "from IPython.display import HTML, display\ndisplay(HTML('<b>hai</b>'))\nimport sys\n"
+                       "print('lỗi nhẹ', file=sys.stderr)",
+                       "%time x = 3",
+                       "raise KeyError('ba')",
+                       "x = 4")
+    nb, failure = runner.run(job(nb_path, tmp_path))
+    assert failure is not None and failure.ename == "KeyError" and failure.cell_index == 5
+    code = [c for c in nb.cells if c.cell_type == "code"]  # papermill adds its error marks as other cells
+    first = code[2]
+    assert [o.output_type for o in first.outputs] == ["stream", "execute_result"]
+    assert first.outputs[0].text == "một\n" and first.outputs[1].data["text/plain"] == "2"
+    assert first.outputs[1].execution_count == first.execution_count
+    second = code[3]
+    assert [(o.output_type, o.get("name")) for o in second.outputs] == [("stream", "stderr"), ("display_data", None)]
+    assert second.outputs[1].data["text/html"] == "<b>hai</b>"
+    assert "Wall time" in "".join(o.get("text", "") for o in code[4].outputs)  # magics run as in a cell
+    failed = code[5]
+    assert failed.outputs[-1].output_type == "error" and failed.metadata.papermill["status"] == "failed"
+    assert [c.execution_count for c in code[:6]] == [1, 2, 3, 4, 5, 6]
+    assert code[6].outputs == [] and code[6].metadata.papermill["status"] != "completed"  # not run
+    assert all(c.metadata.papermill["duration"] >= 0 for c in code[:6])
+
+
+def test_a_cell_asking_for_input_fails_at_once_instead_of_waiting(runner, tmp_path):
+    asks = notebook(tmp_path / "asks.ipynb", "input('Mã đơn vị?')")
+    nb, failure = runner.run(job(asks, tmp_path))
+    assert failure is not None and failure.ename == "StdinNotImplementedError", failure
+
+
 def test_a_hung_kernel_fails_that_report_only(runner, tmp_path):
     hung = notebook(tmp_path / "hung.ipynb", "import time\ntime.sleep(60)")
     fine = notebook(tmp_path / "fine.ipynb", "y = 2")

@@ -67,7 +67,7 @@ class WarmKernelRunner(PapermillRunner):
 def _why(e: Exception, timeout: int) -> str:
     name = type(e).__name__
     if "Timeout" in name:
-        return f"quá thời gian {timeout} giây cho một ô; kernel đã được khởi động lại"
+        return f"quá thời gian {timeout} giây cho báo cáo; kernel đã được khởi động lại"
     if "DeadKernel" in name:
         return "kernel bị dừng đột ngột; đã khởi động lại kernel mới"
     return str(e) or name

@@ -93,6 +93,6 @@ class Result:
 class WorkerOptions:
     chromium: str | None = None  # explicit browser for PDFs
     kernel_name: str = "python3"
-    timeout: int = 600  # seconds per cell
+    timeout: int = 600  # seconds per report on a warm kernel (its cells run in one request), per cell on a fresh one
     start_timeout: int = 60
     kernel: str = "warm"  # "warm": one kernel per worker, reset between reports; "fresh": one per report
