@@ -10,6 +10,7 @@ import socket
 import sys
 import textwrap
 import time
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -90,44 +91,35 @@ def test_kernel_managers_use_private_sockets_per_process():
 @pytest.mark.slow
 def test_a_kernel_that_dies_at_start_is_retried_with_a_new_kernel(tmp_path, monkeypatch):
     counter = flaky_kernel(tmp_path, monkeypatch, fails=2, mode="die")
-    runner = WarmKernelRunner(WorkerOptions(kernel_name="cchc-flaky", timeout=30, start_timeout=30))
-    try:
+    with closing(WarmKernelRunner(WorkerOptions(kernel_name="cchc-flaky", timeout=30, start_timeout=30))) as runner:
         nb, failure = runner.run(job(notebook(tmp_path / "a.ipynb", "x = unit * 2"), tmp_path))
         assert failure is None, failure
         assert starts(counter) == 3  # two kernels died, the third served the report
         nb, failure = runner.run(job(notebook(tmp_path / "b.ipynb", "y = 1"), tmp_path, "GDTRH"))
         assert failure is None and starts(counter) == 3  # and it stays warm
-    finally:
-        runner.close()
 
 
 @pytest.mark.slow
 def test_a_kernel_that_hangs_at_start_is_retried(tmp_path, monkeypatch):
     counter = flaky_kernel(tmp_path, monkeypatch, fails=1, mode="hang")
-    runner = WarmKernelRunner(WorkerOptions(kernel_name="cchc-flaky", timeout=30, start_timeout=4))
-    try:
+    with closing(WarmKernelRunner(WorkerOptions(kernel_name="cchc-flaky", timeout=30, start_timeout=4))) as runner:
         start = time.monotonic()
         nb, failure = runner.run(job(notebook(tmp_path / "a.ipynb", "x = 1"), tmp_path))
         assert failure is None, failure
         assert starts(counter) == 2
         assert time.monotonic() - start < 40
-    finally:
-        runner.close()
 
 
 @pytest.mark.slow
 def test_a_kernel_that_never_starts_fails_the_report_with_every_reason(tmp_path, monkeypatch):
     counter = flaky_kernel(tmp_path, monkeypatch, fails=99, mode="die")
-    worker = make_worker(WorkerOptions(kernel_name="cchc-flaky", timeout=30, start_timeout=30))
-    try:
+    with closing(make_worker(WorkerOptions(kernel_name="cchc-flaky", timeout=30, start_timeout=30))) as worker:
         result = worker.render(job(notebook(tmp_path / "a.ipynb", "x = 1"), tmp_path))
         assert result.failure is not None
         text = result.failure.one_line()
         assert "không khởi động được kernel sau 3 lần thử" in text
         assert "lần 3: kernel dừng khi đang khởi động" in text
         assert starts(counter) == 3
-    finally:
-        worker.close()
 
 
 @pytest.mark.slow

@@ -65,6 +65,25 @@ HEADINGS = ("Mã / STT", "Tiêu chí, chỉ số", "Đơn vị tính", "Số li�
             "Tài liệu kiểm chứng (số, ngày văn bản hoặc đường link)")
 
 
+def print_a4(ws: Any, title_row: int | None, landscape: bool = False) -> None:
+    """Print a sheet on A4, as wide as one page, its heading row (if any) repeated on every page."""
+    if title_row:
+        ws.print_title_rows = f"{title_row}:{title_row}"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.orientation = "landscape" if landscape else "portrait"
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+
+
+def print_margins(ws: Any) -> None:
+    """Centred on the page, with room for a footer between the margin and the text."""
+    ws.print_options.horizontalCentered = True
+    ws.page_margins.left = ws.page_margins.right = 0.5
+    ws.page_margins.top, ws.page_margins.bottom = 0.6, 0.75
+    ws.page_margins.header, ws.page_margins.footer = 0.3, 0.3
+
+
 def text_lines(text: str, width: float, size: float = 11, bold: bool = False) -> int:
     """How many lines `text` wraps to in a column `width` characters wide
     (an estimate for Times New Roman: neither Excel nor LibreOffice sizes
@@ -371,16 +390,8 @@ def build_form(catalogue: Catalogue, unit: Unit, month: Period, deadlines: Deadl
         r += 1
 
     ws.freeze_panes = f"A{FIRST_ROW}"
-    ws.print_title_rows = f"{HEADING_ROW}:{HEADING_ROW}"
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.page_setup.orientation = "portrait"
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
-    ws.print_options.horizontalCentered = True
-    ws.page_margins.left = ws.page_margins.right = 0.5
-    ws.page_margins.top, ws.page_margins.bottom = 0.6, 0.75
-    ws.page_margins.header, ws.page_margins.footer = 0.3, 0.3  # the footer fits between them
+    print_a4(ws, HEADING_ROW)
+    print_margins(ws)
     ws.oddFooter.center.text = f"{unit.code} – {month} – Trang &P/&N"
     ws.protection.sheet = True
     ws.protection.formatColumns = False  # users may widen columns and rows

@@ -51,7 +51,7 @@ from cchc_lib.core.tasks import EVERY, EVERY_VI, STATUS_VI, Meeting, Occurrence,
 from cchc_lib.core.units import Registry
 from cchc_lib.errors import DataError, PeriodError, Problem
 from cchc_lib.files import atomic_path, text_cell, write_text
-from cchc_lib.intake.forms import LINE_HEIGHT, text_lines
+from cchc_lib.intake.forms import LINE_HEIGHT, print_a4, text_lines
 from cchc_lib.intake.long_table import is_blank
 from cchc_lib.intake.xlsx import Unreadable, Workbook, XlsxError
 
@@ -203,6 +203,13 @@ class _Builder:
             self.failed.add((id(rec.raw), key))
             return default
 
+    def known_keys(self, rec: _Record, keys: Iterable[str], also: Iterable[str] = ()) -> None:
+        """A problem for each key of the record that is not one of `keys` (nor
+        of `also`: accepted without being listed)."""
+        for k in rec.raw:
+            if k not in keys and k not in also:
+                self.p.add(rec, k, f"khóa không hỗ trợ '{k}' (các khóa: {', '.join(sorted(keys))})")
+
     def choice(self, rec: _Record, key: str, words: Mapping[str, Any], what: str, shown: Iterable[str]) -> Any:
         """One of `words` (spelt with or without diacritics), None when blank; an
         unknown word is a problem listing the `shown` spellings."""
@@ -230,9 +237,7 @@ class _Builder:
         and the records of its valid occurrences (to locate later checks)."""
         before = len(self.p.items)
         raw = rec.raw
-        for k in raw:
-            if k not in TASK_KEYS:
-                self.p.add(rec, k, f"khóa không hỗ trợ '{k}' (các khóa: {', '.join(sorted(TASK_KEYS))})")
+        self.known_keys(rec, TASK_KEYS)
         tid = _text(raw.get("id"))
         if not ID_RE.match(tid):
             self.p.add(rec, "id", f"mã nhiệm vụ '{tid}' không hợp lệ (chữ, số, _ . - /, tối đa 40 ký tự)"
@@ -323,9 +328,7 @@ class _Builder:
 
     def occurrence(self, rec: _Record) -> Occurrence | None:
         before = len(self.p.items)
-        for k in rec.raw:
-            if k not in OCC_KEYS and k != "task":
-                self.p.add(rec, k, f"khóa không hỗ trợ '{k}' (các khóa: {', '.join(sorted(OCC_KEYS))})")
+        self.known_keys(rec, OCC_KEYS, also=("task",))
         of = _month_text(rec.raw.get("of"))
         if not of:
             self.p.add(rec, "of", "thiếu kỳ, đơn vị hoặc văn bản (of)")
@@ -370,9 +373,7 @@ class _Builder:
     def meeting(self, rec: _Record, year: int) -> Meeting | None:
         before = len(self.p.items)
         raw = rec.raw
-        for k in raw:
-            if k not in MEETING_KEYS:
-                self.p.add(rec, k, f"khóa không hỗ trợ '{k}' (các khóa: {', '.join(sorted(MEETING_KEYS))})")
+        self.known_keys(rec, MEETING_KEYS)
         mid = _text(raw.get("id"))
         if not ID_RE.match(mid):
             self.p.add(rec, "id", f"mã cuộc họp '{mid}' không hợp lệ" if mid else "thiếu mã cuộc họp (id)")
@@ -699,12 +700,7 @@ def build_register_book(register: Register, catalogue: Catalogue, registry: Regi
                     c.number_format = "@"
         ws.freeze_panes = "B2"
         ws.auto_filter.ref = f"A1:{ws.cell(1, len(columns)).column_letter}{max(2, ws.max_row)}"
-        ws.page_setup.orientation = "landscape"
-        ws.page_setup.paperSize = ws.PAPERSIZE_A4
-        ws.page_setup.fitToWidth = 1
-        ws.page_setup.fitToHeight = 0
-        ws.sheet_properties.pageSetUpPr.fitToPage = True
-        ws.print_title_rows = "1:1"
+        print_a4(ws, 1, landscape=True)
 
     ws = wb.active
     ws.title = TASKS_SHEET

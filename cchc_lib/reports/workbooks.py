@@ -41,7 +41,7 @@ from cchc_lib.core.rules import MISSING, NOT_APPLICABLE, SCORED, STATUS_VI, TRAC
 from cchc_lib.core.scoring import Scorecard, score_department
 from cchc_lib.core.units import Registry
 from cchc_lib.fmt import count_vi, percent_vi, points_vi
-from cchc_lib.intake.forms import text_lines
+from cchc_lib.intake.forms import print_a4, print_margins, text_lines
 from cchc_lib.reports.data import Context, last_month
 from cchc_lib.core.organisation import Organisation
 from cchc_lib.reports.text import criterion_notes, value_text
@@ -167,16 +167,8 @@ class Sheet:
         ws = self.ws
         if self.heading_row:
             ws.freeze_panes = f"A{self.heading_row + 1}"
-            ws.print_title_rows = f"{self.heading_row}:{self.heading_row}"
-        ws.page_setup.paperSize = ws.PAPERSIZE_A4
-        ws.page_setup.orientation = "landscape" if landscape else "portrait"
-        ws.page_setup.fitToWidth = 1
-        ws.page_setup.fitToHeight = 0
-        ws.sheet_properties.pageSetUpPr.fitToPage = True
-        ws.print_options.horizontalCentered = True
-        ws.page_margins.left = ws.page_margins.right = 0.5
-        ws.page_margins.top, ws.page_margins.bottom = 0.6, 0.75
-        ws.page_margins.header, ws.page_margins.footer = 0.3, 0.3
+        print_a4(ws, self.heading_row, landscape)
+        print_margins(ws)
         # Header/footer codes start with '&': a user's '&' is doubled so it prints as itself.
         ws.oddFooter.center.text = (footer.replace("&", "&&") + " – " if footer else "") + "Trang &P/&N"
 
