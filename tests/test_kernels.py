@@ -150,29 +150,21 @@ def _steal_every_port(monkeypatch) -> socket.socket:
 
 @pytest.mark.slow
 def test_a_port_taken_by_another_worker_does_not_stop_the_kernel(tmp_path, monkeypatch):
-    thief = _steal_every_port(monkeypatch)
-    runner = WarmKernelRunner(WorkerOptions(timeout=30, start_timeout=20))
-    try:
+    with _steal_every_port(monkeypatch), closing(WarmKernelRunner(WorkerOptions(timeout=30,
+                                                                                start_timeout=20))) as runner:
         nb, failure = runner.run(job(notebook(tmp_path / "a.ipynb", "x = 1"), tmp_path))
         assert failure is None, failure
         info = runner.kernel.km.get_connection_info()
         assert info["transport"] == "ipc" and f"cchc-kernels-{os.getpid()}-" in info["ip"]
-    finally:
-        runner.close()
-        thief.close()
 
 
 @pytest.mark.slow
 def test_over_tcp_the_ports_are_chosen_without_the_shared_cache(tmp_path, monkeypatch):
     monkeypatch.setenv(kernels.TRANSPORT_ENV, "tcp")
-    thief = _steal_every_port(monkeypatch)
-    runner = WarmKernelRunner(WorkerOptions(timeout=30, start_timeout=20))
-    try:
+    with _steal_every_port(monkeypatch) as thief, closing(WarmKernelRunner(WorkerOptions(timeout=30,
+                                                                                         start_timeout=20))) as runner:
         nb, failure = runner.run(job(notebook(tmp_path / "a.ipynb", "x = 1"), tmp_path))
         assert failure is None, failure
         info = runner.kernel.km.get_connection_info()
         ports = {info[k] for k in ("shell_port", "iopub_port", "stdin_port", "hb_port", "control_port")}
         assert info["transport"] == "tcp" and len(ports) == 5 and thief.getsockname()[1] not in ports
-    finally:
-        runner.close()
-        thief.close()
