@@ -197,3 +197,18 @@ def test_the_policy_does_not_change_the_pdf(tmp_path):
     assert len(pages[0]) == len(pages[1]) >= 2
     for a, b in zip(*pages):
         assert a.read_bytes() == b.read_bytes(), f"{a.name} differs"
+
+
+@pytest.mark.slow
+def test_the_pdf_printer_fetches_nothing_even_from_a_page_without_the_policy(server, tmp_path):
+    """The printer's browser has no network of its own (every host goes to a
+    closed port, loopback included) and runs no script: a page that lost its
+    policy still loads nothing when printed."""
+    if not find_browser():
+        pytest.skip("no Chromium")
+    url, hits = server
+    page = _without_policy(f"<!DOCTYPE html><html><head><meta charset=\"utf-8\"></head><body><main>"
+                           f"<p>Trang in</p>{_hostile(url)}</main></body></html>")
+    with PdfPrinter() as printer:
+        pdf = printer.to_pdf(page)
+    assert pdf.startswith(b"%PDF") and hits == []

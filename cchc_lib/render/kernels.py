@@ -122,6 +122,11 @@ def manager_class() -> type:
                 (self.shell_port, self.iopub_port, self.stdin_port, self.hb_port,
                  self.control_port) = choose_ports(self.ip)
 
+        async def _async_wait(self, pollinterval: float = 0.1) -> None:
+            # A killed kernel is gone within milliseconds; polled every 0,1 s,
+            # every command that rendered waited about that long at its end.
+            await super()._async_wait(pollinterval=0.005)
+
     return IsolatedKernelManager
 
 

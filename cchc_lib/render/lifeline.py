@@ -6,8 +6,8 @@ thing in each worker process) asks Linux to SIGKILL the worker when its
 parent dies (`prctl(PR_SET_PDEATHSIG)` through ctypes); where that does not
 exist, a watchdog thread checks the parent every half second.  What a worker
 started then dies in turn: its Jupyter kernel polls its parent (ipykernel's
-`JPY_PARENT_PID`, which jupyter_client sets) and exits, and Playwright's
-driver exits when its pipe closes, killing the Chromium it launched.
+`JPY_PARENT_PID`, which jupyter_client sets) and exits, and the PDF
+printer's Chromium shuts down when its DevTools pipe closes (`render.cdp`).
 
 Linux sends the signal when the *thread* that forked the worker ends, not
 the process: the executors spawn workers from the batch's own thread, which

@@ -1,17 +1,20 @@
-"""HTML → PDF (A4) through headless Chromium driven by Playwright.
+"""HTML → PDF (A4) through headless Chromium.
 
 One `PdfPrinter` holds one browser and prints any number of pages with it
 (a worker keeps one for all its reports).  The browser is found the way a
 user's machine has it: an executable given explicitly or in `CCHC_CHROMIUM`,
 else Debian's `/usr/lib/chromium/chromium` or `/usr/bin/chromium`, else
-Playwright's own download.  `to_pdf` returns bytes and writes nothing.
+Playwright's own download.  It is driven over the DevTools protocol through
+a pipe (`render.cdp`: what Playwright does, without its Node driver's start).
+`to_pdf` returns bytes and writes nothing.
 
-The printer drives the browser from a thread of its own (Playwright's sync
-API belongs to the thread that started it), so `start_soon()` can launch
-the browser and print a first page while the caller runs a notebook.
+The printer drives the browser from a thread of its own, so `start_soon()`
+can launch the browser and print a first page while the caller runs a
+notebook.
 """
 from __future__ import annotations
 
+import base64
 import os
 import queue
 import shutil
@@ -21,11 +24,16 @@ from pathlib import Path
 from typing import Any, Callable
 
 from cchc_lib.errors import CchcError
+from cchc_lib.render.cdp import Browser, BrowserError
 
 ENV_VAR = "CCHC_CHROMIUM"
 SYSTEM_PATHS = ("/usr/lib/chromium/chromium", "/usr/bin/chromium", "/usr/bin/chromium-browser")
-LAUNCH_ARGS = ("--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
-               "--disable-component-update", "--disable-sync", "--no-first-run")
+#: A4 in inches, as Playwright's `format="A4"`; margins come from the page's own @page rule.
+PAPER = {"paperWidth": 8.27, "paperHeight": 11.7, "marginTop": 0, "marginBottom": 0, "marginLeft": 0,
+         "marginRight": 0, "preferCSSPageSize": True, "printBackground": True, "generateTaggedPDF": False,
+         "generateDocumentOutline": False}
+FOOTER = ('<div style="width:100%;font-size:8px;text-align:center;font-family:\'Noto Sans\',\'DejaVu Sans\','
+          'sans-serif;color:#777">Trang <span class="pageNumber"></span>/<span class="totalPages"></span></div>')
 INSTALL_HINT = ("không tìm thấy trình duyệt Chromium để xuất PDF: cài bằng "
                 "`apt-get install chromium fonts-noto-core fonts-noto-mono` (hoặc chạy scripts/install-pdf-deps.sh), "
                 f"hoặc chỉ đường dẫn bằng biến môi trường {ENV_VAR}")
@@ -120,9 +128,9 @@ class PdfPrinter:
     def __init__(self, executable: str | os.PathLike | None = None, timeout_ms: int = 60_000):
         self.executable = executable
         self.timeout_ms = timeout_ms
-        self._pw = None
-        self._browser = None
-        self._page = None
+        self._browser: Browser | None = None
+        self._page: tuple[str, str, str] | None = None  # (session, frame, target) of the page printed with
+        self._spoiled: set[str] = set()  # pages a print failed on
         self._thread: _Thread | None = None
         self._started: Future | None = None
 
@@ -147,13 +155,10 @@ class PdfPrinter:
         exe = find_browser(self.executable)
         if exe is None:
             raise BrowserNotFound()
-        # Playwright is needed only for PDFs (see _playwright_own).
-        from playwright.sync_api import sync_playwright
-
-        self._pw = sync_playwright().start()
         try:
-            self._browser = self._pw.chromium.launch(executable_path=exe, headless=True, args=list(LAUNCH_ARGS))
-        except Exception as e:
+            self._browser = Browser(exe, self.timeout_ms / 1000)
+            self._blank_page()
+        except (OSError, BrowserError) as e:
             self._close()
             raise BrowserNotFound(str(e).splitlines()[0] if str(e) else type(e).__name__) from None
         try:
@@ -161,14 +166,24 @@ class PdfPrinter:
         except Exception:
             self._page = None  # the reports will say what is wrong
 
-    def _blank_page(self):
-        """One page reused for every PDF (a new page costs more than the print).
-        Its context is offline and runs no script: the HTML is self-contained."""
+    def _blank_page(self) -> tuple[str, str, str]:
+        """One page reused for every PDF (a new page costs more than the print),
+        in print media and running no script: the HTML is self-contained."""
         if self._page is None:
-            context = self._browser.new_context(offline=True, java_script_enabled=False)
-            context.set_default_timeout(self.timeout_ms)
-            self._page = context.new_page()
-            self._page.emulate_media(media="print")
+            browser = self._browser
+            if browser is None or not browser.alive():
+                raise BrowserError("trình duyệt đã đóng")
+            # The browser's first page, or a new one after a print failed on it.
+            pages = [t for t in browser.call("Target.getTargets")["targetInfos"]
+                     if t["type"] == "page" and t["targetId"] not in self._spoiled]
+            target = pages[0]["targetId"] if pages else browser.call("Target.createTarget",
+                                                                     {"url": "about:blank"})["targetId"]
+            session = browser.call("Target.attachToTarget", {"targetId": target, "flatten": True})["sessionId"]
+            browser.call("Page.enable", session=session)
+            browser.call("Emulation.setScriptExecutionDisabled", {"value": True}, session=session)
+            browser.call("Emulation.setEmulatedMedia", {"media": "print"}, session=session)
+            frame = browser.call("Page.getFrameTree", session=session)["frameTree"]["frame"]["id"]
+            self._page = (session, frame, target)
         return self._page
 
     def to_pdf(self, html: str) -> bytes:
@@ -177,26 +192,26 @@ class PdfPrinter:
         return self._call(self._print, html).result()
 
     def _print(self, html: str) -> bytes:
-        page = self._blank_page()
+        session, frame, target = self._blank_page()
+        browser = self._browser
+        assert browser is not None
         try:
-            page.set_content(html, wait_until="load")
-            return page.pdf(format="A4", print_background=True, prefer_css_page_size=True,
-                            display_header_footer=True, header_template="<span></span>",
-                            footer_template='<div style="width:100%;font-size:8px;text-align:center;'
-                                            'font-family:\'Noto Sans\',\'DejaVu Sans\',sans-serif;color:#777">'
-                                            'Trang <span class="pageNumber"></span>/<span class="totalPages"></span></div>')
+            browser.forget_events()
+            browser.call("Page.setDocumentContent", {"frameId": frame, "html": html}, session=session)
+            browser.wait_event("Page.loadEventFired", session=session)  # images decoded
+            data = browser.call("Page.printToPDF", {**PAPER, "displayHeaderFooter": True,
+                                                    "headerTemplate": "<span></span>", "footerTemplate": FOOTER},
+                                session=session)["data"]
+            return base64.b64decode(data)
         except Exception:
             self._page = None  # a fresh page for the next report
+            self._spoiled.add(target)
             raise
 
     def _close(self) -> None:
-        for closer in (getattr(self._browser, "close", None), getattr(self._pw, "stop", None)):
-            if closer:
-                try:
-                    closer()
-                except Exception:
-                    pass
-        self._browser = self._pw = self._page = None
+        browser, self._browser, self._page = self._browser, None, None
+        if browser is not None:
+            browser.close()
 
     def close_soon(self) -> None:
         """Begin closing the browser in the printer's thread; `close()` waits for it."""

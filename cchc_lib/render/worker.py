@@ -85,12 +85,17 @@ class PapermillRunner:
         """A failure that is not a cell's error (kernel died, timeout)."""
         raise error
 
-    def run(self, job: Job) -> tuple[Any, Failure | None]:
+    def parameterized(self, job: Job) -> Any:
+        """The job's notebook with its parameters injected by papermill."""
         nb = pm.execute_notebook(job.notebook, None, parameters=job.params, prepare_only=True,
                                  kernel_name=self.options.kernel_name, progress_bar=False)
         for cell in nb.cells:  # papermill gives it a random id: keep reports reproducible
             if "injected-parameters" in cell.get("metadata", {}).get("tags", []):
                 cell["id"] = "injected-parameters"
+        return nb
+
+    def run(self, job: Job) -> tuple[Any, Failure | None]:
+        nb = self.parameterized(job)
         try:
             with chdir(job.cwd):
                 nb = papermill_engines.execute_notebook_with_engine(
