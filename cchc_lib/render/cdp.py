@@ -15,6 +15,7 @@ a folder of this process's own (`lifeline.private_dir`), removed at close.
 """
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import select
@@ -40,6 +41,15 @@ GONE = ("Inspector.targetCrashed", "Target.targetCrashed", "Target.detachedFromT
 READ_CHUNK = 1 << 20
 
 
+def _above(fd: int, lowest: int = 5) -> int:
+    """`fd` moved to a number ≥ `lowest` (close-on-exec, as Python makes them)."""
+    if fd >= lowest:
+        return fd
+    moved = fcntl.fcntl(fd, fcntl.F_DUPFD_CLOEXEC, lowest)
+    os.close(fd)
+    return moved
+
+
 class BrowserError(RuntimeError):
     """The browser answered with an error, closed, crashed or did not answer in time."""
 
@@ -52,7 +62,10 @@ class Browser:
         self.profile = tempfile.mkdtemp(prefix="profile-", dir=private_dir("cchc-chromium"))
         to_browser_r, self._out = os.pipe()
         self._in, from_browser_w = os.pipe()
-        devnull = os.open(os.devnull, os.O_RDWR)
+        # Numbered above the browser's 0-4, so that no dup2 below reads a
+        # number an earlier one has already replaced in the browser.
+        to_browser_r, from_browser_w = _above(to_browser_r), _above(from_browser_w)
+        devnull = _above(os.open(os.devnull, os.O_RDWR))
         try:
             # posix_spawn, not Popen: the pipe has to be fds 3 and 4 in the
             # browser, which Popen can only do through preexec_fn (unsafe with threads).
