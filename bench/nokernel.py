@@ -13,10 +13,10 @@ import os
 import sys
 from typing import Any
 
-from cchc_lib.render import local
+from cchc_lib.render import local  # (first: it loads papermill's engines before warm_engine, as it must be)
 from cchc_lib.render.incell import run_cell
 from cchc_lib.render.kernel import RESET, WARMUP
-from cchc_lib.render.lifeline import die_with_parent
+from cchc_lib.render.warm_engine import cell_output
 from cchc_lib.render.worker import Failure, Job, PapermillRunner, Worker, WorkerOptions
 
 NAME = "bench-nokernel"
@@ -43,7 +43,7 @@ class InProcessRunner(PapermillRunner):
                 continue
             count += 1
             ran = run_cell(self.shell, cell.source)
-            cell.outputs = [_output(o, count) for o in ran["outputs"]]
+            cell.outputs = [cell_output(o, count) for o in ran["outputs"]]
             cell.execution_count = count
             if ran["failed"]:
                 error = next(o for o in ran["outputs"] if o["output_type"] == "error")
@@ -51,31 +51,13 @@ class InProcessRunner(PapermillRunner):
         return nb, None
 
 
-def _output(o: dict, count: int) -> Any:
-    import nbformat
-
-    if o["output_type"] == "execute_result":
-        o = {**o, "execution_count": count}
-    return nbformat.from_dict(o)
-
-
-def _init(options: WorkerOptions, parent_pid: int) -> None:
-    die_with_parent(parent_pid)
-    local._WORKER = Worker(options, InProcessRunner(options))
-    local._WORKER.prepare()
+def no_kernel_worker(options: WorkerOptions) -> Worker:
+    return Worker(options, InProcessRunner(options))
 
 
 class NoKernelPool(local.ProcessPoolExecutor):
     name = NAME
-
-    def _ensure_pool(self):
-        if self._pool is None:
-            import multiprocessing
-            from concurrent import futures
-
-            self._pool = futures.ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"),
-                                                     initializer=_init, initargs=(self.options, os.getpid()))
-        return self._pool
+    worker_factory = staticmethod(no_kernel_worker)
 
 
 def register() -> None:

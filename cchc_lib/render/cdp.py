@@ -24,7 +24,7 @@ import signal
 import tempfile
 import threading
 import time
-from typing import Any
+from typing import Any, Callable
 
 from cchc_lib.render.lifeline import private_dir
 
@@ -53,6 +53,14 @@ def _above(fd: int, lowest: int = 5) -> int:
     moved = fcntl.fcntl(fd, fcntl.F_DUPFD_CLOEXEC, lowest)
     os.close(fd)
     return moved
+
+
+def _message(id_: int, method: str, params: dict[str, Any] | None = None, session: str | None = None) -> bytes:
+    """One command as the pipe carries it: JSON, then a NUL byte."""
+    message: dict[str, Any] = {"id": id_, "method": method, "params": params or {}}
+    if session:
+        message["sessionId"] = session
+    return json.dumps(message).encode("utf-8") + b"\0"
 
 
 class BrowserError(RuntimeError):
@@ -100,31 +108,31 @@ class Browser:
         """Send one command and return its result (events met meanwhile are kept)."""
         self._check(session)
         self._last_id += 1
-        message: dict[str, Any] = {"id": self._last_id, "method": method, "params": params or {}}
-        if session:
-            message["sessionId"] = session
-        self._send(json.dumps(message).encode("utf-8") + b"\0")
-        deadline = time.monotonic() + self.timeout
-        while True:
-            msg = self._receive(deadline, method)
-            if msg.get("id") == self._last_id:
-                if "error" in msg:
-                    raise BrowserError(f"{method}: {msg['error'].get('message', msg['error'])}")
-                return msg.get("result", {})
-            self._keep(msg, session)
+        sent = self._last_id
+        self._send(_message(sent, method, params, session))
+        reply = self._until(lambda msg: msg.get("id") == sent, method, session)
+        if "error" in reply:
+            raise BrowserError(f"{method}: {reply['error'].get('message', reply['error'])}")
+        return reply.get("result", {})
 
     def wait_event(self, name: str, session: str | None = None) -> dict[str, Any]:
         """The next event `name` of the session (one already received counts)."""
         self._check(session)
+
+        def wanted(msg: dict[str, Any]) -> bool:
+            return msg.get("method") == name and msg.get("sessionId") == session
+
         for i, event in enumerate(self._events):
-            if event.get("method") == name and event.get("sessionId") == session:
+            if wanted(event):
                 return self._events.pop(i)
+        return self._until(wanted, name, session)
+
+    def _until(self, wanted: Callable[[dict[str, Any]], bool], what: str, session: str | None) -> dict[str, Any]:
+        """The first message `wanted` within the timeout; the others are kept."""
         deadline = time.monotonic() + self.timeout
-        while True:
-            msg = self._receive(deadline, name)
-            if msg.get("method") == name and msg.get("sessionId") == session:
-                return msg
+        while not wanted(msg := self._receive(deadline, what)):
             self._keep(msg, session)
+        return msg
 
     def forget_events(self) -> None:
         self._events.clear()
@@ -185,7 +193,7 @@ class Browser:
             return
         self._closed = True
         try:
-            self._send(json.dumps({"id": 0, "method": "Browser.close"}).encode("utf-8") + b"\0")
+            self._send(_message(0, "Browser.close"))
         except BrowserError:
             pass
         for fd in (self._out, self._in):

@@ -9,7 +9,7 @@ import multiprocessing
 import os
 import traceback
 from concurrent import futures
-from typing import Iterator, Sequence
+from typing import Callable, Iterator, Sequence
 
 from cchc_lib.render.engines import WarmKernelRunner
 from cchc_lib.render.executors import Executor
@@ -58,11 +58,12 @@ def make_worker(options: WorkerOptions, kernel: WarmKernel | None = None) -> Wor
     return Worker(options, WarmKernelRunner(options, kernel))
 
 
-def _init_worker(options: WorkerOptions, parent_pid: int | None = None) -> None:
+def _init_worker(options: WorkerOptions, parent_pid: int | None = None,
+                 factory: Callable[[WorkerOptions], Worker] = make_worker) -> None:
     global _WORKER
     # `kill -9` of the batch must not leave this worker, its kernel or its browser behind.
     die_with_parent(parent_pid)
-    _WORKER = make_worker(options)
+    _WORKER = factory(options)
     atexit.register(_WORKER.close)
     _WORKER.prepare()
 
@@ -85,6 +86,9 @@ class ProcessPoolExecutor(Executor):
     """N spawned worker processes (spawn: no state inherited from the driver)."""
 
     name = "local"
+    #: What each worker process renders with (a module-level function: it is
+    #: pickled by name to the spawned processes).
+    worker_factory: Callable[[WorkerOptions], Worker] = staticmethod(make_worker)
 
     def __init__(self, workers: int | None = None, options: WorkerOptions | None = None):
         super().__init__(workers or os.cpu_count() or 1, options)
@@ -93,7 +97,8 @@ class ProcessPoolExecutor(Executor):
     def _ensure_pool(self) -> futures.ProcessPoolExecutor:
         if self._pool is None:
             self._pool = futures.ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"),
-                                                     initializer=_init_worker, initargs=(self.options, os.getpid()))
+                                                     initializer=_init_worker,
+                                                     initargs=(self.options, os.getpid(), self.worker_factory))
         return self._pool
 
     def run(self, jobs: Sequence[Job]) -> Iterator[Result]:

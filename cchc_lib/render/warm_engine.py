@@ -70,7 +70,7 @@ class WarmKernelClient(PapermillNotebookClient):
                     if cell.cell_type == "code" and cell.source.strip():
                         break  # after the cell that failed: not run, as papermill leaves them
                     continue
-                cell.outputs = [_output(o, done["execution_count"]) for o in done["outputs"]]
+                cell.outputs = [cell_output(o, done["execution_count"]) for o in done["outputs"]]
                 cell.execution_count = done["execution_count"]
                 if done["failed"]:
                     error = next(o for o in done["outputs"] if o["output_type"] == "error")
@@ -141,7 +141,7 @@ class WarmKernelEngine(NBClientEngine):
         return client.execute()
 
 
-def _output(o: dict, count: int) -> Any:
+def cell_output(o: dict, count: int) -> Any:
     """One output sent back by `incell`, as nbformat has it."""
     o = dict(o)
     if o["output_type"] == "execute_result":
