@@ -109,3 +109,14 @@ def test_closing_the_printer_ends_the_browser_and_removes_its_profile():
     assert not _running(browser.pid) and not Path(browser.profile).exists()
     with pytest.raises(BrowserError):
         browser.call("Target.getTargets")
+
+
+@needs_browser
+def test_the_browser_runs_only_the_page_it_prints():
+    """Chromium 156 loads its omnibox pop-up pages at every start, headless
+    too (~400 scripts, half the CPU of a start): the launch turns them off."""
+    with PdfPrinter() as printer:
+        assert printer.to_pdf(PAGE).startswith(b"%PDF")
+        time.sleep(1.0)  # Chromium loads them after its start: give them the time they took
+        targets = printer._call(printer._browser.call, "Target.getTargets").result()["targetInfos"]
+    assert [t["type"] for t in targets] == ["page"], [(t["type"], t["url"]) for t in targets]
