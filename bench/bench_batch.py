@@ -129,7 +129,7 @@ class NoKernel:
         same report before, as none are in a batch of different reports)."""
         from cchc_lib.reports import charts
 
-        charts._DRAWN.clear()
+        charts.forget_drawn()
         t, c = time.perf_counter(), time.process_time()
         ns = {"display": self.display}
         exec(self.cells[kind][0], ns)

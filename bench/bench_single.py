@@ -116,7 +116,7 @@ def breakdown(parts: list[dict[str, float]]) -> str:
                      if any(k in p for p in parts))
 
 
-CLEAR_CHARTS = "import cchc_lib.reports.charts as _c; _c._DRAWN.clear(); del _c"
+CLEAR_CHARTS = "import cchc_lib.reports.charts as _c; _c.forget_drawn(); del _c"
 
 
 def warm(tmp: Path, data: Path, unit: str, period: str, repeat: int) -> dict[str, tuple[float, str]]:

@@ -357,7 +357,7 @@ def test_a_chart_drawn_again_with_the_same_numbers_is_the_same_svg_without_drawi
         calls.append(s)
         return charts.trend(s)
 
-    charts._DRAWN.clear()
+    charts.forget_drawn()
     first = charts.drawn(trend, series)
     assert first == charts.svg(charts.trend(series))  # what the report embeds is unchanged
     assert charts.drawn(trend, dict(series)) == first and len(calls) == 1  # same numbers: not drawn again

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Sequence
 
 from cchc_lib import project
-from cchc_lib.cli.choices import DEMO_PERIOD, SCORE_FORMATS
+from cchc_lib.cli.choices import DEMO_PERIOD, SCORE_FORMATS, require_format
 from cchc_lib.core.catalogue import DATA_DIR, Catalogue, load_catalogue
 from cchc_lib.core.deadlines import Deadlines, load_cutoff, load_deadlines
 from cchc_lib.core.organisation import load_organisation
@@ -39,8 +39,6 @@ from cchc_lib.reports.text import format_catalogue, format_ranking, format_table
 from cchc_lib.store.db import Store
 from cchc_lib.store.history import format_history, history
 from cchc_lib.store.status import format_status, reporting_status
-
-FORMATS = SCORE_FORMATS
 
 
 def load_setup(catalogue: str | Path | None = None, units: str | Path | None = None) -> tuple[Catalogue, Registry]:
@@ -72,8 +70,7 @@ def score(data: str | Path | None, period: str, unit: str | None = None, fmt: st
     Excel workbook for people (`xlsx`, needs `output`; the department's has the
     ranking of units too).  With `output` the text formats go to that file.
     `data` is a long table or a database (default: the project's database)."""
-    if fmt not in FORMATS:
-        raise UsageError(f"định dạng không hỗ trợ: {fmt!r} (dùng: {', '.join(FORMATS)})")
+    require_format(fmt, SCORE_FORMATS)
     if fmt == "xlsx" and (output is None or Path(output).suffix.lower() != ".xlsx"):
         raise UsageError("--format xlsx cần -o TỆP.xlsx")
     p = parse_period(period)

@@ -24,6 +24,7 @@ from typing import Any, Iterator, NoReturn, Sequence
 from cchc_lib import project
 from cchc_lib.cli.choices import DEMO_PERIOD, PROJECTION_FORMATS, SCORE_FORMATS
 from cchc_lib.errors import CchcError, ProblemsError
+from cchc_lib.render.jobs import NOTEBOOK_FORMATS, format_names
 
 #: argparse's own texts (Python 3.10–3.12), in Vietnamese.
 _ARGPARSE_VI = {
@@ -128,9 +129,8 @@ def early_kernel(a: argparse.Namespace) -> Any:
     (`render.batch.run_batch` takes it over, or shuts it down when it does
     not render here); else None.  The PDF browser is not started this early:
     on two cores it slows the kernel's start more than it gains."""
-    formats = [f.strip().lower() for f in (a.to or "html").split(",")]
     if (a.batch or a.kernel != "warm" or a.executor != "local" or len(a.period) != 1 or len(a.unit) != 1
-            or not {"html", "pdf"} & set(formats)):
+            or not set(NOTEBOOK_FORMATS) & set(format_names(a.to or "html"))):
         return None
     from cchc_lib.render.kernel import WarmKernel
 

@@ -8,7 +8,7 @@ import textwrap
 from datetime import date
 from pathlib import Path
 
-from cchc_lib.cli.choices import PROJECTION_FORMATS
+from cchc_lib.cli.choices import PROJECTION_FORMATS, require_format
 from cchc_lib.cli.commands import load_setup
 from cchc_lib.core.periods import Period, parse_month, parse_period
 from cchc_lib.core.deadlines import load_cutoff
@@ -24,7 +24,6 @@ from cchc_lib.intake.tasks import (load_register, read_register_xlsx, tasks_path
 from cchc_lib.reports import year as y
 from cchc_lib.reports.data import default_data
 
-FORMATS = PROJECTION_FORMATS
 WIDTH = 100
 
 
@@ -131,8 +130,7 @@ def project(year: int, unit: str | None = None, through: str | None = None, fmt:
             data: str | None = None, official: str | None = None, catalogue: str | Path | None = None,
             units: str | Path | None = None) -> str:
     """`cchc project`: every criterion at the year's cut-off at the pace of the complete months."""
-    if fmt not in FORMATS:
-        raise UsageError(f"định dạng không hỗ trợ: {fmt!r} (dùng: {', '.join(FORMATS)})")
+    require_format(fmt, PROJECTION_FORMATS)
     if not 2000 <= year <= 2100:
         raise UsageError(f"năm không hợp lệ: {year}")
     cat, reg = load_setup(catalogue, units)
@@ -186,4 +184,4 @@ def format_projection(pr, pv: dict, official: dict, who: str) -> str:
     return "\n".join(lines)
 
 
-__all__ = ["tasks", "project", "format_tasks", "format_projection", "FORMATS"]
+__all__ = ["tasks", "project", "format_tasks", "format_projection"]

@@ -55,7 +55,7 @@ from cchc_lib.progress import progress
 from cchc_lib.render.executors import make_executor, runs_here
 from cchc_lib.render.index_page import FAILED, collect, index_html, mark_stale
 from cchc_lib.render.jobs import (DEPARTMENT, DEPARTMENT_ONLY, FORMATS, NOTEBOOK_FORMATS, SUFFIXES, Job, Result,
-                                  WorkerOptions)
+                                  WorkerOptions, format_names)
 from cchc_lib.render.kernel import WarmKernel
 from cchc_lib.render.pdf import INSTALL_HINT, find_browser
 from cchc_lib.reports.data import (blank_months, default_data, months_read, open_context, rank_units, reporting_status,
@@ -100,12 +100,8 @@ def _err(source: str, message: str, row: int | None = None) -> BatchError:
 
 
 def parse_formats(value: Any, source: str = "") -> tuple[str, ...]:
-    items = value.split(",") if isinstance(value, str) else list(value or [])
     out = []
-    for f in items:
-        f = str(f).strip().lower()
-        if not f:
-            continue
+    for f in format_names(value):
         if f not in FORMATS:
             raise _err(source, f"định dạng không hỗ trợ {f!r} (dùng: {', '.join(FORMATS)})")
         if f not in out:

@@ -22,6 +22,13 @@ SUFFIXES = {"html": ".html", "pdf": ".pdf", "docx": ".docx", "self-assessment": 
 DEPARTMENT = "department"  # never a unit code (codes are upper case)
 
 
+def format_names(value: Any) -> list[str]:
+    """The formats `--to html,PDF` or a batch file's list names, as written:
+    lower case, blanks dropped (`render.batch.parse_formats` checks them)."""
+    items = value.split(",") if isinstance(value, str) else list(value or [])
+    return [f for f in (str(x).strip().lower() for x in items) if f]
+
+
 @dataclass(frozen=True)
 class Job:
     """One report: a notebook, its parameters, where its files go."""
